@@ -1,0 +1,97 @@
+// Package finding defines what every stage reports to the user: a Finding with
+// its diagnostic code (SPEC §5), severity, place and related places. Manifest
+// reading, analysis and policy produce findings; the CLI and the language
+// server only render them. It knows nothing of how findings are computed.
+package finding
+
+import (
+	"github.com/cargo-caps/cargo-caps/caps"
+	"github.com/cargo-caps/cargo-caps/span"
+)
+
+// Code is a diagnostic code of SPEC §5.
+type Code string
+
+const (
+	UndeclaredCapability Code = "undeclared-capability"
+	DependencyCapability Code = "dependency-capability"
+	PureViolation        Code = "pure-violation"
+	UnknownCapability    Code = "unknown-capability"
+	ManifestSyntax       Code = "manifest-syntax"
+	IneffectiveGrant     Code = "ineffective-grant"
+	CargoIncompatible    Code = "cargo-incompatible"
+	UnusedCapability     Code = "unused-capability"
+	NarrowableCapability Code = "narrowable-capability"
+	Unanalysed           Code = "unanalysed"
+	BuildTimeCode        Code = "build-time-code"
+)
+
+// Severity orders findings; only Error makes `check` exit 1.
+type Severity int
+
+const (
+	Hint Severity = iota
+	Info
+	Warning
+	Error
+)
+
+func (s Severity) String() string {
+	return [...]string{"hint", "info", "warning", "error"}[s]
+}
+
+// DefaultSeverity is the severity SPEC §5 gives each code.
+func DefaultSeverity(c Code) Severity {
+	switch c {
+	case UndeclaredCapability, DependencyCapability, PureViolation, UnknownCapability, ManifestSyntax:
+		return Error
+	case IneffectiveGrant, CargoIncompatible, Unanalysed:
+		return Warning
+	case BuildTimeCode:
+		return Info
+	}
+	return Hint
+}
+
+// Location is a range in one file. File is an absolute path; Range holds byte
+// offsets into the text the finding was computed from.
+type Location struct {
+	File  string
+	Range span.Range
+}
+
+// Related is a secondary place shown with a finding: a link of a chain, a
+// sample use site in a dependency.
+type Related struct {
+	Location
+	Message string
+}
+
+// Finding is one diagnostic.
+type Finding struct {
+	Code     Code
+	Severity Severity
+	Location
+	Message string
+
+	Capability   caps.Capability // meaningful when HasCap
+	HasCap       bool
+	Crate        string   // the crate whose file holds the finding
+	CrateVersion string   // its version
+	CrateDir     string   // its directory; File is shown relative to it
+	API          string   // the classified API, for use-site findings
+	Chain        []string // member → … → the crate that uses, for dependency findings
+	Related      []Related
+	Unnecessary  bool // an unused declaration: LSP tag Unnecessary
+}
+
+// New returns a finding with the code's default severity.
+func New(code Code, loc Location, message string) Finding {
+	return Finding{Code: code, Severity: DefaultSeverity(code), Location: loc, Message: message}
+}
+
+// WithCap returns f about capability c.
+func (f Finding) WithCap(c caps.Capability) Finding {
+	f.Capability, f.HasCap = c, true
+	return f
+}

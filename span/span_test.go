@@ -1,0 +1,30 @@
+package span
+
+import "testing"
+
+func TestPositions(t *testing.T) {
+	text := []byte("ab\r\nλ😀x\nend")
+	x := NewIndex(text)
+	off := len("ab\r\nλ😀") // at 'x'
+	if p := x.Pos(off); p != (Pos{Line: 2, Column: 3}) {
+		t.Errorf("Pos = %+v, want 2:3", p)
+	}
+	if l, c := x.UTF16(off); l != 1 || c != 3 {
+		t.Errorf("UTF16 = %d:%d, want 1:3", l, c)
+	}
+	if got := x.Offset(1, 3); got != off {
+		t.Errorf("Offset(1,3) = %d, want %d", got, off)
+	}
+	if got := x.Offset(1, 2); got != len("ab\r\nλ") { // inside the surrogate pair: before it
+		t.Errorf("Offset(1,2) = %d", got)
+	}
+	if got := x.Offset(0, 99); got != 3 { // clamped to the line's end, before '\n'
+		t.Errorf("Offset(0,99) = %d, want 3", got)
+	}
+	if got := x.LineText(0); got != "ab" {
+		t.Errorf("LineText(0) = %q", got)
+	}
+	if got := x.Offset(9, 0); got != len(text) {
+		t.Errorf("Offset past end = %d", got)
+	}
+}
