@@ -80,3 +80,13 @@ type Target struct {
 	Kind TargetKind
 	Path string
 }
+
+// Summary is what the analyser found in one crate's code.
+type Summary struct {
+	Uses       []Use
+	Unanalysed []Unanalysed
+	Files      []string // every file analysed, absolute
+	Lines      int      // lines of code in those files
+	// ForbidsUnsafe is true when the lib root says #![forbid(unsafe_code)].
+	ForbidsUnsafe bool
+}

@@ -1,0 +1,52 @@
+// Package policy applies the semantics of SPEC §3 to declarations (manifest),
+// per-crate uses (analyzer) and the resolved graph (graph), and returns
+// findings and per-crate reports. It is a pure function of its inputs: no
+// I/O, no caching, nothing of editors or output formats.
+package policy
+
+import (
+	"github.com/cargo-caps/cargo-caps/analyzer"
+	"github.com/cargo-caps/cargo-caps/caps"
+	"github.com/cargo-caps/cargo-caps/finding"
+	"github.com/cargo-caps/cargo-caps/graph"
+)
+
+// UseRecord is one capability use in a workspace member's own code, allowed
+// or not (JSON `uses`).
+type UseRecord struct {
+	Crate, Version, CrateDir string
+	analyzer.Use
+	Context string // normal, test, build, example, feature:<name>
+}
+
+// CrateReport is what policy concluded about one crate (JSON `crates`).
+type CrateReport struct {
+	ID          graph.ID
+	Name        string
+	Version     string
+	Dir         string
+	Member      bool
+	Uses        caps.Set // needed by its own normal code
+	Allowed     caps.Set // Ceil ∪ Audited (for members: Own)
+	Audited     caps.Set
+	Pure        bool // own code needs nothing beyond env-readonly, and it was fully analysed
+	PureTree    bool // Pure for it and all it reaches through normal edges
+	BuildScript bool
+	ProcMacro   bool
+	Unanalysed  int
+	Lines       int
+	// TreeUses is what it and its normal-dependency subtree use; TreeSize counts that subtree's crates (itself included).
+	TreeUses caps.Set
+	TreeSize int
+	// Samples are up to three use sites per capability in its own code.
+	Samples map[caps.Capability][]analyzer.Use
+	// Paths are shortest chains from each member that reaches it: member → … → this crate.
+	Paths [][]string
+}
+
+// Result is everything policy concluded, in deterministic order.
+type Result struct {
+	Findings []finding.Finding
+	Uses     []UseRecord
+	Crates   []CrateReport
+}

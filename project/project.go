@@ -1,0 +1,47 @@
+// Package project loads a cargo workspace end to end — graph, manifests,
+// per-crate analyses (in parallel, cached on disk for registry crates) — and
+// evaluates policy over it. The CLI and the language server both call it, so
+// findings are computed in exactly one place. A Workspace is a value: changes
+// produce a new one that reuses what did not change.
+package project
+
+import (
+	"github.com/cargo-caps/cargo-caps/analyzer"
+	"github.com/cargo-caps/cargo-caps/finding"
+	"github.com/cargo-caps/cargo-caps/graph"
+	"github.com/cargo-caps/cargo-caps/manifest"
+	"github.com/cargo-caps/cargo-caps/policy"
+)
+
+// Options says how to load.
+type Options struct {
+	NoCargo      bool     // untrusted: never run cargo (SPEC §6)
+	NoCache      bool     // do not read or write the on-disk summary cache
+	CacheDir     string   // "" = default ($XDG_CACHE_HOME/cargo-caps)
+	NoDeps       bool     // analyse workspace members only
+	Features     []string // features to assume enabled for workspace members
+	Severity     map[finding.Code]finding.Severity
+	// Read returns a file's text; unsaved editor buffers win over disk. nil = os.ReadFile.
+	Read func(path string) ([]byte, error)
+	// Progress, when set, is told how many crates are analysed so far.
+	Progress func(done, total int)
+}
+
+// Workspace is one loaded cargo workspace.
+type Workspace struct {
+	Root      string // workspace root directory
+	Graph     *graph.Graph
+	Manifests map[string]*manifest.Manifest // by absolute path
+	Summaries map[graph.ID]*analyzer.Summary
+	Result    *policy.Result
+	opts      Options
+}
+
+// Load resolves and analyses the workspace of manifestPath.
+// func Load(ctx context.Context, manifestPath string, opts Options) (*Workspace, error)
+
+// Update returns a new Workspace after the given files changed (Rust sources
+// or manifests; contents through opts.Read). Only affected member crates are
+// re-analysed; manifests are re-read; policy re-runs. The graph is kept: call
+// Load again when Cargo.lock or dependency tables change.
+// func (w *Workspace) Update(ctx context.Context, changed []string) (*Workspace, error)
