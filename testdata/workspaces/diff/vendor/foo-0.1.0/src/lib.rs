@@ -1,0 +1,3 @@
+pub fn greet() -> String {
+    format!("hello {}", bar::answer())
+}

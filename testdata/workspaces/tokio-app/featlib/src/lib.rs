@@ -1,0 +1,6 @@
+pub fn touch() {
+    #[cfg(feature = "disk")]
+    {
+        let _ = tempfile::tempfile();
+    }
+}
