@@ -1,0 +1,182 @@
+// The VS Code side of cargo-caps: starts `cargo-caps lsp` for Rust files and
+// Cargo.toml manifests, passes settings and workspace trust to it, and shows
+// its progress, a review count and the capability report.
+import * as vscode from 'vscode';
+import {
+  LanguageClient,
+  LanguageClientOptions,
+  ServerOptions,
+  State,
+  TransportKind,
+  WorkDoneProgress,
+  WorkDoneProgressCreateRequest,
+} from 'vscode-languageclient/node';
+import { findServer } from './discovery';
+import { configurationChange, restartSettings, serverSettings } from './settings';
+import { cratesNeedingReview, nextStatus, ProgressValue, Status, statusText } from './status';
+
+const reportScheme = 'cargo-caps-report';
+
+let extensionContext: vscode.ExtensionContext | undefined;
+let client: LanguageClient | undefined;
+let current: Status = { state: 'starting' };
+let status: vscode.StatusBarItem;
+let output: vscode.OutputChannel;
+const reports = new Map<string, string>();
+const reportChanged = new vscode.EventEmitter<vscode.Uri>();
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  output = vscode.window.createOutputChannel('cargo-caps');
+  status = vscode.window.createStatusBarItem('cargoCaps.status', vscode.StatusBarAlignment.Left, 0);
+  status.name = 'cargo-caps';
+  status.command = 'cargoCaps.showReport';
+  context.subscriptions.push(output, status, reportChanged);
+
+  context.subscriptions.push(
+    vscode.workspace.registerTextDocumentContentProvider(reportScheme, {
+      onDidChange: reportChanged.event,
+      provideTextDocumentContent: (uri) => reports.get(uri.toString()) ?? '',
+    }),
+    vscode.commands.registerCommand('cargoCaps.showReport', showReport),
+    vscode.commands.registerCommand('cargoCaps.restartServer', restart),
+    // Trust granted: restart so that the server may run cargo.
+    vscode.workspace.onDidGrantWorkspaceTrust(restart),
+    vscode.workspace.onDidChangeConfiguration(async (e) => {
+      if (!e.affectsConfiguration('cargoCaps')) {
+        return;
+      }
+      if (restartSettings.some((s) => e.affectsConfiguration(s))) {
+        await restart();
+      } else if (client?.state === State.Running) {
+        await client.sendNotification('workspace/didChangeConfiguration', configurationChange(currentSettings()));
+      }
+    }),
+  );
+  extensionContext = context;
+  await start(context);
+}
+
+export async function deactivate(): Promise<void> {
+  await client?.stop();
+  client = undefined;
+}
+
+async function restart(): Promise<void> {
+  if (!extensionContext) {
+    return;
+  }
+  const old = client;
+  client = undefined;
+  await old?.stop().catch(() => undefined);
+  await start(extensionContext);
+}
+
+function currentSettings() {
+  return serverSettings(vscode.workspace.getConfiguration('cargoCaps'), vscode.workspace.isTrusted);
+}
+
+async function start(context: vscode.ExtensionContext): Promise<void> {
+  const found = findServer({
+    configured: vscode.workspace.getConfiguration('cargoCaps.server').get<string | null>('path'),
+    extensionPath: context.extensionPath,
+    pathEnv: process.env.PATH,
+    workspaceFolder: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
+  });
+  if ('error' in found) {
+    show({ state: 'failed', error: found.error });
+    output.appendLine(found.error);
+    const choice = await vscode.window.showErrorMessage(found.error, 'Open Settings');
+    if (choice === 'Open Settings') {
+      await vscode.commands.executeCommand('workbench.action.openSettings', 'cargoCaps.server.path');
+    }
+    return;
+  }
+  output.appendLine(`cargo-caps: using ${found.path} (${found.source}), trusted=${vscode.workspace.isTrusted}`);
+
+  const run = { command: found.path, args: ['lsp'], transport: TransportKind.stdio };
+  const serverOptions: ServerOptions = { run, debug: run };
+  const clientOptions: LanguageClientOptions = {
+    // VS Code has no built-in TOML language, so manifests are selected by name.
+    documentSelector: [
+      { scheme: 'file', language: 'rust' },
+      { scheme: 'file', pattern: '**/Cargo.toml' },
+    ],
+    initializationOptions: currentSettings(),
+    outputChannel: output,
+    synchronize: {
+      fileEvents: [
+        vscode.workspace.createFileSystemWatcher('**/Cargo.toml'),
+        vscode.workspace.createFileSystemWatcher('**/Cargo.lock'),
+        vscode.workspace.createFileSystemWatcher('**/*.rs'),
+      ],
+    },
+  };
+  const c = new LanguageClient('cargoCaps', 'cargo-caps', serverOptions, clientOptions);
+  client = c;
+  show({ state: 'starting' });
+  try {
+    await c.start();
+  } catch (e) {
+    const error = `cargo-caps: the language server (${found.path} lsp) did not start: ${e instanceof Error ? e.message : String(e)}`;
+    show({ state: 'failed', error });
+    void vscode.window.showErrorMessage(error);
+    return;
+  }
+  show({ state: 'ready', trusted: vscode.workspace.isTrusted });
+  void refreshReview(c);
+  // Replaces the client's own progress UI (registered during start) with the
+  // status bar item, which also shows the review count once analysis ends.
+  c.onRequest(WorkDoneProgressCreateRequest.type, ({ token }) => {
+    const sub = c.onProgress(WorkDoneProgress.type, token, (value) => {
+      if (client !== c) {
+        return;
+      }
+      const s = nextStatus(current, value as ProgressValue, vscode.workspace.isTrusted);
+      show(s);
+      if (value.kind === 'end') {
+        sub.dispose();
+        void refreshReview(c);
+      }
+    });
+  });
+}
+
+function show(s: Status): void {
+  current = s;
+  const { text, tooltip } = statusText(s);
+  status.text = text;
+  status.tooltip = tooltip;
+  status.show();
+}
+
+async function refreshReview(c: LanguageClient): Promise<void> {
+  try {
+    const r = await c.sendRequest<{ text: string }>('cargoCaps/report', { format: 'json' });
+    const review = cratesNeedingReview(r.text);
+    if (client === c && current.state === 'ready') {
+      show({ state: 'ready', trusted: vscode.workspace.isTrusted, review });
+    }
+  } catch (e) {
+    output.appendLine(`cargo-caps: report for the status bar failed: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+async function showReport(): Promise<void> {
+  if (!client || client.state !== State.Running) {
+    void vscode.window.showErrorMessage('cargo-caps: the language server is not running; see the "cargo-caps" output.');
+    return;
+  }
+  let text: string;
+  try {
+    text = (await client.sendRequest<{ text: string }>('cargoCaps/report', { format: 'text' })).text;
+  } catch (e) {
+    void vscode.window.showErrorMessage(`cargo-caps: the report failed: ${e instanceof Error ? e.message : String(e)}`);
+    return;
+  }
+  // A virtual document is readonly: the report is read, not edited.
+  const uri = vscode.Uri.parse(`${reportScheme}:/cargo-caps%20report.txt`);
+  reports.set(uri.toString(), text);
+  reportChanged.fire(uri);
+  const doc = await vscode.workspace.openTextDocument(uri);
+  await vscode.window.showTextDocument(doc, { preview: false });
+}
