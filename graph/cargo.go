@@ -163,14 +163,14 @@ func fromMetadata(md *metadata) (*Graph, error) {
 				if !everywhere[k] {
 					e.Target = joinPlatforms(platforms[k])
 				}
-				if decl := declared(p, to.Name, d.Name, k); decl != nil {
+				for _, decl := range declared(p, to.Name, d.Name, k) {
 					if decl.Rename != nil {
 						e.Key = *decl.Rename
 					}
-					e.Optional = decl.Optional
-					if e.Optional {
-						e.EnabledBy = enabledBy(p.Features, e.Key)
-					}
+					e.Optional = e.Optional || decl.Optional
+				}
+				if e.Optional {
+					e.EnabledBy = enabledBy(p.Features, e.Key)
 				}
 				c.Deps = append(c.Deps, e)
 			}
@@ -185,9 +185,11 @@ func fromMetadata(md *metadata) (*Graph, error) {
 	return g, nil
 }
 
-// declared finds the dependent's [dependencies]-like entry for a resolved
-// dependency: same package, same kind, same extern crate name.
-func declared(p *metaPackage, pkgName, externName string, kind manifest.DepKind) *metaDependency {
+// declared finds the dependent's [dependencies]-like entries for a resolved
+// dependency: same package, same kind, same extern crate name. There are
+// several when [target.X.dependencies] tables repeat it.
+func declared(p *metaPackage, pkgName, externName string, kind manifest.DepKind) []*metaDependency {
+	var out []*metaDependency
 	for i := range p.Dependencies {
 		d := &p.Dependencies[i]
 		key := d.Name
@@ -195,10 +197,10 @@ func declared(p *metaPackage, pkgName, externName string, kind manifest.DepKind)
 			key = *d.Rename
 		}
 		if d.Name == pkgName && depKind(d.Kind) == kind && strings.ReplaceAll(key, "-", "_") == externName {
-			return d
+			out = append(out, d)
 		}
 	}
-	return nil
+	return out
 }
 
 func depKind(k *string) manifest.DepKind {
