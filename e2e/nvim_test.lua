@@ -1,0 +1,111 @@
+-- Run by e2e/nvim.sh inside `nvim --headless -u NONE` with editors/nvim on
+-- 'runtimepath'. Neovim's own LSP client decides: the diagnostic must arrive in
+-- vim.diagnostic, the quick-fix must be applied by vim.lsp.buf.code_action, the
+-- manifest must change on disk after :wall, and the diagnostic must clear.
+local bin = assert(os.getenv('CARGO_CAPS_BIN'), 'CARGO_CAPS_BIN')
+local dir = assert(os.getenv('FIXTURE'), 'FIXTURE')
+local timeout = tonumber(os.getenv('E2E_TIMEOUT_MS') or '60000')
+
+local function say(msg)
+  io.stderr:write(msg .. '\n')
+end
+
+local function fail(msg)
+  say('FAIL: ' .. msg)
+  say('diagnostics: ' .. vim.inspect(vim.diagnostic.get()))
+  vim.cmd('cquit 1')
+end
+
+local function wait(what, cond)
+  if not vim.wait(timeout, cond, 100) then
+    fail('timed out waiting for ' .. what)
+  end
+  say('ok: ' .. what)
+end
+
+local function read(path)
+  local f = assert(io.open(path, 'r'))
+  local t = f:read('*a')
+  f:close()
+  return t
+end
+
+local function undeclared_fs(bufnr)
+  for _, d in ipairs(vim.diagnostic.get(bufnr)) do
+    if d.code == 'undeclared-capability' and d.message:find('fs', 1, true) then
+      return d
+    end
+  end
+end
+
+local ok, err = pcall(function()
+  vim.cmd('filetype on')
+  require('cargo_caps').setup({ cmd = { bin, 'lsp' } })
+  local manifest = dir .. '/Cargo.toml'
+  local before = read(manifest)
+
+  vim.cmd('edit ' .. vim.fn.fnameescape(dir .. '/src/lib.rs'))
+  local lib = vim.api.nvim_get_current_buf()
+  wait('cargo_caps client attached to src/lib.rs', function()
+    return require('cargo_caps').client(lib) ~= nil
+  end)
+  local diag
+  wait('undeclared-capability diagnostic for fs', function()
+    diag = undeclared_fs(lib)
+    return diag ~= nil
+  end)
+
+  -- Pick the quick-fix the way a user would, through vim.ui.select.
+  local titles = {}
+  vim.ui.select = function(items, opts, on_choice)
+    for _, item in ipairs(items) do
+      local title = opts.format_item and opts.format_item(item) or tostring(item)
+      table.insert(titles, title)
+      if title:find('fs', 1, true) and title:lower():find('add') then
+        return on_choice(item)
+      end
+    end
+    on_choice(nil)
+  end
+  vim.api.nvim_win_set_cursor(0, { diag.lnum + 1, diag.col })
+  vim.lsp.buf.code_action()
+  wait('the quick-fix edited the Cargo.toml buffer', function()
+    local b = vim.fn.bufnr(manifest)
+    return b ~= -1 and vim.api.nvim_buf_get_option(b, 'modified')
+  end)
+  say('code actions offered: ' .. table.concat(titles, ' | '))
+
+  vim.cmd('wall')
+  local after = read(manifest)
+  -- Only the capability list may change; every other line stays as it was.
+  local old, new = vim.split(before, '\n', { plain = true }), vim.split(after, '\n', { plain = true })
+  if #old ~= #new then
+    fail('the quick-fix changed the number of manifest lines:\n' .. after)
+  end
+  for i = 1, #old do
+    if old[i] ~= new[i] then
+      if not (new[i]:match('^capability%s*=') and new[i]:find('"fs"', 1, true) and new[i]:find('"env-readonly"', 1, true)) then
+        fail(('manifest line %d changed unexpectedly: %q -> %q'):format(i, old[i], new[i]))
+      end
+    end
+  end
+  if not after:find('\ncapability%s*=%s*%[[^%]]*"fs"') then
+    fail('fs was not added to the capability list on disk:\n' .. after)
+  end
+  say('ok: Cargo.toml on disk declares fs')
+
+  wait('the undeclared-capability diagnostic cleared', function()
+    return undeclared_fs(lib) == nil
+  end)
+
+  vim.cmd('CargoCapsReport')
+  wait(':CargoCapsReport opened a report', function()
+    local b = vim.api.nvim_get_current_buf()
+    return b ~= lib and vim.api.nvim_buf_get_option(b, 'readonly') and #table.concat(vim.api.nvim_buf_get_lines(b, 0, -1, false), '\n') > 0
+  end)
+end)
+if not ok then
+  fail(tostring(err))
+end
+say('nvim e2e: 1 passed, 0 failed')
+vim.cmd('qall!')

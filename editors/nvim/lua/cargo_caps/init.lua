@@ -1,0 +1,238 @@
+-- cargo-caps for Neovim 0.7+: starts `cargo-caps lsp` for Rust files and
+-- Cargo.toml manifests, one client per Cargo workspace root, and adds
+-- :CargoCapsReport. Neovim 0.11 users may use lsp/cargo_caps.lua instead.
+local M = {}
+
+local defaults = {
+  cmd = { 'cargo-caps', 'lsp' },
+  -- Sent as initializationOptions and workspace/didChangeConfiguration.
+  settings = {
+    trusted = true, -- false: the server never runs cargo (.cargo/config.toml can name any rustc)
+    features = {},
+    severity = {}, -- { ['unused-capability'] = 'off', ... }
+    analyzeDependencies = true,
+  },
+  inlay_hints = true, -- Neovim 0.10+ only
+  on_attach = nil, -- function(client, bufnr)
+  capabilities = nil,
+}
+
+local config = vim.deepcopy(defaults)
+local clients = {} -- workspace root -> client id
+
+local function exists(path)
+  return vim.loop.fs_stat(path) ~= nil
+end
+
+local function dirname(path)
+  return vim.fn.fnamemodify(path, ':h')
+end
+
+local function declares_workspace(manifest)
+  local f = io.open(manifest, 'r')
+  if not f then
+    return false
+  end
+  local text = f:read('*a')
+  f:close()
+  return text:find('^%s*%[workspace%]') ~= nil or text:find('\n%s*%[workspace%]') ~= nil
+end
+
+--- The Cargo workspace root of a file: the nearest folder above it with a
+--- Cargo.toml, or a folder further up whose Cargo.toml has [workspace].
+function M.root(path)
+  if path == nil or path == '' then
+    return nil
+  end
+  local dir = vim.fn.fnamemodify(path, ':p')
+  if vim.fn.isdirectory(dir) == 0 then
+    dir = dirname(dir)
+  end
+  dir = dir:gsub('/$', '')
+  local nearest
+  while true do
+    local manifest = dir .. '/Cargo.toml'
+    if exists(manifest) then
+      nearest = nearest or dir
+      if declares_workspace(manifest) then
+        return dir
+      end
+    end
+    local parent = dirname(dir)
+    if parent == dir or dir == '' then
+      return nearest
+    end
+    dir = parent
+  end
+end
+
+-- Client methods take self from 0.11 on and must not before it.
+local methods = vim.fn.has('nvim-0.11') == 1
+
+local function request(client, ...)
+  if methods then
+    return client:request(...)
+  end
+  return client.request(...)
+end
+
+local function notify(client, ...)
+  if methods then
+    return client:notify(...)
+  end
+  return client.notify(...)
+end
+
+local function buf_clients(bufnr)
+  if vim.lsp.get_clients then
+    return vim.lsp.get_clients({ bufnr = bufnr })
+  end
+  return vim.lsp.buf_get_clients(bufnr)
+end
+
+--- Sends settings.cargoCaps as initializationOptions, so that an override of
+--- settings (vim.lsp.config) reaches the server at start too.
+function M.before_init(params, client_config)
+  params.initializationOptions = client_config.settings and client_config.settings.cargoCaps
+end
+
+function M.on_init(client)
+  notify(client, 'workspace/didChangeConfiguration', { settings = client.config.settings })
+  return true
+end
+
+--- The client configuration for a workspace root, as vim.lsp.start_client
+--- and vim.lsp.config take it.
+function M.client_config(root)
+  local settings = vim.deepcopy(config.settings)
+  return {
+    name = 'cargo_caps',
+    cmd = config.cmd,
+    root_dir = root,
+    workspace_folders = root and { { uri = vim.uri_from_fname(root), name = root } } or nil,
+    settings = { cargoCaps = settings },
+    capabilities = config.capabilities or vim.lsp.protocol.make_client_capabilities(),
+    before_init = M.before_init,
+    on_init = M.on_init,
+    on_attach = function(client, bufnr)
+      if config.inlay_hints and vim.lsp.inlay_hint and vim.lsp.inlay_hint.enable then
+        -- 0.10 and later take (enable, filter); the API is absent before 0.10.
+        pcall(vim.lsp.inlay_hint.enable, true, { bufnr = bufnr })
+      end
+      if config.on_attach then
+        config.on_attach(client, bufnr)
+      end
+    end,
+  }
+end
+
+local warned = false
+
+local function attach(bufnr)
+  local name = vim.api.nvim_buf_get_name(bufnr)
+  local root = M.root(name)
+  if not root then
+    return
+  end
+  if vim.fn.executable(config.cmd[1]) == 0 then
+    if not warned then
+      warned = true
+      vim.notify(
+        ('cargo-caps: %q is not an executable on PATH. Install it with '
+          .. '`go install github.com/cargo-caps/cargo-caps/cmd/cargo-caps@latest` '
+          .. "or pass its path: require('cargo_caps').setup{ cmd = { '/path/to/cargo-caps', 'lsp' } }"):format(config.cmd[1]),
+        vim.log.levels.ERROR
+      )
+    end
+    return
+  end
+  local id = clients[root]
+  local client = id and vim.lsp.get_client_by_id(id)
+  if not client or client.is_stopped(client) then
+    id = vim.lsp.start_client(M.client_config(root))
+    if not id then
+      return
+    end
+    clients[root] = id
+  end
+  vim.lsp.buf_attach_client(bufnr, id)
+end
+
+--- The running cargo-caps client for a buffer (default: the current one).
+function M.client(bufnr)
+  bufnr = bufnr or vim.api.nvim_get_current_buf()
+  for _, client in pairs(buf_clients(bufnr)) do
+    if client.name == 'cargo_caps' then
+      return client
+    end
+  end
+  local root = M.root(vim.api.nvim_buf_get_name(bufnr)) or vim.fn.getcwd()
+  local id = clients[root]
+  return id and vim.lsp.get_client_by_id(id) or nil
+end
+
+--- Opens the capability report ('text' or 'json') in a readonly scratch buffer.
+function M.report(format)
+  format = (format == nil or format == '') and 'text' or format
+  local client = M.client()
+  if not client then
+    vim.notify('cargo-caps: no cargo-caps language server for this buffer; open a Rust file or Cargo.toml of the workspace', vim.log.levels.ERROR)
+    return
+  end
+  request(client, 'cargoCaps/report', { format = format }, function(err, result)
+    if err or type(result) ~= 'table' or type(result.text) ~= 'string' then
+      vim.notify('cargo-caps: report failed: ' .. vim.inspect(err or result), vim.log.levels.ERROR)
+      return
+    end
+    local buf = vim.api.nvim_create_buf(false, true)
+    vim.api.nvim_buf_set_lines(buf, 0, -1, false, vim.split(result.text, '\n', { plain = true }))
+    vim.api.nvim_buf_set_option(buf, 'modifiable', false)
+    vim.api.nvim_buf_set_option(buf, 'readonly', true)
+    vim.api.nvim_buf_set_option(buf, 'bufhidden', 'wipe')
+    vim.api.nvim_buf_set_option(buf, 'filetype', format == 'json' and 'json' or 'cargocapsreport')
+    pcall(vim.api.nvim_buf_set_name, buf, 'cargo-caps://report.' .. (format == 'json' and 'json' or 'txt'))
+    vim.cmd('split')
+    vim.api.nvim_win_set_buf(0, buf)
+  end, vim.api.nvim_get_current_buf())
+end
+
+--- setup{} merges opts over the defaults, starts the server for Rust and
+--- Cargo.toml buffers (also those already open) and defines :CargoCapsReport.
+function M.setup(opts)
+  config = vim.tbl_deep_extend('force', vim.deepcopy(defaults), opts or {})
+  local group = vim.api.nvim_create_augroup('cargo_caps', { clear = true })
+  vim.api.nvim_create_autocmd('FileType', {
+    group = group,
+    pattern = 'rust',
+    callback = function(ev)
+      attach(ev.buf)
+    end,
+  })
+  -- By name, not filetype: a manifest counts whether or not TOML detection is on.
+  vim.api.nvim_create_autocmd({ 'BufReadPost', 'BufNewFile' }, {
+    group = group,
+    pattern = 'Cargo.toml',
+    callback = function(ev)
+      attach(ev.buf)
+    end,
+  })
+  vim.api.nvim_create_user_command('CargoCapsReport', function(args)
+    M.report(args.args)
+  end, {
+    nargs = '?',
+    complete = function()
+      return { 'text', 'json' }
+    end,
+    desc = 'Show the cargo-caps capability report',
+  })
+  for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
+    if vim.api.nvim_buf_is_loaded(bufnr) then
+      local name = vim.api.nvim_buf_get_name(bufnr)
+      if vim.bo[bufnr].filetype == 'rust' or vim.fn.fnamemodify(name, ':t') == 'Cargo.toml' then
+        attach(bufnr)
+      end
+    end
+  end
+end
+
+return M
