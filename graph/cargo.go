@@ -163,7 +163,7 @@ func fromMetadata(md *metadata) (*Graph, error) {
 				if !everywhere[k] {
 					e.Target = joinPlatforms(platforms[k])
 				}
-				for _, decl := range declared(p, to.Name, d.Name, k) {
+				for _, decl := range declared(p, to.Name, d.Name, k, platforms[k], everywhere[k]) {
 					if decl.Rename != nil {
 						e.Key = *decl.Rename
 					}
@@ -185,10 +185,10 @@ func fromMetadata(md *metadata) (*Graph, error) {
 	return g, nil
 }
 
-// declared finds the dependent's [dependencies]-like entries for a resolved
-// dependency: same package, same kind, same extern crate name. There are
-// several when [target.X.dependencies] tables repeat it.
-func declared(p *metaPackage, pkgName, externName string, kind manifest.DepKind) []*metaDependency {
+// declared finds the dependent's [dependencies]-like entries behind a
+// resolved dependency: same package, kind, extern crate name and platform.
+// There are several when [target.X.dependencies] tables repeat it.
+func declared(p *metaPackage, pkgName, externName string, kind manifest.DepKind, platforms []string, everywhere bool) []*metaDependency {
 	var out []*metaDependency
 	for i := range p.Dependencies {
 		d := &p.Dependencies[i]
@@ -196,7 +196,11 @@ func declared(p *metaPackage, pkgName, externName string, kind manifest.DepKind)
 		if d.Rename != nil {
 			key = *d.Rename
 		}
-		if d.Name == pkgName && depKind(d.Kind) == kind && strings.ReplaceAll(key, "-", "_") == externName {
+		onPlatform := everywhere && d.Target == nil
+		for _, pl := range platforms {
+			onPlatform = onPlatform || d.Target != nil && *d.Target == pl
+		}
+		if onPlatform && d.Name == pkgName && depKind(d.Kind) == kind && strings.ReplaceAll(key, "-", "_") == externName {
 			out = append(out, d)
 		}
 	}

@@ -217,12 +217,12 @@ func (p *pkgManifest) readTargets(doc, pkg rawTOML) {
 		st, err := os.Stat(filepath.Join(p.dir, rel))
 		return err == nil && !st.IsDir()
 	}
-	seen := map[string]bool{}
+	seen := map[analyzer.Target]bool{}
 	add := func(kind analyzer.TargetKind, rel string) {
-		abs := filepath.Join(p.dir, rel)
-		if !seen[abs] {
-			seen[abs] = true
-			p.targets = append(p.targets, analyzer.Target{Kind: kind, Path: abs})
+		t := analyzer.Target{Kind: kind, Path: filepath.Join(p.dir, rel)}
+		if !seen[t] {
+			seen[t] = true
+			p.targets = append(p.targets, t)
 		}
 	}
 	if lib := table(doc, "lib"); lib != nil || exists("src/lib.rs") {
