@@ -40,6 +40,9 @@ type Manifest struct {
 	Dependencies []Dependency       // every dependency table, in file order
 
 	Findings []finding.Finding // manifest-syntax, unknown-capability, cargo-incompatible, both-forms warnings
+
+	doc   *document // the lossless reading, for edits
+	items []item
 }
 
 // Package is the [package] table and its capability declaration.
@@ -115,9 +118,6 @@ type Audit struct {
 	Caps    caps.Set
 	Range   span.Range
 }
-
-// Parse reads a Cargo.toml. It never fails: problems are in Findings.
-// func Parse(path string, text []byte) *Manifest
 
 // Edit replaces Range (byte offsets into the manifest text) with NewText.
 type Edit struct {
