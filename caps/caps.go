@@ -139,27 +139,29 @@ func DidYouMean(name string) string {
 			best, bestDist = n, d
 		}
 	}
-	// Common spellings that are far in edit distance but clearly meant.
-	switch strings.ReplaceAll(strings.ReplaceAll(lower, "_", "-"), " ", "-") {
-	case "filesystem", "file", "files", "fs-read", "fs-ro":
-		if strings.Contains(lower, "read") || strings.HasSuffix(lower, "ro") {
-			return "fs-readonly"
-		}
-		return "fs"
-	case "network", "socket", "sockets", "networking":
-		return "net"
-	case "environment", "env-read", "env-ro":
-		if strings.Contains(lower, "read") || strings.HasSuffix(lower, "ro") {
-			return "env-readonly"
-		}
-		return "env"
-	case "spawn", "exec", "command", "proc":
-		return "process"
-	case "unsafe-code", "ffi":
-		return "unsafe"
-	}
 	if bestDist <= max(2, len(lower)/3) {
 		return best
+	}
+	// Words people write for a capability that are far from its name.
+	readonly := strings.Contains(lower, "read") || strings.HasSuffix(lower, "ro")
+	for _, hint := range []struct {
+		words []string
+		cap   Capability
+	}{
+		{[]string{"file", "disk", "dir", "path"}, FS},
+		{[]string{"net", "sock", "tcp", "udp", "http", "dns"}, Net},
+		{[]string{"env", "var", "cwd"}, Env},
+		{[]string{"proc", "spawn", "exec", "cmd", "command", "fork", "shell"}, Process},
+		{[]string{"unsafe", "ffi", "extern", "raw"}, Unsafe},
+	} {
+		for _, w := range hint.words {
+			if strings.Contains(lower, w) {
+				if d, ok := hint.cap.Implies(); ok && readonly {
+					return d.String()
+				}
+				return hint.cap.String()
+			}
+		}
 	}
 	return ""
 }

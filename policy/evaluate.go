@@ -32,7 +32,7 @@ func Evaluate(in Input) *Result {
 		e.checkMember(id)
 	}
 	e.res.Crates = e.crateReports()
-	sortFindings(e.res.Findings)
+	SortFindings(e.res.Findings)
 	return e.res
 }
 
@@ -696,7 +696,8 @@ func (e *evaluation) crateReports() []CrateReport {
 	return out
 }
 
-func sortFindings(fs []finding.Finding) {
+// SortFindings orders findings by file, place, code and message.
+func SortFindings(fs []finding.Finding) {
 	sort.SliceStable(fs, func(i, j int) bool {
 		a, b := fs[i], fs[j]
 		if a.File != b.File {

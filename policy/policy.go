@@ -50,3 +50,9 @@ type Result struct {
 	Uses     []UseRecord
 	Crates   []CrateReport
 }
+
+// NeedsReview reports whether a person must read a dependency: it is not
+// pure and uses something no audit accepted.
+func (c CrateReport) NeedsReview() bool {
+	return !c.Member && !c.Pure && (!c.Uses.Minus(c.Audited).IsEmpty() || c.Unanalysed > 0)
+}

@@ -15,12 +15,13 @@ import (
 
 // Options says how to load.
 type Options struct {
-	NoCargo      bool     // untrusted: never run cargo (SPEC §6)
-	NoCache      bool     // do not read or write the on-disk summary cache
-	CacheDir     string   // "" = default ($XDG_CACHE_HOME/cargo-caps)
-	NoDeps       bool     // analyse workspace members only
-	Features     []string // features to assume enabled for workspace members
-	Severity     map[finding.Code]finding.Severity
+	NoCargo  bool     // untrusted: never run cargo (SPEC §6)
+	Lockfile string   // with NoCargo: read this lockfile instead of the workspace's Cargo.lock
+	NoCache  bool     // do not read or write the on-disk summary cache
+	CacheDir string   // "" = default ($XDG_CACHE_HOME/cargo-caps)
+	NoDeps   bool     // analyse workspace members only
+	Features []string // features to assume enabled for workspace members
+	Severity map[finding.Code]finding.Severity
 	// Read returns a file's text; unsaved editor buffers win over disk. nil = os.ReadFile.
 	Read func(path string) ([]byte, error)
 	// Progress, when set, is told how many crates are analysed so far.

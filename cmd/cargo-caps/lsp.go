@@ -1,0 +1,31 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/cargo-caps/cargo-caps/lsp"
+)
+
+// stdio joins stdin and stdout into the one stream the server reads and writes.
+type stdio struct {
+	io.Reader
+	io.Writer
+}
+
+func (stdio) Close() error { return os.Stdin.Close() }
+
+func serveLSP(ctx context.Context, args []string) (int, error) {
+	if len(args) > 0 && args[0] != "--stdio" {
+		return 2, fmt.Errorf("%w: lsp takes no arguments (it serves on stdio)", errUsage)
+	}
+	// stdout carries the protocol: logs go to stderr, which editors show as the server's log.
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	if err := lsp.Serve(ctx, stdio{os.Stdin, os.Stdout}, log); err != nil {
+		return 2, err
+	}
+	return 0, nil
+}

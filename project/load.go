@@ -1,0 +1,340 @@
+package project
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/cargo-caps/cargo-caps/analyzer"
+	"github.com/cargo-caps/cargo-caps/apis"
+	"github.com/cargo-caps/cargo-caps/cache"
+	"github.com/cargo-caps/cargo-caps/finding"
+	"github.com/cargo-caps/cargo-caps/graph"
+	"github.com/cargo-caps/cargo-caps/manifest"
+	"github.com/cargo-caps/cargo-caps/policy"
+)
+
+// Load resolves and analyses the workspace of manifestPath.
+func Load(ctx context.Context, manifestPath string, opts Options) (*Workspace, error) {
+	abs, err := filepath.Abs(manifestPath)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(abs); err != nil {
+		return nil, fmt.Errorf("no manifest at %s: %w", abs, err)
+	}
+	g, err := graph.Load(abs, graph.Options{NoCargo: opts.NoCargo, Lockfile: opts.Lockfile})
+	if err != nil {
+		return unresolved(abs, opts, err)
+	}
+	w := &Workspace{
+		Root:      g.WorkspaceRoot,
+		Graph:     withMemberFeatures(g, opts.Features),
+		Manifests: map[string]*manifest.Manifest{},
+		Summaries: map[graph.ID]*analyzer.Summary{},
+		opts:      opts,
+	}
+	for _, c := range w.Graph.Crates {
+		w.Manifests[c.ManifestPath] = w.readManifest(c.ManifestPath)
+	}
+	rootPath := filepath.Join(g.WorkspaceRoot, "Cargo.toml")
+	if _, ok := w.Manifests[rootPath]; !ok {
+		w.Manifests[rootPath] = w.readManifest(rootPath)
+	}
+	if err := w.analyse(ctx, w.crates(opts.NoDeps)); err != nil {
+		return nil, err
+	}
+	w.evaluate()
+	return w, nil
+}
+
+// unresolved is the workspace of a manifest the graph could not be resolved
+// from: when the manifest itself is malformed, its findings are the answer
+// (they have positions); otherwise the resolution error is.
+func unresolved(path string, opts Options, cause error) (*Workspace, error) {
+	w := &Workspace{
+		Root:      filepath.Dir(path),
+		Graph:     &graph.Graph{WorkspaceRoot: filepath.Dir(path), Crates: map[graph.ID]*graph.Crate{}},
+		Manifests: map[string]*manifest.Manifest{},
+		Summaries: map[graph.ID]*analyzer.Summary{},
+		opts:      opts,
+	}
+	m := w.readManifest(path)
+	for _, f := range m.Findings {
+		if f.Code == finding.ManifestSyntax && f.Severity == finding.Error {
+			w.Manifests[path] = m
+			w.evaluate()
+			return w, nil
+		}
+	}
+	return nil, cause
+}
+
+// Update returns a new Workspace after the given files changed. Manifests
+// among them are re-read; member crates holding a changed Rust file, or whose
+// manifest changed, are re-analysed; policy re-runs. The graph is kept.
+func (w *Workspace) Update(ctx context.Context, changed []string) (*Workspace, error) {
+	next := &Workspace{
+		Root:      w.Root,
+		Graph:     w.Graph,
+		Manifests: maps(w.Manifests),
+		Summaries: maps(w.Summaries),
+		opts:      w.opts,
+	}
+	var redo []*graph.Crate
+	for _, path := range changed {
+		path = filepath.Clean(path)
+		if filepath.Base(path) == "Cargo.toml" {
+			if _, ok := next.Manifests[path]; ok {
+				next.Manifests[path] = next.readManifest(path)
+			}
+		}
+	}
+	for _, id := range w.Graph.Members {
+		c := w.Graph.Crates[id]
+		for _, path := range changed {
+			if owns(c, path) {
+				redo = append(redo, c)
+				break
+			}
+		}
+	}
+	if err := next.analyse(ctx, redo); err != nil {
+		return nil, err
+	}
+	next.evaluate()
+	return next, nil
+}
+
+func maps[K comparable, V any](m map[K]V) map[K]V {
+	out := make(map[K]V, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// owns reports whether path belongs to crate c's sources or manifest.
+func owns(c *graph.Crate, path string) bool {
+	if path == c.ManifestPath {
+		return true
+	}
+	if !strings.HasSuffix(path, ".rs") {
+		return false
+	}
+	rel, err := filepath.Rel(c.Dir, path)
+	return err == nil && !strings.HasPrefix(rel, "..")
+}
+
+// Member returns the workspace member whose directory holds path most
+// closely, or nil.
+func (w *Workspace) Member(path string) *graph.Crate {
+	var best *graph.Crate
+	for _, id := range w.Graph.Members {
+		c := w.Graph.Crates[id]
+		if owns(c, path) && (best == nil || len(c.Dir) > len(best.Dir)) {
+			best = c
+		}
+	}
+	return best
+}
+
+// Manifest returns the parsed manifest at path, or nil.
+func (w *Workspace) Manifest(path string) *manifest.Manifest { return w.Manifests[path] }
+
+// RootManifest returns the workspace root manifest.
+func (w *Workspace) RootManifest() *manifest.Manifest {
+	return w.Manifests[filepath.Join(w.Root, "Cargo.toml")]
+}
+
+func (w *Workspace) read(path string) ([]byte, error) {
+	if w.opts.Read != nil {
+		return w.opts.Read(path)
+	}
+	return os.ReadFile(path)
+}
+
+func (w *Workspace) readManifest(path string) *manifest.Manifest {
+	text, err := w.read(path)
+	if err != nil {
+		text = nil
+	}
+	return manifest.Parse(path, text)
+}
+
+// withMemberFeatures returns g with the assumed features added to every member.
+func withMemberFeatures(g *graph.Graph, features []string) *graph.Graph {
+	if len(features) == 0 {
+		return g
+	}
+	out := *g
+	out.Crates = maps(g.Crates)
+	for _, id := range g.Members {
+		c := *g.Crates[id]
+		c.Features = slices.Compact(slices.Sorted(slices.Values(append(slices.Clone(c.Features), features...))))
+		out.Crates[id] = &c
+	}
+	return &out
+}
+
+// crates lists what to analyse: members always, dependencies unless noDeps.
+// Proc-macro crates run in the compiler, outside the model; they are still
+// analysed so reports can say what they do.
+func (w *Workspace) crates(noDeps bool) []*graph.Crate {
+	var out []*graph.Crate
+	for _, c := range w.Graph.Sorted() {
+		if c.Member || !noDeps {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// table is the API table extended with the workspace's own entries.
+func (w *Workspace) table() (*apis.Table, error) {
+	t := apis.Builtin()
+	if root := w.RootManifest(); root != nil && root.Workspace != nil && len(root.Workspace.APIs) > 0 {
+		return t.Extend(root.Workspace.APIs)
+	}
+	return t, nil
+}
+
+// analyse fills Summaries for crates, in parallel, through the disk cache for
+// registry crates (they never change).
+func (w *Workspace) analyse(ctx context.Context, crates []*graph.Crate) error {
+	table, err := w.table()
+	if err != nil {
+		return fmt.Errorf("workspace API table: %w", err)
+	}
+	var store *cache.Cache
+	if !w.opts.NoCache {
+		store, _ = cache.Open(w.opts.CacheDir) // no cache is slower, not wrong
+	}
+	type result struct {
+		id graph.ID
+		s  *analyzer.Summary
+	}
+	jobs := make(chan *graph.Crate)
+	results := make(chan result)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for c := range jobs {
+				results <- result{c.ID, w.analyseCrate(c, table, store)}
+			}
+		}()
+	}
+	go func() {
+		defer close(jobs)
+		for _, c := range crates {
+			select {
+			case jobs <- c:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	go func() { wg.Wait(); close(results) }()
+	done := 0
+	for r := range results {
+		w.Summaries[r.id] = r.s
+		done++
+		if w.opts.Progress != nil {
+			w.opts.Progress(done, len(crates))
+		}
+	}
+	return ctx.Err()
+}
+
+func (w *Workspace) analyseCrate(c *graph.Crate, table *apis.Table, store *cache.Cache) *analyzer.Summary {
+	targets := c.Targets
+	if !c.Member {
+		// A dependency's tests, benches and examples never build into the member.
+		targets = nil
+		for _, t := range c.Targets {
+			if t.Kind == analyzer.Lib || t.Kind == analyzer.Bin || t.Kind == analyzer.BuildScript {
+				targets = append(targets, t)
+			}
+		}
+	}
+	in := analyzer.Crate{Name: c.Name, Dir: c.Dir, Targets: targets, Table: table, Read: w.opts.Read}
+	if !c.Registry || store == nil {
+		s := analyzer.AnalyzeCrate(in)
+		return &s
+	}
+	hash, err := cache.HashDir(c.Dir)
+	if err != nil {
+		s := analyzer.AnalyzeCrate(in)
+		return &s
+	}
+	key := cache.CrateKey(c.Name, c.Version, hash, analyzer.Version+"+"+table.Fingerprint())
+	var s analyzer.Summary
+	if store.Get(key, &s) {
+		return &s
+	}
+	s = analyzer.AnalyzeCrate(in)
+	_ = store.Put(key, &s) // a failed write only costs the next run time
+	return &s
+}
+
+func (w *Workspace) evaluate() {
+	res := policy.Evaluate(policy.Input{
+		Graph:     w.Graph,
+		Manifests: w.Manifests,
+		Root:      w.RootManifest(),
+		Summaries: w.Summaries,
+	})
+	rootPath := filepath.Join(w.Root, "Cargo.toml")
+	for path, m := range w.Manifests {
+		c := w.crateOfManifest(path)
+		if path != rootPath && (c == nil || !c.Member) {
+			continue // a dependency's manifest problems are not the user's to fix
+		}
+		for _, f := range m.Findings {
+			f.CrateDir = filepath.Dir(path)
+			if c != nil {
+				f.Crate, f.CrateVersion = c.Name, c.Version
+			}
+			res.Findings = append(res.Findings, f)
+		}
+	}
+	res.Findings = applySeverity(res.Findings, w.opts.Severity)
+	policy.SortFindings(res.Findings)
+	w.Result = res
+}
+
+func (w *Workspace) crateOfManifest(path string) *graph.Crate {
+	for _, c := range w.Graph.Crates {
+		if c.ManifestPath == path {
+			return c
+		}
+	}
+	return nil
+}
+
+// Off is the severity override that drops a code's findings.
+const Off finding.Severity = -1
+
+func applySeverity(fs []finding.Finding, override map[finding.Code]finding.Severity) []finding.Finding {
+	if len(override) == 0 {
+		return fs
+	}
+	out := fs[:0]
+	for _, f := range fs {
+		if s, ok := override[f.Code]; ok {
+			if s == Off {
+				continue
+			}
+			f.Severity = s
+		}
+		out = append(out, f)
+	}
+	return out
+}

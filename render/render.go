@@ -1,0 +1,57 @@
+// Package render presents a policy result: rustc-style text, the JSON of
+// SPEC §5 and SARIF 2.1.0 for code scanning. It computes nothing about
+// capabilities; it only turns byte ranges into lines and columns and writes.
+package render
+
+import (
+	"os"
+	"path/filepath"
+
+	"github.com/cargo-caps/cargo-caps/span"
+)
+
+// Sources reads and indexes the files findings point into; unsaved editor
+// buffers can win through Read.
+type Sources struct {
+	Read  func(path string) ([]byte, error) // nil = os.ReadFile
+	index map[string]*span.Index
+}
+
+// Index returns the line index of path; an unreadable file yields an empty index.
+func (s *Sources) Index(path string) *span.Index {
+	if s.index == nil {
+		s.index = map[string]*span.Index{}
+	}
+	if x, ok := s.index[path]; ok {
+		return x
+	}
+	read := s.Read
+	if read == nil {
+		read = os.ReadFile
+	}
+	text, _ := read(path)
+	x := span.NewIndex(text)
+	s.index[path] = x
+	return x
+}
+
+// Place is a file and 1-based line/column range as rustc counts them.
+type Place struct {
+	File                             string // relative to its crate's directory when possible
+	Line, Column, EndLine, EndColumn int
+}
+
+func (s *Sources) place(file, dir string, r span.Range) Place {
+	x := s.Index(file)
+	start, end := x.Pos(r.Start), x.Pos(r.End)
+	return Place{File: relative(file, dir), Line: start.Line, Column: start.Column, EndLine: end.Line, EndColumn: end.Column}
+}
+
+func relative(file, dir string) string {
+	if dir != "" {
+		if rel, err := filepath.Rel(dir, file); err == nil && !filepath.IsAbs(rel) && rel != "" && rel[0] != '.' {
+			return filepath.ToSlash(rel)
+		}
+	}
+	return filepath.ToSlash(file)
+}
