@@ -29,11 +29,8 @@ type node struct {
 	deps    []int  // lock dependencies, as node indices
 	links   []link // declared dependencies matched to lock dependencies
 
-	reached  bool
-	enabled  map[string]bool
-	depOn    map[string]bool     // optional dependency keys switched on
-	weak     map[string][]string // `x?/f`: features of x to enable once x is on
-	features []string
+	reached bool
+	enabled map[string]bool
 }
 
 // link is one declared dependency entry resolved to a node.
@@ -73,7 +70,7 @@ func loadLockfile(manifestPath string, opts Options) (*Graph, error) {
 
 	nodes := make([]*node, len(lock.Package))
 	for i, lp := range lock.Package {
-		n := &node{lock: lp, enabled: map[string]bool{}, depOn: map[string]bool{}, weak: map[string][]string{}}
+		n := &node{lock: lp, enabled: map[string]bool{}}
 		nodes[i] = n
 		if lp.Source == "" {
 			n.man = ws.paths[lp.Name+"@"+lp.Version]
@@ -243,8 +240,11 @@ func apply(nodes []*node, n *node, v string) {
 	case strings.HasPrefix(v, "dep:"):
 		switchOn(nodes, n, v[4:])
 	case slash && strings.HasSuffix(dep, "?"):
+		// Cargo's dependency resolver, whose graph cargo metadata reports,
+		// switches on x for `x?/f` too (only its feature resolver, used for
+		// builds, does not); it just leaves x's implicit feature off.
 		key := strings.TrimSuffix(dep, "?")
-		n.weak[key] = append(n.weak[key], feat)
+		switchOn(nodes, n, key)
 		forActive(nodes, n, key, feat)
 	case slash:
 		switchOn(nodes, n, dep)
@@ -265,17 +265,12 @@ func forActive(nodes []*node, n *node, key, feat string) {
 	}
 }
 
-// switchOn turns on the optional dependency key, with the weak features
-// that were waiting for it.
+// switchOn turns on the optional dependency key.
 func switchOn(nodes []*node, n *node, key string) {
-	n.depOn[key] = true
 	for i := range n.links {
 		if n.links[i].decl.key == key {
 			activate(nodes, n, i)
 		}
-	}
-	for _, f := range n.weak[key] {
-		forActive(nodes, n, key, f)
 	}
 }
 

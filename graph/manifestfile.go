@@ -74,8 +74,8 @@ func strs(m rawTOML, key string) []string {
 	return out
 }
 
-// flag reads a boolean with a default; Cargo accepts both `a-b` and `a_b`.
-func flag(m rawTOML, key string, def bool) bool {
+// boolKey reads a boolean with a default; Cargo accepts both `a-b` and `a_b`.
+func boolKey(m rawTOML, key string, def bool) bool {
 	for _, k := range []string{key, strings.ReplaceAll(key, "-", "_")} {
 		if b, ok := m[k].(bool); ok {
 			return b
@@ -180,10 +180,10 @@ func (p *pkgManifest) depDecl(key string, v any, kind manifest.DepKind, platform
 		if s := str(base, "path"); s != "" {
 			d.path = filepath.Clean(filepath.Join(dir, s))
 		}
-		d.defaultFeatures = flag(base, "default-features", true)
+		d.defaultFeatures = boolKey(base, "default-features", true)
 		d.features = append(d.features, strs(base, "features")...)
 	}
-	d.optional = flag(t, "optional", false)
+	d.optional = boolKey(t, "optional", false)
 	return d
 }
 
@@ -230,7 +230,7 @@ func (p *pkgManifest) readTargets(doc, pkg rawTOML) {
 		if rel == "" {
 			rel = "src/lib.rs"
 		}
-		p.procMacro = flag(lib, "proc-macro", false)
+		p.procMacro = boolKey(lib, "proc-macro", false)
 		add(analyzer.Lib, rel)
 	}
 	kinds := []struct {
@@ -255,7 +255,7 @@ func (p *pkgManifest) readTargets(doc, pkg rawTOML) {
 				}
 			}
 		}
-		if !flag(pkg, k.auto, true) {
+		if !boolKey(pkg, k.auto, true) {
 			continue
 		}
 		if k.kind == analyzer.Bin && exists("src/main.rs") {

@@ -1,0 +1,101 @@
+package graph
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestErrors: input that cannot be resolved is one clear error, never a panic.
+func TestErrors(t *testing.T) {
+	cases := []struct {
+		name  string
+		files map[string]string
+		opts  Options
+		want  string
+	}{
+		{"cargo fails", map[string]string{"Cargo.toml": "[package]\nname = \n"}, Options{},
+			"cargo metadata failed"},
+		{"no manifest", map[string]string{}, Options{NoCargo: true}, "reading manifest"},
+		{"bad manifest", map[string]string{"Cargo.toml": "[package\n"}, Options{NoCargo: true}, "reading manifest"},
+		{"no lockfile", map[string]string{"Cargo.toml": "[package]\nname = \"a\"\nversion = \"0.1.0\"\n"}, Options{NoCargo: true},
+			"lockfile mode needs a Cargo.lock"},
+		{"bad lockfile", map[string]string{"Cargo.toml": "[package]\nname = \"a\"\nversion = \"0.1.0\"\n", "Cargo.lock": "[[package]\n"},
+			Options{NoCargo: true}, "Cargo.lock"},
+		{"stale lockfile", map[string]string{"Cargo.toml": "[package]\nname = \"a\"\nversion = \"0.1.0\"\n",
+			"Cargo.lock": "version = 3\n[[package]]\nname = \"b\"\nversion = \"1.0.0\"\n"}, Options{NoCargo: true}, "out of date"},
+		{"dangling lock dependency", map[string]string{"Cargo.toml": "[package]\nname = \"a\"\nversion = \"0.1.0\"\n",
+			"Cargo.lock": "version = 3\n[[package]]\nname = \"a\"\nversion = \"0.1.0\"\ndependencies = [\"zzz\"]\n"}, Options{NoCargo: true},
+			`dependency "zzz" matches 0 locked packages`},
+		{"member without package", map[string]string{"Cargo.toml": "[workspace]\nmembers = [\"m\"]\n", "m/Cargo.toml": "[lib]\n"},
+			Options{NoCargo: true}, "no [package] table"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if !c.opts.NoCargo {
+				haveCargo(t)
+			}
+			dir := t.TempDir()
+			for name, text := range c.files {
+				os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755)
+				if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, err := Load(filepath.Join(dir, "Cargo.toml"), c.opts)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error %v, want one containing %q", err, c.want)
+			}
+			if !c.opts.NoCargo && !strings.Contains(err.Error(), "--no-cargo") {
+				t.Errorf("error %v does not suggest --no-cargo", err)
+			}
+		})
+	}
+}
+
+func TestReqMatches(t *testing.T) {
+	cases := []struct {
+		req, version string
+		want         bool
+	}{
+		{"1", "1.9.0", true}, {"1", "2.0.0", false}, {"^1.2", "1.1.0", false}, {"1.2.3", "1.2.4", true},
+		{"0.3", "0.3.9", true}, {"0.3", "0.4.0", false}, {"0.0.3", "0.0.4", false}, {"~1.2", "1.3.0", false},
+		{"~1.2", "1.2.9", true}, {"=1.2.3", "1.2.3", true}, {"=1.2.3", "1.2.4", false}, {">=0.1.0, <0.3.0", "0.2.0", true},
+		{">=0.1.0, <0.3.0", "0.3.0", false}, {"*", "7.0.0", true}, {"1.*", "1.4.0", true}, {"> 1", "1.5.0", false},
+		{"<= 1.2", "1.2.7", true}, {"", "3.0.0", true}, {"=1.0.0-alpha.5", "1.0.0-alpha.5", true},
+	}
+	for _, c := range cases {
+		if got := reqMatches(c.req, c.version); got != c.want {
+			t.Errorf("reqMatches(%q, %q) = %v", c.req, c.version, got)
+		}
+	}
+}
+
+func TestNormalizePlatform(t *testing.T) {
+	cases := map[string]string{
+		`cfg(any(target_arch="x86",target_arch = "x86_64" ,))`: `cfg(any(target_arch = "x86", target_arch = "x86_64"))`,
+		`cfg(unix)`:             `cfg(unix)`,
+		`x86_64-pc-windows-gnu`: `x86_64-pc-windows-gnu`,
+		`cfg(a = "b, c=d")`:     `cfg(a = "b, c=d")`,
+		`cfg(not(windows) `:     `cfg(not(windows)`,
+		`cfg(a = "unterminated`: `cfg(a = "unterminated`,
+	}
+	for in, want := range cases {
+		if got := normalizePlatform(in); got != want {
+			t.Errorf("normalizePlatform(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestEnabledBy(t *testing.T) {
+	features := map[string][]string{
+		"default": {"tls"}, "tls": {"dep:rustls", "log/std"}, "json": {"serde_json"}, "serde_json": {"dep:serde_json"},
+		"weak": {"rustls?/x"}, "full": {"json", "weak"},
+	}
+	for key, want := range map[string]string{"rustls": "default tls", "serde_json": "full json serde_json", "log": "default tls", "none": ""} {
+		if got := strings.Join(enabledBy(features, key), " "); got != want {
+			t.Errorf("enabledBy(%s) = %q, want %q", key, got, want)
+		}
+	}
+}
