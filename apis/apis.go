@@ -69,6 +69,7 @@ type Table struct {
 	reexports map[string]string
 	returns   map[string]string // constructor path → type path
 	types     map[string]*typeInfo
+	lasts     map[string]bool // last segments of entries, constructors and types
 }
 
 type fileData struct {
@@ -110,6 +111,7 @@ func load() (*Table, error) {
 		reexports: map[string]string{},
 		returns:   map[string]string{},
 		types:     map[string]*typeInfo{},
+		lasts:     map[string]bool{},
 	}
 	names, err := files.ReadDir(".")
 	if err != nil {
@@ -148,8 +150,10 @@ func load() (*Table, error) {
 				info.builders[b] = true
 			}
 			t.types[ty.Name] = info
+			t.lasts[lastSegment(ty.Name)] = true
 			for _, c := range ty.Constructors {
 				t.returns[c] = ty.Name
+				t.lasts[lastSegment(c)] = true
 			}
 		}
 	}
@@ -168,10 +172,13 @@ func (t *Table) add(e *Entry) error {
 		return nil
 	}
 	t.exact[e.Path] = e
-	name := e.Path[strings.LastIndex(e.Path, "::")+2:]
+	name := lastSegment(e.Path)
 	t.methods[name] = append(t.methods[name], e)
+	t.lasts[name] = true
 	return nil
 }
+
+func lastSegment(p string) string { return p[strings.LastIndex(p, "::")+2:] }
 
 func validPath(p string) bool {
 	segs := strings.Split(strings.TrimPrefix(p, "::"), "::")
@@ -207,6 +214,10 @@ func (t *Table) Extend(add map[caps.Capability][]string) (*Table, error) {
 		reexports: t.reexports,
 		returns:   t.returns,
 		types:     t.types,
+		lasts:     make(map[string]bool, len(t.lasts)),
+	}
+	for k, v := range t.lasts {
+		n.lasts[k] = v
 	}
 	for k, v := range t.exact {
 		n.exact[k] = v
@@ -226,8 +237,8 @@ func (t *Table) Extend(add map[caps.Capability][]string) (*Table, error) {
 				bad = append(bad, err.Error())
 				continue
 			}
-			if old := n.methods[p[strings.LastIndex(p, "::")+2:]]; len(old) > 1 {
-				n.methods[p[strings.LastIndex(p, "::")+2:]] = dropReplaced(old, e)
+			if old := n.methods[lastSegment(p)]; len(old) > 1 {
+				n.methods[lastSegment(p)] = dropReplaced(old, e)
 			}
 		}
 	}
@@ -282,6 +293,24 @@ func (t *Table) Canonical(p string) string {
 	}
 }
 
+// MayClassify reports whether a path whose last segment is name could be
+// classified or be a known constructor: a cheap filter before resolving it.
+func (t *Table) MayClassify(name string) bool {
+	if t.lasts[name] {
+		return true
+	}
+	for _, e := range t.prefixes {
+		if strings.HasPrefix(name, lastSegment(strings.TrimSuffix(e.Path, "*"))) {
+			return true
+		}
+	}
+	return false
+}
+
+// HasTypeNamed reports whether a type whose path ends in name may be one
+// the table knows (has constructors or builders for): a cheap filter.
+func (t *Table) HasTypeNamed(name string) bool { return t.lasts[name] }
+
 // Methods returns the entries whose last segment is name — the candidates for
 // a method call `.name(…)`. Most names have none, which makes the common
 // case one map lookup.
@@ -331,4 +360,3 @@ func (t *Table) Entries() []*Entry {
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out
 }
-

@@ -1,0 +1,191 @@
+package analyzer
+
+import (
+	"strings"
+)
+
+// attrName returns an attribute's path as written ("cfg", "tokio::main") and
+// its argument token tree, or -1.
+func attrName(s *syntax, at int32) (string, int32) {
+	name, args := "", int32(-1)
+	for c := s.nodes[at].firstChild; c >= 0; c = s.nodes[c].nextSibling {
+		switch k := s.nodes[c].kind; {
+		case k == kTokenTree && s.nodes[c].field == fArguments:
+			args = c
+		case name == "" && (k == kIdentifier || k == kScopedIdentifier || k == kUnsafeKw):
+			name = s.text(c)
+		}
+	}
+	return name, args
+}
+
+// applyAttrs returns st as changed by the attributes attrs (attribute_item or
+// inner_attribute_item nodes): cfg(test), #[test] and #[bench] make test code,
+// cfg predicates that mention a feature become gates. cfg_attr is not a gate.
+func applyAttrs(s *syntax, attrs []int32, st state) state {
+	for _, a := range attrs {
+		at := s.childKind(a, kAttribute)
+		if at < 0 {
+			continue
+		}
+		name, args := attrName(s, at)
+		switch name {
+		case "test", "bench":
+			st.ctx = Test
+		case "cfg":
+			if args < 0 {
+				continue
+			}
+			preds := parseCfgList(s, args)
+			if len(preds) != 1 {
+				continue
+			}
+			p := preds[0]
+			if mentionsTest(p, false) {
+				st.ctx = Test
+			}
+			if mentionsFeature(p) {
+				st.gates = append(st.gates[:len(st.gates):len(st.gates)], p)
+			}
+		}
+	}
+	return st
+}
+
+// parseCfgList parses the comma-separated predicates inside token tree tt.
+func parseCfgList(s *syntax, tt int32) []Cfg {
+	var out []Cfg
+	var toks []int32
+	for c := s.nodes[tt].firstChild; c >= 0; c = s.nodes[c].nextSibling {
+		toks = append(toks, c)
+	}
+	if len(toks) >= 2 { // drop the delimiters
+		toks = toks[1 : len(toks)-1]
+	}
+	for len(toks) > 0 {
+		end := 0
+		for end < len(toks) && s.nodes[toks[end]].kind != kComma {
+			end++
+		}
+		if end > 0 {
+			out = append(out, parseCfg(s, toks[:end]))
+		}
+		if end < len(toks) {
+			end++
+		}
+		toks = toks[end:]
+	}
+	return out
+}
+
+// parseCfg parses one predicate from its tokens.
+func parseCfg(s *syntax, toks []int32) Cfg {
+	first := s.text(toks[0])
+	if len(toks) == 2 && s.nodes[toks[1]].kind == kTokenTree {
+		args := parseCfgList(s, toks[1])
+		switch first {
+		case "all":
+			return Cfg{Op: CfgAll, Args: args}
+		case "any":
+			return Cfg{Op: CfgAny, Args: args}
+		case "not":
+			return Cfg{Op: CfgNot, Args: args}
+		}
+	}
+	if first == "feature" && len(toks) == 3 && s.nodes[toks[1]].kind == kEq {
+		if v, ok := s.stringValue(toks[2]); ok {
+			return Cfg{Op: CfgFeature, Name: v}
+		}
+	}
+	start, end := s.nodes[toks[0]].start, s.nodes[toks[len(toks)-1]].end
+	return Cfg{Op: CfgOther, Name: string(s.src[start:end])}
+}
+
+func mentionsFeature(c Cfg) bool {
+	if c.Op == CfgFeature {
+		return true
+	}
+	for _, a := range c.Args {
+		if mentionsFeature(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// mentionsTest reports whether c requires cfg(test): `test` outside any not().
+func mentionsTest(c Cfg, negated bool) bool {
+	switch c.Op {
+	case CfgOther:
+		return c.Name == "test" && !negated
+	case CfgNot:
+		negated = !negated
+	case CfgAny:
+		for _, a := range c.Args { // any(test, x) runs outside tests too
+			if !mentionsTest(a, negated) {
+				return false
+			}
+		}
+		return len(c.Args) > 0
+	}
+	for _, a := range c.Args {
+		if mentionsTest(a, negated) {
+			return true
+		}
+	}
+	return false
+}
+
+// String renders a predicate as Rust writes it: all(feature = "a", not(unix)).
+func (c Cfg) String() string {
+	switch c.Op {
+	case CfgFeature:
+		return `feature = "` + c.Name + `"`
+	case CfgOther:
+		return c.Name
+	}
+	parts := make([]string, len(c.Args))
+	for i, a := range c.Args {
+		parts[i] = a.String()
+	}
+	return [...]string{CfgAll: "all", CfgAny: "any", CfgNot: "not"}[c.Op] + "(" + strings.Join(parts, ", ") + ")"
+}
+
+// builtinAttrs are attributes the compiler itself implements (or tools read):
+// they hide no code.
+var builtinAttrs = map[string]bool{
+	"cfg": true, "cfg_attr": true, "test": true, "bench": true, "ignore": true, "should_panic": true,
+	"derive": true, "allow": true, "warn": true, "deny": true, "forbid": true, "expect": true,
+	"doc": true, "inline": true, "must_use": true, "deprecated": true, "repr": true,
+	"macro_export": true, "macro_use": true, "path": true, "non_exhaustive": true, "cold": true,
+	"track_caller": true, "automatically_derived": true, "global_allocator": true, "used": true,
+	"target_feature": true, "no_std": true, "no_main": true, "recursion_limit": true,
+	"crate_type": true, "crate_name": true, "windows_subsystem": true, "type_length_limit": true,
+	"panic_handler": true, "instruction_set": true, "collapse_debuginfo": true,
+	"debugger_visualizer": true, "default": true, "feature": true, "no_implicit_prelude": true,
+	"link_name": true, "link_ordinal": true, "no_link": true, "proc_macro": true,
+	"proc_macro_derive": true, "proc_macro_attribute": true, "non_exhaustive_omitted_patterns": true,
+	"rustc_diagnostic_item": true, "stable": true, "unstable": true, "rustc_const_stable": true,
+	"rustc_const_unstable": true, "const_trait": true, "coverage": true, "optimize": true,
+	"register_tool": true, "fundamental": true, "may_dangle": true, "no_coverage": true,
+	"naked": true, "cfg_eval": true, "diagnostic::on_unimplemented": true,
+	"diagnostic::do_not_recommend": true, "test_case": true, "global_asm": true,
+}
+
+// builtinDerives are the derives the standard library implements.
+var builtinDerives = map[string]bool{
+	"Debug": true, "Clone": true, "Copy": true, "PartialEq": true, "Eq": true,
+	"PartialOrd": true, "Ord": true, "Hash": true, "Default": true,
+	"std::fmt::Debug": true, "core::fmt::Debug": true,
+}
+
+// unsafeAttrs need `unsafe` (SPEC §1): they change linking or symbols.
+var unsafeAttrs = map[string]bool{
+	"no_mangle": true, "export_name": true, "link_section": true, "link": true,
+}
+
+// toolAttr reports whether name is a tool attribute (rustfmt::skip, clippy::…).
+func toolAttr(name string) bool {
+	tool, _, ok := strings.Cut(name, "::")
+	return ok && (tool == "rustfmt" || tool == "clippy" || tool == "rustdoc" || tool == "diagnostic" || tool == "miri")
+}

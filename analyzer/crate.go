@@ -1,0 +1,245 @@
+package analyzer
+
+import (
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	sitter "github.com/tree-sitter/go-tree-sitter"
+
+	"github.com/cargo-caps/cargo-caps/apis"
+	"github.com/cargo-caps/cargo-caps/caps"
+	"github.com/cargo-caps/cargo-caps/span"
+)
+
+// Crate is one crate's code as the analyser needs it.
+type Crate struct {
+	Name    string
+	Dir     string // the package directory; #[path] and include_*! may not leave it
+	Targets []Target
+	Table   *apis.Table // nil = apis.Builtin()
+	// Read returns a file's text; unsaved editor buffers win over disk. nil = os.ReadFile.
+	Read func(path string) ([]byte, error)
+	// Parse, when set, returns the tree for a file's text, e.g. from an
+	// editor's cache kept current with Tree.Edit and ParseRust. The analyser
+	// does not close trees it gets from Parse. nil = parse afresh.
+	Parse func(path string, text []byte) *sitter.Tree
+}
+
+// AnalyzeCrate finds every capability use in the crate's targets, following
+// `mod` declarations from each target root. Files reached by several targets
+// are analysed once, in the context of the first (lib before bins, tests,
+// benches, examples, build script). The result is in deterministic order.
+func AnalyzeCrate(c Crate) Summary {
+	a := &crateAnalysis{
+		crate:  c,
+		table:  c.Table,
+		read:   c.Read,
+		parser: newParser(),
+		seen:   map[string]bool{},
+	}
+	defer a.parser.Close()
+	if a.table == nil {
+		a.table = apis.Builtin()
+	}
+	if a.read == nil {
+		a.read = os.ReadFile
+	}
+	targets := append([]Target(nil), c.Targets...)
+	sort.SliceStable(targets, func(i, j int) bool { return targets[i].Kind < targets[j].Kind })
+	for _, t := range targets {
+		a.analyseTarget(t)
+	}
+	a.finish()
+	return a.sum
+}
+
+type crateAnalysis struct {
+	crate  Crate
+	table  *apis.Table
+	read   func(string) ([]byte, error)
+	parser *sitter.Parser
+	seen   map[string]bool // files already analysed
+	sum    Summary
+}
+
+// sourceFile is one parsed file of a target's module tree.
+type sourceFile struct {
+	path    string
+	syn     *syntax
+	module  *module // the module the file's top level belongs to
+	dir     string  // where `mod x;` at its top level looks for x
+	fresh   bool    // first time seen: analyse it
+	inlines map[int32]*module
+}
+
+func (a *crateAnalysis) analyseTarget(t Target) {
+	ctx := Normal
+	switch t.Kind {
+	case TestTarget, Bench:
+		ctx = Test
+	case ExampleTarget:
+		ctx = Example
+	case BuildScript:
+		ctx = Build
+	}
+	root := &module{path: "crate", state: state{ctx: ctx}}
+	var files []*sourceFile
+	var load func(path string, m *module, from *sourceFile, decl int32)
+	load = func(path string, m *module, from *sourceFile, decl int32) {
+		text, err := a.read(path)
+		if err != nil {
+			if from == nil {
+				a.unanalysed(path, span.Range{}, "target root not found: "+a.rel(path))
+			} else {
+				n := from.syn.nodes[decl]
+				a.unanalysed(from.path, span.Range{Start: int(n.start), End: int(n.end)}, "module file not found: "+a.rel(path))
+			}
+			return
+		}
+		f := &sourceFile{path: path, module: m, fresh: !a.seen[path], inlines: map[int32]*module{}}
+		a.seen[path] = true
+		f.syn = a.parse(path, text)
+		base := filepath.Base(path)
+		if from == nil || base == "mod.rs" || m.pathAttr {
+			f.dir = filepath.Dir(path)
+		} else {
+			f.dir = filepath.Join(filepath.Dir(path), strings.TrimSuffix(base, ".rs"))
+		}
+		if from == nil && t.Kind == Lib {
+			a.sum.ForbidsUnsafe = forbidsUnsafe(f.syn)
+		}
+		files = append(files, f)
+		for _, d := range collectModule(f, 0, m, f.dir) {
+			p, ok := a.modFile(f, d)
+			if ok {
+				load(p, d.module, f, d.node)
+			}
+		}
+	}
+	load(t.Path, root, nil, -1)
+	root.findAliases()
+	for _, f := range files {
+		if f.fresh {
+			a.sum.Files = append(a.sum.Files, f.path)
+			a.sum.Lines += countLines(f.syn.src)
+			a.analyseFile(f)
+		}
+	}
+}
+
+// modFile finds the file of an out-of-line `mod` declaration.
+func (a *crateAnalysis) modFile(f *sourceFile, d modDecl) (string, bool) {
+	n := f.syn.nodes[d.node]
+	r := span.Range{Start: int(n.start), End: int(n.end)}
+	if d.pathAttr != "" {
+		p := filepath.Clean(filepath.Join(d.dir, d.pathAttr))
+		if !a.inPackage(p) {
+			a.unanalysed(f.path, r, "#[path] leaves the package: "+d.pathAttr)
+			return "", false
+		}
+		return p, true
+	}
+	one := filepath.Join(d.dir, d.name+".rs")
+	two := filepath.Join(d.dir, d.name, "mod.rs")
+	if _, err := a.read(one); err == nil {
+		return one, true
+	}
+	if _, err := a.read(two); err == nil {
+		return two, true
+	}
+	a.unanalysed(f.path, r, "module file not found: "+a.rel(one))
+	return "", false
+}
+
+func (a *crateAnalysis) parse(path string, text []byte) *syntax {
+	if a.crate.Parse != nil {
+		if tree := a.crate.Parse(path, text); tree != nil {
+			return flatten(tree, text)
+		}
+	}
+	tree := a.parser.Parse(text, nil)
+	defer tree.Close()
+	return flatten(tree, text)
+}
+
+func (a *crateAnalysis) inPackage(p string) bool {
+	if a.crate.Dir == "" {
+		return true
+	}
+	rel, err := filepath.Rel(a.crate.Dir, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+func (a *crateAnalysis) rel(p string) string {
+	if a.crate.Dir != "" {
+		if r, err := filepath.Rel(a.crate.Dir, p); err == nil {
+			return filepath.ToSlash(r)
+		}
+	}
+	return p
+}
+
+func (a *crateAnalysis) unanalysed(file string, r span.Range, reason string) {
+	a.sum.Unanalysed = append(a.sum.Unanalysed, Unanalysed{File: file, Range: r, Reason: reason})
+}
+
+func (a *crateAnalysis) finish() {
+	sort.SliceStable(a.sum.Uses, func(i, j int) bool {
+		x, y := a.sum.Uses[i], a.sum.Uses[j]
+		if x.File != y.File {
+			return x.File < y.File
+		}
+		if x.Range.Start != y.Range.Start {
+			return x.Range.Start < y.Range.Start
+		}
+		if x.Cap != y.Cap {
+			return x.Cap < y.Cap
+		}
+		return x.API < y.API
+	})
+	sort.SliceStable(a.sum.Unanalysed, func(i, j int) bool {
+		x, y := a.sum.Unanalysed[i], a.sum.Unanalysed[j]
+		if x.File != y.File {
+			return x.File < y.File
+		}
+		return x.Range.Start < y.Range.Start
+	})
+	sort.Strings(a.sum.Files)
+}
+
+func countLines(src []byte) int {
+	n := strings.Count(string(src), "\n")
+	if len(src) > 0 && src[len(src)-1] != '\n' {
+		n++
+	}
+	return n
+}
+
+// forbidsUnsafe reports whether the file's inner attributes say #![forbid(unsafe_code)].
+func forbidsUnsafe(s *syntax) bool {
+	for c := s.nodes[0].firstChild; c >= 0; c = s.nodes[c].nextSibling {
+		if s.nodes[c].kind != kInnerAttributeItem {
+			continue
+		}
+		at := s.childKind(c, kAttribute)
+		if at < 0 {
+			continue
+		}
+		name, args := attrName(s, at)
+		if name == "forbid" && args >= 0 && strings.Contains(s.text(args), "unsafe_code") {
+			return true
+		}
+	}
+	return false
+}
+
+// use appends a use found in file f.
+func (a *crateAnalysis) use(f *sourceFile, st state, c caps.Capability, api string, start, end uint32) {
+	a.sum.Uses = append(a.sum.Uses, Use{
+		Cap: c, API: api, File: f.path,
+		Range:   span.Range{Start: int(start), End: int(end)},
+		Context: st.ctx, Gates: st.gates,
+	})
+}

@@ -1,0 +1,303 @@
+package analyzer
+
+import (
+	"strings"
+
+	"github.com/cargo-caps/cargo-caps/caps"
+)
+
+// macro handles a macro invocation: the compile-time rules (env!,
+// include_str!, …), global_asm!, and otherwise a scan of its token tree.
+func (w *walker) macro(i int32) {
+	s := w.s
+	name := s.child(i, fMacro)
+	if name < 0 {
+		return
+	}
+	segs := pathSegments(s, name)
+	var tt int32 = -1
+	for c := s.nodes[i].firstChild; c >= 0; c = s.nodes[c].nextSibling {
+		if s.nodes[c].kind == kTokenTree {
+			tt = c
+		}
+	}
+	if len(segs) == 0 || tt < 0 {
+		return
+	}
+	if w.builtinMacro(segs, s.nodes[i].start, tt) {
+		return
+	}
+	prefix := ""
+	if len(segs) == 1 {
+		prefix = w.syscallMacro(segs[0])
+	}
+	w.tokens(tt, prefix)
+}
+
+// builtinMacro applies the rules for the standard library's macros and
+// reports whether it handled the invocation. start is where the
+// invocation's text starts; tt is its token tree.
+func (w *walker) builtinMacro(segs []string, start uint32, tt int32) bool {
+	s := w.s
+	if len(segs) > 1 && segs[0] != "std" && segs[0] != "core" && segs[0] != "" {
+		return false
+	}
+	name := segs[len(segs)-1]
+	if len(segs) == 1 && w.localMacro(name) {
+		return false
+	}
+	end := s.nodes[tt].end
+	switch name {
+	case "env", "option_env":
+		if v, ok := firstString(s, tt); ok && !cargoEnv(v) {
+			w.use(caps.EnvReadonly, name+`!("`+v+`")`, start, end)
+		}
+		return true
+	case "include_str", "include_bytes", "include":
+		v, ok := firstString(s, tt)
+		if !ok || hasMacroCall(s, tt) {
+			if name == "include" {
+				w.a.unanalysed(w.f.path, spanOf(start, end), "include! of generated code is not analysed")
+			}
+			return true
+		}
+		if _, in := w.inPackage(v); !in {
+			w.use(caps.FSReadonly, name+`!("`+v+`")`, start, end)
+			if name == "include" {
+				w.a.unanalysed(w.f.path, spanOf(start, end), "include! of a file outside the package is not analysed")
+			}
+		}
+		return true
+	case "global_asm", "naked_asm":
+		w.use(caps.Unsafe, name+"!", start, end)
+		return true
+	}
+	return false
+}
+
+// cargoEnv reports whether cargo sets variable v at compile time.
+func cargoEnv(v string) bool {
+	return strings.HasPrefix(v, "CARGO_") || v == "CARGO" || v == "OUT_DIR"
+}
+
+// firstString returns the token tree's first token if it is a string literal
+// alone (`"path"`), as in env!("X") and include_str!("x").
+func firstString(s *syntax, tt int32) (string, bool) {
+	c := s.nodes[tt].firstChild
+	if c < 0 {
+		return "", false
+	}
+	c = s.nodes[c].nextSibling // past the delimiter
+	if c < 0 {
+		return "", false
+	}
+	v, ok := s.stringValue(c)
+	if !ok {
+		return "", false
+	}
+	if next := s.nodes[c].nextSibling; next >= 0 && s.nodes[next].kind != kComma && s.nodes[next].nextSibling >= 0 {
+		return "", false
+	}
+	return v, true
+}
+
+func hasMacroCall(s *syntax, tt int32) bool {
+	for c := s.nodes[tt].firstChild; c >= 0; c = s.nodes[c].nextSibling {
+		if s.nodes[c].kind == kBang {
+			return true
+		}
+	}
+	return false
+}
+
+// localMacro reports whether a macro_rules! of that name is in scope.
+func (w *walker) localMacro(name string) bool {
+	for i := len(w.r.blocks) - 1; i >= 0; i-- {
+		if w.r.blocks[i].items[name+"!"] {
+			return true
+		}
+	}
+	for m := w.r.mod; m != nil; m = m.parent { // textual scope: macro_rules reach child modules
+		if m.names.items[name+"!"] {
+			return true
+		}
+	}
+	return false
+}
+
+// syscallMacro returns the path prefix a crate's own `syscall!`-style macro
+// puts before the function named in its arguments ("libc"), or "".
+func (w *walker) syscallMacro(name string) string {
+	for i := len(w.r.blocks) - 1; i >= 0; i-- {
+		if p, ok := w.r.blocks[i].macros[name]; ok {
+			return p
+		}
+	}
+	for m := w.r.mod; m != nil; m = m.parent {
+		if p, ok := m.names.macros[name]; ok {
+			return p
+		}
+	}
+	for _, m := range w.r.mod.root().allModules() {
+		if p, ok := m.names.macros[name]; ok { // #[macro_use] modules declared earlier
+			return p
+		}
+	}
+	return ""
+}
+
+func (m *module) allModules() []*module {
+	out := []*module{m}
+	for _, c := range m.mods {
+		out = append(out, c.allModules()...)
+	}
+	return out
+}
+
+// syscallPrefix returns, for a macro_rules! whose body calls
+// `prefix::$f(…)` with a metavariable function name, that prefix.
+func syscallPrefix(s *syntax, def int32) []string {
+	for r := s.nodes[def].firstChild; r >= 0; r = s.nodes[r].nextSibling {
+		if s.nodes[r].kind != kMacroRule {
+			continue
+		}
+		right := s.child(r, fRight)
+		if right < 0 {
+			continue
+		}
+		if p := findPrefixCall(s, right); p != nil {
+			return p
+		}
+	}
+	return nil
+}
+
+func findPrefixCall(s *syntax, tt int32) []string {
+	var toks []int32
+	for c := s.nodes[tt].firstChild; c >= 0; c = s.nodes[c].nextSibling {
+		toks = append(toks, c)
+	}
+	for i, c := range toks {
+		if s.nodes[c].kind == kTokenTree {
+			if p := findPrefixCall(s, c); p != nil {
+				return p
+			}
+			continue
+		}
+		if s.nodes[c].kind != kMetavariable || i < 2 || s.nodes[toks[i-1]].kind != kColonColon {
+			continue
+		}
+		if i+1 >= len(toks) || s.nodes[toks[i+1]].kind != kTokenTree || s.src[s.nodes[toks[i+1]].start] != '(' {
+			continue
+		}
+		var segs []string
+		for j := i - 2; j >= 0 && s.nodes[toks[j]].kind == kIdentifier; j -= 2 {
+			segs = append([]string{s.text(toks[j])}, segs...)
+			if j == 0 || s.nodes[toks[j-1]].kind != kColonColon {
+				break
+			}
+		}
+		if len(segs) > 0 {
+			return segs
+		}
+	}
+	return nil
+}
+
+// tokens scans a token tree for paths, nested macro calls, method calls on
+// imported traits and `unsafe`. prefix, when set, is put before a lone
+// function name called at the top level (`syscall!(open(…))` → libc::open).
+func (w *walker) tokens(tt int32, prefix string) {
+	s := w.s
+	var toks []int32
+	for c := s.nodes[tt].firstChild; c >= 0; c = s.nodes[c].nextSibling {
+		toks = append(toks, c)
+	}
+	for i := 0; i < len(toks); i++ {
+		c := toks[i]
+		switch s.nodes[c].kind {
+		case kTokenTree:
+			w.tokens(c, "")
+			continue
+		case kUnsafeKw:
+			w.use(caps.Unsafe, "unsafe block", s.nodes[c].start, s.nodes[c].end)
+			continue
+		case kIdentifier, kColonColon, kSelf, kSuper, kCrate, kMetavariable:
+		default:
+			continue
+		}
+		// a path: [::] seg (:: seg)*
+		j := i
+		var segs []string
+		if s.nodes[toks[j]].kind == kColonColon {
+			segs = append(segs, "")
+			j++
+		}
+		for j < len(toks) {
+			k := s.nodes[toks[j]].kind
+			if k != kIdentifier && k != kSelf && k != kSuper && k != kCrate && k != kMetavariable {
+				break
+			}
+			segs = append(segs, s.text(toks[j]))
+			j++
+			if j+1 < len(toks) && s.nodes[toks[j]].kind == kColonColon {
+				j++
+				continue
+			}
+			break
+		}
+		if len(segs) == 0 || segs[len(segs)-1] == "" {
+			continue
+		}
+		start, end := s.nodes[toks[i]].start, s.nodes[toks[j-1]].end
+		next := int32(-1)
+		if j < len(toks) {
+			next = toks[j]
+		}
+		method := i > 0 && s.nodes[toks[i-1]].kind == kDot
+		switch {
+		case next >= 0 && s.nodes[next].kind == kBang:
+			if j+1 < len(toks) && s.nodes[toks[j+1]].kind == kTokenTree {
+				if !w.builtinMacro(segs, start, toks[j+1]) {
+					w.tokens(toks[j+1], "")
+				}
+				j += 2
+			}
+		case method && len(segs) == 1:
+			w.tokenMethod(segs[0], start, end)
+		case strings.HasPrefix(segs[0], "$") && segs[0] != "$crate":
+		default:
+			called := next >= 0 && s.nodes[next].kind == kTokenTree && s.src[s.nodes[next].start] == '('
+			args := int32(-1)
+			if called {
+				args = next
+			}
+			if prefix != "" && len(segs) == 1 && called {
+				if full := prefix + "::" + segs[0]; w.knownCall(full) {
+					w.classifyPath(strings.Split(full, "::"), start, end, args, true)
+					break
+				}
+			}
+			if len(segs) > 1 || called {
+				w.classifyPath(segs, start, end, args, true)
+			}
+		}
+		i = j - 1
+	}
+}
+
+func (w *walker) knownCall(full string) bool {
+	_, ok := w.table.Lookup(full)
+	return ok
+}
+
+// tokenMethod classifies `.name(` inside a token tree: only imported traits
+// count, since no receiver type is evident there.
+func (w *walker) tokenMethod(name string, start, end uint32) {
+	for _, e := range w.table.Methods(name) {
+		if owner := e.Owner(); w.table.IsTrait(owner) && w.traitInScope(owner) {
+			w.use(e.Cap, e.Path, start, end)
+			return
+		}
+	}
+}

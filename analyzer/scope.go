@@ -1,0 +1,478 @@
+package analyzer
+
+import (
+	"path/filepath"
+	"strings"
+)
+
+// state is what holds for the code being walked: when it runs and under
+// which feature gates. Gates slices are never appended to in place, so Uses
+// can share them.
+type state struct {
+	ctx   Context
+	gates []Cfg
+}
+
+// module is one Rust module's names: the crate-level name table is the tree
+// of modules of a target. It is filled before any body is walked, because
+// items are visible in the whole module whatever their order.
+type module struct {
+	path     string // "crate::a::b"
+	parent   *module
+	state    state // context and gates of the module's code
+	pathAttr bool  // its file came from #[path]
+	names    scope
+	mods     map[string]*module
+	aliases  map[string]bool // root only: names some `use … as name` in the crate binds
+}
+
+// findAliases fills the root's aliases: a path ending in one of them may name
+// an API under another name, so the cheap last-segment filter must let it pass.
+func (m *module) findAliases() {
+	m.aliases = map[string]bool{}
+	for _, x := range m.allModules() {
+		for name, p := range x.names.uses {
+			if p[len(p)-1] != name {
+				m.aliases[name] = true
+			}
+		}
+	}
+}
+
+// scope holds the names one module or block defines.
+type scope struct {
+	items   map[string]bool     // local items (fn, struct, …) and macros: they shadow everything else
+	uses    map[string][]string // `use` bindings: name → path as written
+	anon    [][]string          // `use … as _` (traits brought in without a name)
+	globs   [][]string          // `use …::*`
+	externs map[string]string   // `extern crate x as y`: y → x
+	lets    map[string]bool     // let bindings and parameters (blocks only)
+	types   map[string]string   // evident types of let bindings and parameters
+	macros  map[string]string   // macro_rules name → path prefix of its `prefix::$f(` call, if any
+}
+
+func (s *scope) setItem(name string) {
+	if s.items == nil {
+		s.items = map[string]bool{}
+	}
+	s.items[name] = true
+}
+
+func (s *scope) setUse(name string, path []string) {
+	if name == "_" {
+		s.anon = append(s.anon, path)
+		return
+	}
+	if s.uses == nil {
+		s.uses = map[string][]string{}
+	}
+	s.uses[name] = path
+}
+
+func (m *module) child(name string) *module {
+	if m.mods == nil {
+		m.mods = map[string]*module{}
+	}
+	c := m.mods[name]
+	if c == nil {
+		c = &module{path: m.path + "::" + name, parent: m, state: m.state}
+		m.mods[name] = c
+	}
+	return c
+}
+
+func (m *module) root() *module {
+	for m.parent != nil {
+		m = m.parent
+	}
+	return m
+}
+
+// modDecl is an out-of-line `mod name;` whose file is still to be found.
+type modDecl struct {
+	node     int32
+	name     string
+	dir      string // directory to look in
+	pathAttr string // #[path = "…"], relative to dir
+	module   *module
+}
+
+// collectModule fills m's names from the items of container c (a source file
+// or an inline module's declaration list) of file f, and returns the
+// out-of-line module declarations found, recursing into inline modules.
+// dir is where `mod x;` here looks for x.
+func collectModule(f *sourceFile, c int32, m *module, dir string) []modDecl {
+	s := f.syn
+	var decls []modDecl
+	var attrs []int32
+	for i := s.nodes[c].firstChild; i >= 0; i = s.nodes[i].nextSibling {
+		switch s.nodes[i].kind {
+		case kAttributeItem:
+			attrs = append(attrs, i)
+			continue
+		case kInnerAttributeItem:
+			m.state = applyAttrs(s, []int32{i}, m.state)
+			continue
+		case kLineComment, kBlockComment:
+			continue
+		case kModItem:
+			nm := s.child(i, fName)
+			if nm < 0 {
+				break
+			}
+			name := s.text(nm)
+			child := m.child(name)
+			child.state = applyAttrs(s, attrs, m.state)
+			if body := s.child(i, fBody); body >= 0 {
+				f.inlines[i] = child
+				decls = append(decls, collectModule(f, body, child, filepath.Join(dir, name))...)
+			} else {
+				d := modDecl{node: i, name: name, dir: dir, module: child}
+				if p := pathAttr(s, attrs); p != "" {
+					d.pathAttr = p
+					d.dir = filepath.Dir(f.path)
+					if dir != f.dir { // inside an inline module: relative to its directory
+						d.dir = dir
+					}
+					child.pathAttr = true
+				}
+				decls = append(decls, d)
+			}
+		default:
+			collectItem(s, i, &m.names)
+		}
+		attrs = attrs[:0]
+	}
+	return decls
+}
+
+// collectItem records the name item i brings into scope sc, if any.
+func collectItem(s *syntax, i int32, sc *scope) {
+	switch s.nodes[i].kind {
+	case kUseDeclaration:
+		if arg := s.child(i, fArgument); arg >= 0 {
+			collectUse(s, arg, nil, sc)
+		}
+	case kExternCrate:
+		name := s.child(i, fName)
+		if name < 0 {
+			return
+		}
+		as := s.text(name)
+		if al := s.child(i, fAlias); al >= 0 {
+			as = s.text(al)
+		}
+		if sc.externs == nil {
+			sc.externs = map[string]string{}
+		}
+		if as != "_" {
+			sc.externs[as] = s.text(name)
+		}
+	case kFunctionItem, kStructItem, kEnumItem, kUnionItem, kTraitItem, kTypeItem,
+		kConstItem, kStaticItem, kModItem, kFunctionSignatureItem:
+		if name := s.child(i, fName); name >= 0 {
+			sc.setItem(s.text(name))
+		}
+	case kMacroDefinition:
+		if name := s.child(i, fName); name >= 0 {
+			sc.setItem(s.text(name) + "!")
+			if p := syscallPrefix(s, i); p != nil {
+				if sc.macros == nil {
+					sc.macros = map[string]string{}
+				}
+				sc.macros[s.text(name)] = strings.Join(p, "::")
+			}
+		}
+	}
+}
+
+// collectUse records the bindings of use tree n under prefix.
+func collectUse(s *syntax, n int32, prefix []string, sc *scope) {
+	switch s.nodes[n].kind {
+	case kIdentifier, kScopedIdentifier, kSelf, kSuper, kCrate:
+		p := appendPath(prefix, pathSegments(s, n))
+		if len(p) == 0 {
+			return
+		}
+		last := p[len(p)-1]
+		if last == "self" { // `use a::b::{self}` binds b
+			p = p[:len(p)-1]
+			if len(p) == 0 {
+				return
+			}
+			last = p[len(p)-1]
+		}
+		sc.setUse(last, p)
+	case kUseAsClause:
+		path, alias := s.child(n, fPath), s.child(n, fAlias)
+		if path < 0 || alias < 0 {
+			return
+		}
+		p := appendPath(prefix, pathSegments(s, path))
+		if len(p) > 0 && p[len(p)-1] == "self" {
+			p = p[:len(p)-1]
+		}
+		sc.setUse(s.text(alias), p)
+	case kUseWildcard:
+		var p []string
+		for c := s.nodes[n].firstChild; c >= 0; c = s.nodes[c].nextSibling {
+			switch s.nodes[c].kind {
+			case kIdentifier, kScopedIdentifier, kSelf, kSuper, kCrate:
+				p = pathSegments(s, c)
+			}
+		}
+		sc.globs = append(sc.globs, appendPath(prefix, p))
+	case kScopedUseList:
+		p := prefix
+		if path := s.child(n, fPath); path >= 0 {
+			p = appendPath(prefix, pathSegments(s, path))
+		} else if s.nodes[n].firstChild >= 0 && s.nodes[s.nodes[n].firstChild].kind == kColonColon {
+			p = appendPath(prefix, []string{""}) // `use ::{a, b}`
+		}
+		if list := s.child(n, fList); list >= 0 {
+			collectUse(s, list, p, sc)
+		}
+	case kUseList:
+		for c := s.nodes[n].firstChild; c >= 0; c = s.nodes[c].nextSibling {
+			collectUse(s, c, prefix, sc)
+		}
+	}
+}
+
+func appendPath(prefix, p []string) []string {
+	out := make([]string, 0, len(prefix)+len(p))
+	return append(append(out, prefix...), p...)
+}
+
+// pathSegments returns the segments of a path node: identifier,
+// scoped_identifier (recursively), self/super/crate, generic wrappers.
+// A leading `::` gives a first segment "".
+func pathSegments(s *syntax, n int32) []string {
+	var segs []string
+	var rec func(n int32) bool
+	rec = func(n int32) bool {
+		switch s.nodes[n].kind {
+		case kIdentifier, kTypeIdentifier, kSelf, kSuper, kCrate, kMetavariable:
+			segs = append(segs, s.text(n))
+			return true
+		case kScopedIdentifier, kScopedTypeIdentifier:
+			path := s.child(n, fPath)
+			if path >= 0 {
+				if !rec(path) {
+					return false
+				}
+			} else if fc := s.nodes[n].firstChild; fc >= 0 && s.nodes[fc].kind == kColonColon {
+				segs = append(segs, "")
+			}
+			name := s.child(n, fName)
+			if name < 0 {
+				return false
+			}
+			return rec(name)
+		case kGenericType, kGenericTypeTurbofish:
+			if t := s.child(n, fType); t >= 0 {
+				return rec(t)
+			}
+		case kGenericFunction:
+			if fn := s.child(n, fFunction); fn >= 0 {
+				return rec(fn)
+			}
+		case kBracketedType: // <T as Trait>::f resolves through Trait
+			if q := s.childKind(n, kQualifiedType); q >= 0 {
+				if al := s.child(q, fAlias); al >= 0 {
+					return rec(al)
+				}
+			} else if fc := s.nodes[n].firstChild; fc >= 0 {
+				for c := fc; c >= 0; c = s.nodes[c].nextSibling {
+					if s.nodes[c].field == fNone && isPathKind(s.nodes[c].kind) {
+						return rec(c)
+					}
+				}
+			}
+		}
+		return false
+	}
+	if !rec(n) {
+		return nil
+	}
+	return segs
+}
+
+func isPathKind(k kind) bool {
+	switch k {
+	case kIdentifier, kTypeIdentifier, kScopedIdentifier, kScopedTypeIdentifier, kGenericType, kGenericTypeTurbofish:
+		return true
+	}
+	return false
+}
+
+// resolver resolves paths from one place in a module, through block scopes
+// (innermost last) and then the module tree.
+type resolver struct {
+	mod    *module
+	blocks []*scope
+	known  func(path string) bool // whether the API table knows a path: picks among globs
+}
+
+const maxResolveDepth = 24
+
+// resolve returns the absolute path segs names ("std::fs::write", or
+// "crate::a::f" for the crate's own items) and whether it names something
+// the crate defines itself. strict means: a single segment must be bound by
+// a `use`; otherwise unknown first segments are taken as extern crates.
+func (r *resolver) resolve(segs []string, strict bool) (string, bool) {
+	if len(segs) == 0 {
+		return "", false
+	}
+	first := segs[0]
+	if len(segs) == 1 || !isKeywordSeg(first) {
+		for i := len(r.blocks) - 1; i >= 0; i-- {
+			b := r.blocks[i]
+			if len(segs) == 1 && b.lets[first] {
+				return "", true
+			}
+			if b.items[first] {
+				return "", true
+			}
+			if p, ok := b.uses[first]; ok {
+				return r.resolveIn(r.mod, appendPath(p, segs[1:]), strict, 0)
+			}
+			if c, ok := b.externs[first]; ok {
+				return join(append([]string{c}, segs[1:]...)), false
+			}
+			if p, local, ok := r.fromGlobs(r.mod, b.globs, segs, 0); ok {
+				return p, local
+			}
+		}
+	}
+	return r.resolveIn(r.mod, segs, strict, 0)
+}
+
+func isKeywordSeg(s string) bool {
+	return s == "crate" || s == "self" || s == "super" || s == "" || s == "$crate"
+}
+
+func join(segs []string) string { return strings.Join(segs, "::") }
+
+func (r *resolver) resolveIn(m *module, segs []string, strict bool, depth int) (string, bool) {
+	if depth > maxResolveDepth || len(segs) == 0 {
+		return "", false
+	}
+	switch segs[0] {
+	case "crate", "$crate":
+		return r.within(m.root(), segs[1:], depth)
+	case "self":
+		return r.within(m, segs[1:], depth)
+	case "super":
+		for len(segs) > 0 && segs[0] == "super" {
+			if m.parent != nil {
+				m = m.parent
+			}
+			segs = segs[1:]
+		}
+		return r.within(m, segs, depth)
+	case "":
+		return join(segs[1:]), false
+	}
+	if p, local, ok := r.lookup(m, segs, depth); ok {
+		return p, local
+	}
+	if len(segs) == 1 && strict {
+		return "", false
+	}
+	return join(segs), false // an extern crate: std, core, tokio, …
+}
+
+// within resolves segs inside module m (after crate::, self::, super::).
+func (r *resolver) within(m *module, segs []string, depth int) (string, bool) {
+	if len(segs) == 0 {
+		return m.path, true
+	}
+	if p, local, ok := r.lookup(m, segs, depth); ok {
+		return p, local
+	}
+	return m.path + "::" + join(segs), true
+}
+
+// lookup resolves segs whose first segment is a name visible in module m.
+func (r *resolver) lookup(m *module, segs []string, depth int) (string, bool, bool) {
+	first := segs[0]
+	if c, ok := m.mods[first]; ok {
+		p, local := r.within(c, segs[1:], depth+1)
+		return p, local, true
+	}
+	sc := &m.names
+	if sc.items[first] {
+		return m.path + "::" + join(segs), true, true
+	}
+	if p, ok := sc.uses[first]; ok {
+		full, local := r.resolveIn(m, appendPath(p, segs[1:]), false, depth+1)
+		return full, local, true
+	}
+	if c, ok := sc.externs[first]; ok {
+		return join(append([]string{c}, segs[1:]...)), false, true
+	}
+	if p, local, ok := r.fromGlobs(m, sc.globs, segs, depth); ok {
+		return p, local, true
+	}
+	return "", false, false
+}
+
+// fromGlobs resolves segs through glob imports: into the crate's own
+// modules when they are visible, else as the external path the API table knows.
+func (r *resolver) fromGlobs(m *module, globs [][]string, segs []string, depth int) (path string, local, ok bool) {
+	if depth > maxResolveDepth {
+		return "", false, false
+	}
+	for _, g := range globs {
+		base, isLocal := r.resolveIn(m, g, false, depth+1)
+		if isLocal {
+			if gm := r.moduleAt(base); gm != nil && gm != m {
+				if p, l, ok := r.lookup(gm, segs, depth+1); ok {
+					return p, l, true
+				}
+			}
+			continue
+		}
+		if full := base + "::" + join(segs); r.known(full) {
+			return full, false, true
+		}
+	}
+	return "", false, false
+}
+
+// moduleAt returns the crate module with the given absolute path.
+func (r *resolver) moduleAt(path string) *module {
+	m := r.mod.root()
+	rest, ok := strings.CutPrefix(path, "crate")
+	if !ok {
+		return nil
+	}
+	for _, seg := range strings.Split(strings.TrimPrefix(rest, "::"), "::") {
+		if seg == "" {
+			continue
+		}
+		if m = m.mods[seg]; m == nil {
+			return nil
+		}
+	}
+	return m
+}
+
+// pathAttr returns the value of a #[path = "…"] among attrs.
+func pathAttr(s *syntax, attrs []int32) string {
+	for _, a := range attrs {
+		at := s.childKind(a, kAttribute)
+		if at < 0 {
+			continue
+		}
+		if name, _ := attrName(s, at); name == "path" {
+			if v := s.child(at, fValue); v >= 0 {
+				if p, ok := s.stringValue(v); ok {
+					return p
+				}
+			}
+		}
+	}
+	return ""
+}

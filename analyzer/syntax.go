@@ -1,0 +1,354 @@
+package analyzer
+
+import (
+	"sync"
+
+	sitter "github.com/tree-sitter/go-tree-sitter"
+	rust "github.com/tree-sitter/tree-sitter-rust/bindings/go"
+)
+
+// The syntax tree is copied once from tree-sitter into a flat Go array: every
+// later question is then a slice index, not a cgo call, which keeps analysis
+// within a small factor of parsing.
+
+// kind is the analyser's own name for a tree-sitter node kind; kinds it does
+// not care about are kOther.
+type kind uint8
+
+const (
+	kOther kind = iota
+	kError
+	kSourceFile
+	kIdentifier
+	kTypeIdentifier
+	kFieldIdentifier
+	kScopedIdentifier
+	kScopedTypeIdentifier
+	kGenericType
+	kGenericTypeTurbofish
+	kGenericFunction
+	kBracketedType
+	kQualifiedType
+	kSelf
+	kSuper
+	kCrate
+	kMetavariable
+	kColonColon
+	kBang
+	kDot
+	kEq
+	kComma
+	kUnsafeKw
+	kExternKw
+	kUseDeclaration
+	kUseList
+	kScopedUseList
+	kUseAsClause
+	kUseWildcard
+	kExternCrate
+	kModItem
+	kDeclarationList
+	kFunctionItem
+	kFunctionSignatureItem
+	kFunctionModifiers
+	kStructItem
+	kEnumItem
+	kUnionItem
+	kTraitItem
+	kTypeItem
+	kConstItem
+	kStaticItem
+	kImplItem
+	kForeignModItem
+	kExternModifier
+	kMacroDefinition
+	kMacroRule
+	kMacroInvocation
+	kTokenTree
+	kTokenTreePattern
+	kAttributeItem
+	kInnerAttributeItem
+	kAttribute
+	kBlock
+	kUnsafeBlock
+	kLetDeclaration
+	kParameter
+	kSelfParameter
+	kClosureParameters
+	kCallExpression
+	kFieldExpression
+	kReferenceExpression
+	kParenthesizedExpression
+	kTryExpression
+	kAwaitExpression
+	kArguments
+	kReferenceType
+	kStringLiteral
+	kRawStringLiteral
+	kCharLiteral
+	kLineComment
+	kBlockComment
+	kBooleanLiteral
+	kFieldDeclarationList
+	kEnumVariantList
+	kMatchArm
+	kTuplePattern
+	kTupleStructPattern
+	kStructPattern
+	kRefPattern
+	kMutPattern
+	kCapturedPattern
+	kFieldPattern
+	kShorthandFieldIdentifier
+	kOrPattern
+	kSlicePattern
+	kReferencePattern
+)
+
+var kindNames = map[string]kind{
+	"ERROR": kError, "source_file": kSourceFile, "identifier": kIdentifier,
+	"type_identifier": kTypeIdentifier, "field_identifier": kFieldIdentifier,
+	"scoped_identifier": kScopedIdentifier, "scoped_type_identifier": kScopedTypeIdentifier,
+	"generic_type": kGenericType, "generic_type_with_turbofish": kGenericTypeTurbofish,
+	"generic_function": kGenericFunction, "bracketed_type": kBracketedType,
+	"qualified_type": kQualifiedType, "self": kSelf, "super": kSuper, "crate": kCrate,
+	"metavariable": kMetavariable,
+	"use_declaration": kUseDeclaration, "use_list": kUseList, "scoped_use_list": kScopedUseList,
+	"use_as_clause": kUseAsClause, "use_wildcard": kUseWildcard,
+	"extern_crate_declaration": kExternCrate, "mod_item": kModItem,
+	"declaration_list": kDeclarationList, "function_item": kFunctionItem,
+	"function_signature_item": kFunctionSignatureItem, "function_modifiers": kFunctionModifiers,
+	"struct_item": kStructItem, "enum_item": kEnumItem, "union_item": kUnionItem,
+	"trait_item": kTraitItem, "type_item": kTypeItem, "const_item": kConstItem,
+	"static_item": kStaticItem, "impl_item": kImplItem, "foreign_mod_item": kForeignModItem,
+	"extern_modifier": kExternModifier, "macro_definition": kMacroDefinition,
+	"macro_rule": kMacroRule, "macro_invocation": kMacroInvocation, "token_tree": kTokenTree,
+	"token_tree_pattern": kTokenTreePattern, "attribute_item": kAttributeItem,
+	"inner_attribute_item": kInnerAttributeItem, "attribute": kAttribute, "block": kBlock,
+	"unsafe_block": kUnsafeBlock, "let_declaration": kLetDeclaration, "parameter": kParameter,
+	"self_parameter": kSelfParameter, "closure_parameters": kClosureParameters,
+	"call_expression": kCallExpression, "field_expression": kFieldExpression,
+	"reference_expression": kReferenceExpression, "parenthesized_expression": kParenthesizedExpression,
+	"try_expression": kTryExpression, "await_expression": kAwaitExpression,
+	"arguments": kArguments, "reference_type": kReferenceType,
+	"string_literal": kStringLiteral, "raw_string_literal": kRawStringLiteral,
+	"char_literal": kCharLiteral, "line_comment": kLineComment, "block_comment": kBlockComment,
+	"boolean_literal": kBooleanLiteral, "field_declaration_list": kFieldDeclarationList,
+	"enum_variant_list": kEnumVariantList, "match_arm": kMatchArm,
+	"tuple_pattern": kTuplePattern, "tuple_struct_pattern": kTupleStructPattern,
+	"struct_pattern": kStructPattern, "ref_pattern": kRefPattern, "mut_pattern": kMutPattern,
+	"captured_pattern": kCapturedPattern, "field_pattern": kFieldPattern,
+	"shorthand_field_identifier": kShorthandFieldIdentifier, "or_pattern": kOrPattern,
+	"slice_pattern": kSlicePattern, "reference_pattern": kReferencePattern,
+}
+
+// Anonymous tokens the analyser looks at.
+var tokenNames = map[string]kind{
+	"::": kColonColon, "!": kBang, ".": kDot, "=": kEq, ",": kComma,
+	"unsafe": kUnsafeKw, "extern": kExternKw, "self": kSelf, "super": kSuper, "crate": kCrate,
+}
+
+// field is the analyser's name for a tree-sitter field.
+type field uint8
+
+const (
+	fNone field = iota
+	fPath
+	fName
+	fAlias
+	fList
+	fArgument
+	fFunction
+	fArguments
+	fValue
+	fField
+	fType
+	fPattern
+	fBody
+	fTrait
+	fMacro
+	fRight
+	fLeft
+	fParameters
+)
+
+var fieldNames = map[string]field{
+	"path": fPath, "name": fName, "alias": fAlias, "list": fList, "argument": fArgument,
+	"function": fFunction, "arguments": fArguments, "value": fValue, "field": fField,
+	"type": fType, "pattern": fPattern, "body": fBody, "trait": fTrait, "macro": fMacro,
+	"right": fRight, "left": fLeft, "parameters": fParameters,
+}
+
+type language struct {
+	lang   *sitter.Language
+	kinds  []kind
+	fields []field
+}
+
+var rustLanguage = sync.OnceValue(func() *language {
+	l := &language{lang: sitter.NewLanguage(rust.Language())}
+	l.kinds = make([]kind, l.lang.NodeKindCount()+1)
+	for id := uint16(0); uint32(id) < l.lang.NodeKindCount(); id++ {
+		name := l.lang.NodeKindForId(id)
+		if l.lang.NodeKindIsNamed(id) {
+			l.kinds[id] = kindNames[name]
+		} else {
+			l.kinds[id] = tokenNames[name]
+		}
+	}
+	l.fields = make([]field, l.lang.FieldCount()+1)
+	for id := uint16(1); uint32(id) <= l.lang.FieldCount(); id++ {
+		l.fields[id] = fieldNames[l.lang.FieldNameForId(id)]
+	}
+	return l
+})
+
+func (l *language) kindOf(id uint16) kind {
+	if id == 0xFFFF {
+		return kError
+	}
+	if int(id) < len(l.kinds) {
+		return l.kinds[id]
+	}
+	return kOther
+}
+
+// ParseRust parses Rust source text. Pass the previous tree of the same file
+// (after Tree.Edit) to reparse incrementally, or nil. The caller closes the tree.
+func ParseRust(text []byte, old *sitter.Tree) *sitter.Tree {
+	p := newParser()
+	defer p.Close()
+	return p.Parse(text, old)
+}
+
+func newParser() *sitter.Parser {
+	p := sitter.NewParser()
+	if err := p.SetLanguage(rustLanguage().lang); err != nil {
+		panic("analyzer: tree-sitter-rust ABI mismatch: " + err.Error()) // a build defect
+	}
+	return p
+}
+
+// node is one syntax node in the flat tree. Indices are into syntax.nodes;
+// -1 means none.
+type node struct {
+	kind        kind
+	field       field
+	missing     bool
+	start, end  uint32
+	parent      int32
+	firstChild  int32
+	nextSibling int32
+}
+
+// syntax is one file's flat tree and text.
+type syntax struct {
+	src      []byte
+	nodes    []node
+	hasError bool
+}
+
+// leafKinds are nodes whose children the analyser never reads.
+func leafKind(k kind) bool {
+	switch k {
+	case kStringLiteral, kRawStringLiteral, kCharLiteral, kLineComment, kBlockComment:
+		return true
+	}
+	return false
+}
+
+// flatten copies tree into a syntax value.
+func flatten(tree *sitter.Tree, src []byte) *syntax {
+	l := rustLanguage()
+	root := tree.RootNode()
+	s := &syntax{src: src, hasError: root.HasError()}
+	s.nodes = make([]node, 0, len(src)/4+16)
+	c := tree.Walk()
+	defer c.Close()
+	var stack []int32 // ancestors of the current node
+	var last []int32  // last child seen at each depth
+	for {
+		n := c.Node()
+		k := l.kindOf(n.KindId())
+		idx := int32(len(s.nodes))
+		nd := node{kind: k, start: uint32(n.StartByte()), end: uint32(n.EndByte()), parent: -1, firstChild: -1, nextSibling: -1}
+		if f := c.FieldId(); f != 0 && int(f) < len(l.fields) {
+			nd.field = l.fields[f]
+		}
+		if s.hasError && nd.start == nd.end && n.IsMissing() {
+			nd.missing = true
+		}
+		if len(stack) > 0 {
+			p := stack[len(stack)-1]
+			nd.parent = p
+			if prev := last[len(last)-1]; prev >= 0 {
+				s.nodes[prev].nextSibling = idx
+			} else {
+				s.nodes[p].firstChild = idx
+			}
+			last[len(last)-1] = idx
+		}
+		s.nodes = append(s.nodes, nd)
+		if !leafKind(k) && c.GotoFirstChild() {
+			stack = append(stack, idx)
+			last = append(last, -1)
+			continue
+		}
+		for !c.GotoNextSibling() {
+			if !c.GotoParent() || len(stack) == 0 {
+				return s
+			}
+			stack = stack[:len(stack)-1]
+			last = last[:len(last)-1]
+		}
+	}
+}
+
+func (s *syntax) text(i int32) string {
+	n := &s.nodes[i]
+	return string(s.src[n.start:n.end])
+}
+
+// child returns the first child of i with field f, or -1.
+func (s *syntax) child(i int32, f field) int32 {
+	for c := s.nodes[i].firstChild; c >= 0; c = s.nodes[c].nextSibling {
+		if s.nodes[c].field == f {
+			return c
+		}
+	}
+	return -1
+}
+
+// childKind returns the first child of i of kind k, or -1.
+func (s *syntax) childKind(i int32, k kind) int32 {
+	for c := s.nodes[i].firstChild; c >= 0; c = s.nodes[c].nextSibling {
+		if s.nodes[c].kind == k {
+			return c
+		}
+	}
+	return -1
+}
+
+// stringValue returns the contents of a plain string literal node (escapes
+// are rare in the strings the analyser reads: paths, variable names).
+func (s *syntax) stringValue(i int32) (string, bool) {
+	n := &s.nodes[i]
+	t := s.src[n.start:n.end]
+	switch n.kind {
+	case kStringLiteral:
+		if len(t) >= 2 && t[0] == '"' && t[len(t)-1] == '"' {
+			return string(t[1 : len(t)-1]), true
+		}
+	case kRawStringLiteral:
+		for len(t) > 0 && (t[0] == 'r' || t[0] == '#') {
+			t = t[1:]
+		}
+		for len(t) > 0 && t[len(t)-1] == '#' {
+			t = t[:len(t)-1]
+		}
+		if len(t) >= 2 && t[0] == '"' && t[len(t)-1] == '"' {
+			return string(t[1 : len(t)-1]), true
+		}
+	}
+	return "", false
+}

@@ -1,0 +1,754 @@
+package analyzer
+
+import (
+	"path/filepath"
+	"strings"
+
+	"github.com/cargo-caps/cargo-caps/apis"
+	"github.com/cargo-caps/cargo-caps/caps"
+	"github.com/cargo-caps/cargo-caps/span"
+)
+
+// walker finds the uses in one file in a single walk over its flat tree.
+// What it finds depends only on the file's text, its module and the
+// crate's name table (the module tree).
+type walker struct {
+	a     *crateAnalysis
+	f     *sourceFile
+	s     *syntax
+	table *apis.Table
+	r     resolver
+	st    state
+}
+
+func (a *crateAnalysis) analyseFile(f *sourceFile) {
+	w := &walker{a: a, f: f, s: f.syn, table: a.table, st: f.module.state}
+	w.r = resolver{mod: f.module, known: w.known}
+	if f.syn.hasError {
+		w.reportErrors()
+	}
+	w.children(0, false)
+}
+
+func (w *walker) known(p string) bool {
+	if _, ok := w.table.Lookup(p); ok {
+		return true
+	}
+	if _, ok := w.table.Returns(p); ok {
+		return true
+	}
+	return w.table.IsTrait(p)
+}
+
+func (w *walker) use(c caps.Capability, api string, start, end uint32) {
+	w.a.use(w.f, w.st, c, api, start, end)
+}
+
+func (w *walker) unanalysed(i int32, reason string) {
+	n := &w.s.nodes[i]
+	w.a.unanalysed(w.f.path, span.Range{Start: int(n.start), End: int(n.end)}, reason)
+}
+
+// reportErrors reports every ERROR and MISSING node (outermost only).
+func (w *walker) reportErrors() {
+	s := w.s
+	for i := int32(0); i < int32(len(s.nodes)); i++ {
+		n := &s.nodes[i]
+		switch {
+		case n.kind == kError && !w.externBlockError(i):
+			w.unanalysed(i, "parse error")
+		case n.missing:
+			w.unanalysed(i, "parse error: missing "+missingText(s, i))
+		default:
+			continue
+		}
+		// skip the subtree
+		for next := i; next >= 0; next = s.nodes[next].parent {
+			if sib := s.nodes[next].nextSibling; sib >= 0 {
+				i = sib - 1
+				break
+			}
+			if s.nodes[next].parent < 0 {
+				return
+			}
+		}
+	}
+}
+
+func missingText(s *syntax, i int32) string {
+	if p := s.nodes[i].parent; p >= 0 {
+		return "token in " + strings.ReplaceAll(rustLanguageKindName(s, p), "_", " ")
+	}
+	return "token"
+}
+
+// rustLanguageKindName is only for messages: the analyser's kinds are coarse.
+func rustLanguageKindName(s *syntax, i int32) string {
+	for name, k := range kindNames {
+		if k == s.nodes[i].kind && k != kOther {
+			return name
+		}
+	}
+	return "code"
+}
+
+// externBlockError recognises `unsafe extern "C" { … }` (Rust 2024), which
+// this tree-sitter-rust version parses as an ERROR node holding `unsafe
+// extern "C"` followed by a block: it is an extern block, not a parse error.
+func (w *walker) externBlockError(i int32) bool {
+	s := w.s
+	fc := s.nodes[i].firstChild
+	if fc < 0 || s.nodes[fc].kind != kUnsafeKw {
+		return false
+	}
+	em := s.nodes[fc].nextSibling
+	if em < 0 || s.nodes[em].kind != kExternModifier || s.nodes[em].nextSibling >= 0 {
+		return false
+	}
+	next := s.nodes[i].nextSibling
+	return next >= 0 && s.nodes[next].firstChild >= 0 && s.nodes[s.nodes[next].firstChild].kind == kBlock
+}
+
+// children walks the children of container c. Outer attributes are siblings
+// before the item they apply to; inner attributes apply to the rest of c.
+// helpers says c lists fields or variants, whose unknown attributes are
+// derive helpers, not macros.
+func (w *walker) children(c int32, helpers bool) {
+	s := w.s
+	saved := w.st
+	var attrs []int32
+	for i := s.nodes[c].firstChild; i >= 0; i = s.nodes[i].nextSibling {
+		switch s.nodes[i].kind {
+		case kAttributeItem:
+			attrs = append(attrs, i)
+			w.unsafeAttr(i)
+			continue
+		case kInnerAttributeItem:
+			w.unsafeAttr(i)
+			if s.nodes[c].kind != kSourceFile && s.nodes[c].kind != kDeclarationList {
+				w.st = applyAttrs(s, []int32{i}, w.st) // module inner attributes are in module.state
+			}
+			continue
+		case kLineComment, kBlockComment:
+			continue
+		case kError:
+			if w.externBlockError(i) {
+				em := s.nodes[s.nodes[i].firstChild].nextSibling
+				w.use(caps.Unsafe, "extern block", s.nodes[i].start, s.nodes[em].end)
+				i = s.nodes[i].nextSibling // skip the block of signatures
+				attrs = attrs[:0]
+				continue
+			}
+		}
+		if len(attrs) > 0 {
+			before := w.st
+			w.st = applyAttrs(s, attrs, w.st)
+			if !helpers {
+				w.macroAttrs(attrs)
+			}
+			w.visit(i)
+			w.st = before
+			attrs = attrs[:0]
+		} else {
+			w.visit(i)
+		}
+	}
+	w.st = saved
+}
+
+// unsafeAttr reports attributes that need `unsafe`.
+func (w *walker) unsafeAttr(item int32) {
+	s := w.s
+	at := s.childKind(item, kAttribute)
+	if at < 0 {
+		return
+	}
+	name, _ := attrName(s, at)
+	if name == "unsafe" || unsafeAttrs[name] {
+		w.use(caps.Unsafe, "#["+attrLabel(s, at)+"]", s.nodes[item].start, s.nodes[item].end)
+	}
+}
+
+// attrLabel is the attribute as shown in an API name: its path and, for
+// unsafe(…), what it wraps.
+func attrLabel(s *syntax, at int32) string {
+	name, args := attrName(s, at)
+	if name == "unsafe" && args >= 0 {
+		inner := strings.TrimSpace(strings.Trim(s.text(args), "()"))
+		if i := strings.IndexAny(inner, " =("); i >= 0 {
+			inner = inner[:i]
+		}
+		return "unsafe(" + inner + ")"
+	}
+	return name
+}
+
+// macroAttrs reports, once per item, derives and attribute macros from
+// proc-macro crates: their expansion is not seen. Test code is outside the
+// model, so test-only macros (#[tokio::test]) are not reported.
+func (w *walker) macroAttrs(attrs []int32) {
+	if w.st.ctx == Test {
+		return
+	}
+	s := w.s
+	var derives, macros []string
+	for _, a := range attrs {
+		at := s.childKind(a, kAttribute)
+		if at < 0 {
+			continue
+		}
+		name, args := attrName(s, at)
+		switch {
+		case name == "derive" && args >= 0:
+			for _, d := range derivePaths(s, args) {
+				if !builtinDerives[d] {
+					derives = append(derives, d)
+				}
+			}
+		case builtinAttrs[name] || unsafeAttrs[name] || name == "unsafe" || toolAttr(name) || name == "":
+		default:
+			macros = append(macros, name)
+		}
+	}
+	switch {
+	case len(macros) > 0:
+		w.unanalysedRange(attrs, "attribute macro #["+strings.Join(macros, "], #[")+"] from a proc-macro crate: its expansion is not analysed")
+	case len(derives) > 0:
+		w.unanalysedRange(attrs, "derive macro "+strings.Join(derives, ", ")+" from a proc-macro crate: its expansion is not analysed")
+	}
+}
+
+func (w *walker) unanalysedRange(attrs []int32, reason string) {
+	first, last := &w.s.nodes[attrs[0]], &w.s.nodes[attrs[len(attrs)-1]]
+	w.a.unanalysed(w.f.path, span.Range{Start: int(first.start), End: int(last.end)}, reason)
+}
+
+// derivePaths lists the paths in a derive(...) token tree.
+func derivePaths(s *syntax, tt int32) []string {
+	var out []string
+	cur := ""
+	for c := s.nodes[tt].firstChild; c >= 0; c = s.nodes[c].nextSibling {
+		switch s.nodes[c].kind {
+		case kIdentifier:
+			cur += s.text(c)
+		case kColonColon:
+			cur += "::"
+		case kComma:
+			if cur != "" {
+				out = append(out, cur)
+			}
+			cur = ""
+		}
+	}
+	if cur != "" {
+		out = append(out, cur)
+	}
+	return out
+}
+
+// visit walks node i.
+func (w *walker) visit(i int32) {
+	s := w.s
+	n := &s.nodes[i]
+	switch n.kind {
+	case kUseDeclaration, kExternCrate, kStringLiteral, kRawStringLiteral, kCharLiteral,
+		kTypeIdentifier, kScopedTypeIdentifier, kFieldIdentifier, kLineComment, kBlockComment,
+		kAttributeItem, kInnerAttributeItem:
+		return
+	case kModItem:
+		body := s.child(i, fBody)
+		if body < 0 {
+			return // its file is walked on its own
+		}
+		m := w.f.inlines[i]
+		if m == nil {
+			return
+		}
+		saved, savedSt, savedBlocks := w.r.mod, w.st, w.r.blocks
+		w.r.mod, w.st, w.r.blocks = m, m.state, nil
+		w.children(body, false)
+		w.r.mod, w.st, w.r.blocks = saved, savedSt, savedBlocks
+		return
+	case kFunctionItem, kFunctionSignatureItem:
+		w.function(i)
+		return
+	case kImplItem, kTraitItem:
+		if u := s.childKind(i, kUnsafeKw); u >= 0 {
+			api := "unsafe impl"
+			if n.kind == kTraitItem {
+				api = "unsafe trait"
+			}
+			w.use(caps.Unsafe, api, s.nodes[u].start, s.nodes[u].end)
+		}
+		if body := s.child(i, fBody); body >= 0 {
+			w.children(body, false)
+		}
+		return
+	case kForeignModItem:
+		start := n.start
+		end := start
+		if em := s.childKind(i, kExternModifier); em >= 0 {
+			end = s.nodes[em].end
+		}
+		w.use(caps.Unsafe, "extern block", start, end)
+		return
+	case kUnsafeBlock:
+		if u := s.childKind(i, kUnsafeKw); u >= 0 {
+			w.use(caps.Unsafe, "unsafe block", s.nodes[u].start, s.nodes[u].end)
+		}
+	case kBlock, kDeclarationList:
+		w.block(i)
+		return
+	case kStructItem, kEnumItem, kUnionItem:
+		for c := n.firstChild; c >= 0; c = s.nodes[c].nextSibling {
+			if k := s.nodes[c].kind; k == kFieldDeclarationList || k == kEnumVariantList {
+				w.children(c, true)
+			}
+		}
+		return
+	case kLetDeclaration:
+		w.let(i)
+		return
+	case kCallExpression:
+		w.call(i)
+		return
+	case kScopedIdentifier, kGenericFunction:
+		w.pathExpr(i, -1)
+		return
+	case kIdentifier:
+		w.pathExpr(i, -1)
+		return
+	case kMacroInvocation:
+		w.macro(i)
+		return
+	case kMacroDefinition:
+		for r := n.firstChild; r >= 0; r = s.nodes[r].nextSibling {
+			if s.nodes[r].kind == kMacroRule {
+				if right := s.child(r, fRight); right >= 0 {
+					w.tokens(right, "")
+				}
+			}
+		}
+		return
+	case kAttribute:
+		return
+	}
+	for c := n.firstChild; c >= 0; c = s.nodes[c].nextSibling {
+		switch s.nodes[c].field {
+		case fType, fPattern, fName, fAlias, fTrait:
+			continue
+		}
+		w.visit(c)
+	}
+}
+
+// function walks a fn item: `unsafe fn` is a use; parameters with evident
+// types are known in the body.
+func (w *walker) function(i int32) {
+	s := w.s
+	if mods := s.childKind(i, kFunctionModifiers); mods >= 0 {
+		if u := s.childKind(mods, kUnsafeKw); u >= 0 {
+			w.use(caps.Unsafe, "unsafe fn", s.nodes[u].start, s.nodes[u].end)
+		}
+	}
+	body := s.child(i, fBody)
+	if body < 0 {
+		return
+	}
+	sc := &scope{}
+	if params := s.child(i, fParameters); params >= 0 {
+		for p := s.nodes[params].firstChild; p >= 0; p = s.nodes[p].nextSibling {
+			if s.nodes[p].kind == kParameter {
+				w.bindPattern(sc, s.child(p, fPattern), s.child(p, fType))
+			}
+		}
+	}
+	w.r.blocks = append(w.r.blocks, sc)
+	w.block(body)
+	w.r.blocks = w.r.blocks[:len(w.r.blocks)-1]
+}
+
+// block walks a block or declaration list with a scope of its own items.
+func (w *walker) block(b int32) {
+	s := w.s
+	sc := &scope{}
+	for c := s.nodes[b].firstChild; c >= 0; c = s.nodes[c].nextSibling {
+		collectItem(s, c, sc)
+	}
+	w.r.blocks = append(w.r.blocks, sc)
+	w.children(b, false)
+	w.r.blocks = w.r.blocks[:len(w.r.blocks)-1]
+}
+
+// let walks a let statement, then binds its names for what follows.
+func (w *walker) let(i int32) {
+	s := w.s
+	value := s.child(i, fValue)
+	for c := s.nodes[i].firstChild; c >= 0; c = s.nodes[c].nextSibling {
+		switch s.nodes[c].field {
+		case fPattern, fType:
+			continue
+		}
+		w.visit(c)
+	}
+	if len(w.r.blocks) == 0 {
+		return
+	}
+	sc := w.r.blocks[len(w.r.blocks)-1]
+	ty := w.typeOfAnnotation(s.child(i, fType))
+	if ty == "" && value >= 0 {
+		ty = w.typeOf(value)
+	}
+	w.bindNames(sc, s.child(i, fPattern), ty)
+}
+
+// bindPattern binds a parameter's names; a single identifier gets the
+// parameter's evident type.
+func (w *walker) bindPattern(sc *scope, pat, typ int32) {
+	w.bindNames(sc, pat, w.typeOfAnnotation(typ))
+}
+
+func (w *walker) bindNames(sc *scope, pat int32, ty string) {
+	if pat < 0 {
+		return
+	}
+	s := w.s
+	if sc.lets == nil {
+		sc.lets = map[string]bool{}
+	}
+	switch s.nodes[pat].kind {
+	case kIdentifier:
+		name := s.text(pat)
+		sc.lets[name] = true
+		if sc.types == nil {
+			sc.types = map[string]string{}
+		}
+		sc.types[name] = ty // "" forgets an earlier binding's type
+	case kMutPattern, kRefPattern:
+		for c := s.nodes[pat].firstChild; c >= 0; c = s.nodes[c].nextSibling {
+			w.bindNames(sc, c, ty)
+		}
+	default:
+		var rec func(int32)
+		rec = func(n int32) {
+			for c := s.nodes[n].firstChild; c >= 0; c = s.nodes[c].nextSibling {
+				switch s.nodes[c].kind {
+				case kIdentifier:
+					if s.nodes[c].field != fType {
+						sc.lets[s.text(c)] = true
+					}
+				case kShorthandFieldIdentifier:
+					sc.lets[s.text(c)] = true
+				default:
+					rec(c)
+				}
+			}
+		}
+		rec(pat)
+	}
+}
+
+// typeOfAnnotation resolves a type annotation (&Path, PathBuf, &mut OpenOptions).
+func (w *walker) typeOfAnnotation(t int32) string {
+	s := w.s
+	for t >= 0 && s.nodes[t].kind == kReferenceType {
+		t = s.child(t, fType)
+	}
+	if t < 0 {
+		return ""
+	}
+	switch s.nodes[t].kind {
+	case kTypeIdentifier, kScopedTypeIdentifier, kGenericType:
+		segs := pathSegments(s, t)
+		if len(segs) == 0 || !w.table.HasTypeNamed(segs[len(segs)-1]) {
+			return ""
+		}
+		p, local := w.r.resolve(segs, false)
+		if local {
+			return ""
+		}
+		return w.table.Canonical(p)
+	}
+	return ""
+}
+
+// typeOf returns the evident type of expression e, or "".
+func (w *walker) typeOf(e int32) string {
+	s := w.s
+	for depth := 0; e >= 0 && depth < 64; depth++ {
+		switch s.nodes[e].kind {
+		case kIdentifier:
+			name := s.text(e)
+			for i := len(w.r.blocks) - 1; i >= 0; i-- {
+				if b := w.r.blocks[i]; b.lets[name] {
+					return b.types[name]
+				}
+			}
+			return ""
+		case kReferenceExpression, kParenthesizedExpression, kTryExpression, kAwaitExpression:
+			e = s.child(e, fValue)
+			if e < 0 {
+				return ""
+			}
+			continue
+		case kCallExpression:
+			fn := s.child(e, fFunction)
+			if fn < 0 {
+				return ""
+			}
+			if s.nodes[fn].kind == kFieldExpression {
+				recv, meth := s.child(fn, fValue), s.child(fn, fField)
+				if recv < 0 || meth < 0 {
+					return ""
+				}
+				t := w.typeOf(recv)
+				if t != "" && w.table.Builds(t, s.text(meth)) {
+					return t
+				}
+				if d, ok := w.table.Deref(t); ok && w.table.Builds(d, s.text(meth)) {
+					return d
+				}
+				return ""
+			}
+			segs := pathSegments(s, fn)
+			if len(segs) == 0 || !w.table.MayClassify(segs[len(segs)-1]) {
+				return ""
+			}
+			p, local := w.r.resolve(segs, true)
+			if local {
+				return ""
+			}
+			t, _ := w.table.Returns(p)
+			return t
+		}
+		return ""
+	}
+	return ""
+}
+
+// call walks a call expression: a path call, or a method call whose name the
+// table knows on an evident receiver or an imported trait.
+func (w *walker) call(i int32) {
+	s := w.s
+	fn := s.child(i, fFunction)
+	args := s.child(i, fArguments)
+	if fn >= 0 {
+		switch s.nodes[fn].kind {
+		case kFieldExpression:
+			w.methodCall(i, fn)
+			if recv := s.child(fn, fValue); recv >= 0 {
+				w.visit(recv)
+			}
+		case kIdentifier, kScopedIdentifier, kGenericFunction:
+			w.pathExpr(fn, args)
+		default:
+			w.visit(fn)
+		}
+	}
+	if args >= 0 {
+		w.visit(args)
+	}
+}
+
+func (w *walker) methodCall(call, fe int32) {
+	s := w.s
+	f := s.child(fe, fField)
+	if f < 0 {
+		return
+	}
+	name := s.text(f)
+	cands := w.table.Methods(name)
+	if len(cands) == 0 {
+		return
+	}
+	recvType := ""
+	typed := false
+	for _, e := range cands {
+		owner := e.Owner()
+		if w.table.IsTrait(owner) {
+			if !w.traitInScope(owner) {
+				continue
+			}
+		} else {
+			if !typed {
+				recvType, typed = w.typeOf(s.child(fe, fValue)), true
+			}
+			if recvType == "" {
+				continue
+			}
+			if d, ok := w.table.Deref(recvType); recvType != owner && !(ok && d == owner) {
+				continue
+			}
+		}
+		c := e.Cap
+		if e.ReadonlyIfOnly != "" && w.onlySetter(s.child(fe, fValue), e.ReadonlyIfOnly) {
+			c = caps.FSReadonly
+		}
+		w.use(c, e.Path, s.nodes[f].start, s.nodes[call].end)
+		return
+	}
+}
+
+// onlySetter reports whether builder chain e starts at a constructor and
+// calls no setter but setter(true).
+func (w *walker) onlySetter(e int32, setter string) bool {
+	s := w.s
+	seen := false
+	for e >= 0 && s.nodes[e].kind == kCallExpression {
+		fn := s.child(e, fFunction)
+		if fn < 0 {
+			return false
+		}
+		if s.nodes[fn].kind != kFieldExpression {
+			segs := pathSegments(s, fn)
+			p, local := w.r.resolve(segs, true)
+			_, ok := w.table.Returns(p)
+			return ok && !local && seen
+		}
+		m := s.child(fn, fField)
+		if m < 0 || s.text(m) != setter {
+			return false
+		}
+		args := s.child(e, fArguments)
+		if args < 0 || !strings.Contains(s.text(args), "true") {
+			return false
+		}
+		seen = true
+		e = s.child(fn, fValue)
+	}
+	return false
+}
+
+// traitInScope reports whether trait is imported where the walker is.
+func (w *walker) traitInScope(trait string) bool {
+	last := trait[strings.LastIndex(trait, "::")+2:]
+	check := func(sc *scope) bool {
+		for name, p := range sc.uses {
+			if name == last || p[len(p)-1] == last {
+				if full, local := w.r.resolveIn(w.r.mod, p, false, 0); !local && w.table.Canonical(full) == trait {
+					return true
+				}
+			}
+		}
+		for _, p := range sc.anon {
+			if full, local := w.r.resolveIn(w.r.mod, p, false, 0); !local && w.table.Canonical(full) == trait {
+				return true
+			}
+		}
+		for _, g := range sc.globs {
+			if base, local := w.r.resolveIn(w.r.mod, g, false, 0); !local && w.table.Canonical(base+"::"+last) == trait {
+				return true
+			}
+		}
+		return false
+	}
+	for i := len(w.r.blocks) - 1; i >= 0; i-- {
+		if check(w.r.blocks[i]) {
+			return true
+		}
+	}
+	for m := w.r.mod; m != nil; m = nil {
+		if check(&m.names) {
+			return true
+		}
+	}
+	return false
+}
+
+// pathExpr classifies a path in expression position (called or not).
+// args is the argument list when it is called.
+func (w *walker) pathExpr(p, args int32) {
+	s := w.s
+	segs := pathSegments(s, p)
+	if len(segs) == 0 {
+		if s.nodes[p].kind == kGenericFunction || s.nodes[p].kind == kScopedIdentifier {
+			// a path through a type (<T>::f, Vec::<u8>::new): walk what is inside
+			for c := s.nodes[p].firstChild; c >= 0; c = s.nodes[c].nextSibling {
+				if s.nodes[c].field != fType && s.nodes[c].field != fName {
+					w.visit(c)
+				}
+			}
+		}
+		return
+	}
+	w.classifyPath(segs, s.nodes[p].start, s.nodes[p].end, args, false)
+}
+
+// classifyPath resolves segs and records a use when the table classifies it.
+// single-segment paths count only when a `use` binds them.
+func (w *walker) classifyPath(segs []string, start, end uint32, args int32, inMacro bool) {
+	last := segs[len(segs)-1]
+	if !w.table.MayClassify(last) && !w.r.mod.root().aliases[last] && !(len(segs) == 1 && w.renamed(last)) {
+		return
+	}
+	full, local := w.r.resolve(segs, true)
+	if local || full == "" {
+		return
+	}
+	e, ok := w.table.Lookup(full)
+	if !ok {
+		return
+	}
+	c := e.Cap
+	if e.ReadonlyFlags && args >= 0 && readOnlyFlags(w.s, args) {
+		c = caps.FSReadonly
+	}
+	w.use(c, e.Path, start, end)
+}
+
+// renamed reports whether a single-segment name is bound by a `use` or glob
+// (so its last segment may differ from the API's: `use std::fs::write as w`).
+func (w *walker) renamed(name string) bool {
+	for i := len(w.r.blocks) - 1; i >= 0; i-- {
+		b := w.r.blocks[i]
+		if b.lets[name] || b.items[name] {
+			return false
+		}
+		if _, ok := b.uses[name]; ok {
+			return true
+		}
+	}
+	_, ok := w.r.mod.names.uses[name]
+	return ok
+}
+
+var writeFlags = map[string]bool{"WRONLY": true, "RDWR": true, "CREAT": true, "CREATE": true, "TRUNC": true, "APPEND": true, "TMPFILE": true, "EXCL": true}
+var readFlags = map[string]bool{"RDONLY": true, "CLOEXEC": true, "NOFOLLOW": true, "DIRECTORY": true, "NONBLOCK": true, "PATH": true, "NOCTTY": true, "NOATIME": true, "LARGEFILE": true, "NDELAY": true}
+
+// readOnlyFlags reports whether the arguments of an open-like call show
+// read-only flags (O_RDONLY, O_CLOEXEC, …) and none that write, or an fopen
+// mode "r"/"rb".
+func readOnlyFlags(s *syntax, args int32) bool {
+	read, write := false, false
+	var rec func(int32)
+	rec = func(n int32) {
+		for c := s.nodes[n].firstChild; c >= 0; c = s.nodes[c].nextSibling {
+			switch s.nodes[c].kind {
+			case kIdentifier:
+				name := strings.TrimPrefix(s.text(c), "O_")
+				read = read || readFlags[name]
+				write = write || writeFlags[name]
+			case kStringLiteral:
+				if v, ok := s.stringValue(c); ok && v != "" && v[0] == 'r' {
+					if strings.Contains(v, "+") {
+						write = true
+					} else {
+						read = true
+					}
+				}
+			default:
+				rec(c)
+			}
+		}
+	}
+	rec(args)
+	return read && !write
+}
+
+func spanOf(start, end uint32) span.Range { return span.Range{Start: int(start), End: int(end)} }
+
+// inPackage reports whether path p (relative to the current file) stays in the package.
+func (w *walker) inPackage(p string) (string, bool) {
+	abs := filepath.Clean(filepath.Join(filepath.Dir(w.f.path), p))
+	return abs, w.a.inPackage(abs)
+}
