@@ -31,8 +31,9 @@ var (
 type item struct {
 	path []string
 	segs []segment // where each path element is written
-	ent  *entry    // nil for a table header
-	tbl  *table
+	ent    *entry    // nil for a table header
+	tbl    *table
+	parent *value // the inline table holding ent; nil at table level
 }
 
 // rng is where findings about the item point: its value, else its header.
@@ -48,14 +49,14 @@ func (it item) keyRange() span.Range { return it.segs[len(it.segs)-1].rng }
 
 func flatten(doc *document) []item {
 	var out []item
-	var walk func(t *table, base []string, baseSegs []segment, es []*entry)
-	walk = func(t *table, base []string, baseSegs []segment, es []*entry) {
+	var walk func(t *table, base []string, baseSegs []segment, parent *value, es []*entry)
+	walk = func(t *table, base []string, baseSegs []segment, parent *value, es []*entry) {
 		for _, e := range es {
 			path := append(slices.Clip(base), names(e.key)...)
 			segs := append(slices.Clip(baseSegs), e.key...)
-			out = append(out, item{path: path, segs: segs, ent: e, tbl: t})
+			out = append(out, item{path: path, segs: segs, ent: e, tbl: t, parent: parent})
 			if e.val.kind == vTable {
-				walk(t, path, segs, e.val.entries)
+				walk(t, path, segs, e.val, e.val.entries)
 			}
 		}
 	}
@@ -66,7 +67,7 @@ func flatten(doc *document) []item {
 		if i > 0 {
 			out = append(out, item{path: t.names(), segs: t.key, tbl: t})
 		}
-		walk(t, t.names(), t.key, t.entries)
+		walk(t, t.names(), t.key, nil, t.entries)
 	}
 	return out
 }
@@ -178,7 +179,8 @@ func (r *reader) packageKey(it item) {
 		}
 	case "capability":
 		r.formB(it.keyRange())
-		p.Capabilities = append(p.Capabilities, r.capList(it, FormB)...)
+		vals, _ := r.capList(it, FormB)
+		p.Capabilities = append(p.Capabilities, vals...)
 	case "pure-and-safe-only":
 		r.formB(it.keyRange())
 		r.pure(it)
@@ -224,7 +226,8 @@ func (r *reader) formA(it item, rest []string) {
 			r.formADefault = true
 		}
 	case k == "capability" && len(rest) == 1:
-		p.Capabilities = append(p.Capabilities, r.capList(it, FormA)...)
+		vals, _ := r.capList(it, FormA)
+		p.Capabilities = append(p.Capabilities, vals...)
 		if it.ent != nil {
 			p.CapabilityArray = it.ent.val.rng
 		}
@@ -240,7 +243,13 @@ func (r *reader) formA(it item, rest []string) {
 		case 1:
 			r.table(it)
 		case 2:
-			into[rest[1]] = append(into[rest[1]], r.capList(it, FormA)...)
+			if vals, ok := r.capList(it, FormA); ok {
+				// An empty list is a declaration too: it grants nothing.
+				into[rest[1]] = append(slices.Clip(into[rest[1]]), vals...)
+				if into[rest[1]] == nil {
+					into[rest[1]] = []Value{}
+				}
+			}
 		default:
 			r.mistyped(it, 5, fmt.Sprintf("%s.%s must be an array of capability names", label, rest[1]))
 		}
@@ -305,6 +314,11 @@ func (r *reader) dependency(it item, kind DepKind, target string, n int) {
 		}
 		return
 	}
+	if it.ent != nil && it.parent == nil && d.Range == (span.Range{}) {
+		d.Range = it.ent.rng // `x.version = "1"`: the entry starts at its first dotted key
+	} else if it.ent != nil && it.parent == nil {
+		d.Range.End = max(d.Range.End, it.ent.rng.End)
+	}
 	if len(it.path) != n+2 || it.ent == nil {
 		return
 	}
@@ -322,15 +336,19 @@ func (r *reader) dependency(it item, kind DepKind, target string, n int) {
 			d.Path = s
 		}
 	case "capability":
-		vals := r.capList(it, FormB)
+		vals, ok := r.capList(it, FormB)
 		r.formB(it.keyRange())
 		if kind != Normal {
 			r.m.report(withSeverity(finding.New(finding.ManifestSyntax, r.m.loc(it.keyRange()),
 				"a capability limit on a dev- or build-dependency has no effect: only normal dependencies carry limits"), finding.Warning))
 			return
 		}
-		p := r.pkg()
-		p.DepCaps[key] = append(p.DepCaps[key], vals...)
+		if p := r.pkg(); ok {
+			p.DepCaps[key] = append(slices.Clip(p.DepCaps[key]), vals...)
+			if p.DepCaps[key] == nil {
+				p.DepCaps[key] = []Value{}
+			}
+		}
 	default:
 		if s := suggestKey(field, []string{"capability"}); s != "" {
 			r.unknownKey(it, n+1, "a dependency", s)
@@ -398,7 +416,8 @@ func (r *reader) workspaceCaps(it item, rest []string) {
 		if name, version, ok := strings.Cut(rest[1], "@"); ok {
 			a.Crate, a.Version = name, version
 		}
-		for _, v := range r.capList(it, FormA) {
+		vals, _ := r.capList(it, FormA)
+		for _, v := range vals {
 			a.Caps = a.Caps.Add(v.Cap)
 		}
 		w.Audited = append(w.Audited, a)
@@ -428,9 +447,14 @@ func (r *reader) finish() {
 func (r *reader) wrongType(it item, want string) {
 	got := "a table"
 	if it.ent != nil {
-		got = "a " + it.ent.val.kind.String()
-		if it.ent.val.kind == vString {
-			got = fmt.Sprintf("the string %q", it.ent.val.str)
+		switch v := it.ent.val; v.kind {
+		case vString:
+			got = fmt.Sprintf("the string %q", v.str)
+		case vArray:
+			got = "an array"
+		case vTable:
+		default:
+			got = string(r.m.Text[v.rng.Start:v.rng.End])
 		}
 	}
 	r.m.report(finding.New(finding.ManifestSyntax, r.m.loc(it.rng()), fmt.Sprintf("%s must be %s, not %s", strings.Join(it.path, "."), want, got)))
@@ -475,27 +499,27 @@ func (r *reader) strings(it item) []string {
 	return out
 }
 
-// capList reads an array of capability names.
-func (r *reader) capList(it item, form Form) []Value {
+// capList reads an array of capability names; ok is false when the value
+// is not an array.
+func (r *reader) capList(it item, form Form) (vals []Value, ok bool) {
 	if it.ent == nil || it.ent.val.kind != vArray {
 		want := `an array of capability names, like ["fs"]`
 		if it.ent != nil && it.ent.val.kind == vString {
 			want = fmt.Sprintf("an array of capability names: [%q]", it.ent.val.str)
 		}
 		r.wrongType(it, want)
-		return nil
+		return nil, false
 	}
-	var out []Value
 	for _, el := range it.ent.val.elems {
 		if el.kind != vString {
 			r.m.report(finding.New(finding.ManifestSyntax, r.m.loc(el.rng), "expected a capability name (a string) here"))
 			continue
 		}
 		if c, ok := r.capName(el.str, el.rng); ok {
-			out = append(out, Value{Cap: c, Form: form, Range: el.rng})
+			vals = append(vals, Value{Cap: c, Form: form, Range: el.rng})
 		}
 	}
-	return out
+	return vals, true
 }
 
 func (r *reader) capName(name string, at span.Range) (caps.Capability, bool) {
