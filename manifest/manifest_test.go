@@ -367,4 +367,3 @@ func sameDeclaration(a, b *Manifest) bool {
 	}
 	return true
 }
-

@@ -29,8 +29,8 @@ var (
 // item is one key (or table header) with its absolute key path. Inline tables
 // are flattened: `a = { b = 1 }` yields items for a and for a.b.
 type item struct {
-	path []string
-	segs []segment // where each path element is written
+	path   []string
+	segs   []segment // where each path element is written
 	ent    *entry    // nil for a table header
 	tbl    *table
 	parent *value // the inline table holding ent; nil at table level
