@@ -281,6 +281,9 @@ func (w *walker) tokens(tt int32, prefix string) {
 			if len(segs) > 1 || called {
 				w.classifyPath(segs, start, end, args, true)
 			}
+			if called && j+2 < len(toks) && s.nodes[toks[j+1]].kind == kDot {
+				w.tokenCtorMethod(segs, toks[j+2])
+			}
 		}
 		i = j - 1
 	}
@@ -289,6 +292,26 @@ func (w *walker) tokens(tt int32, prefix string) {
 func (w *walker) knownCall(full string) bool {
 	_, ok := w.table.Lookup(full)
 	return ok
+}
+
+// tokenCtorMethod classifies `Path::new(…).exists()` inside a token tree:
+// the constructor makes the receiver's type evident.
+func (w *walker) tokenCtorMethod(ctor []string, method int32) {
+	s := w.s
+	if s.nodes[method].kind != kIdentifier || !w.table.MayClassify(ctor[len(ctor)-1]) {
+		return
+	}
+	full, local := w.r.resolve(ctor, true)
+	t, ok := w.table.Returns(full)
+	if local || !ok {
+		return
+	}
+	for _, e := range w.table.Methods(s.text(method)) {
+		if w.isType(t, e.Owner()) {
+			w.use(e.Cap, e.Path, s.nodes[method].start, s.nodes[method].end)
+			return
+		}
+	}
 }
 
 // tokenMethod classifies `.name(` inside a token tree: only imported traits

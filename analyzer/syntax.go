@@ -112,7 +112,7 @@ var kindNames = map[string]kind{
 	"generic_type": kGenericType, "generic_type_with_turbofish": kGenericTypeTurbofish,
 	"generic_function": kGenericFunction, "bracketed_type": kBracketedType,
 	"qualified_type": kQualifiedType, "self": kSelf, "super": kSuper, "crate": kCrate,
-	"metavariable": kMetavariable,
+	"metavariable":    kMetavariable,
 	"use_declaration": kUseDeclaration, "use_list": kUseList, "scoped_use_list": kScopedUseList,
 	"use_as_clause": kUseAsClause, "use_wildcard": kUseWildcard,
 	"extern_crate_declaration": kExternCrate, "mod_item": kModItem,
@@ -246,6 +246,7 @@ type syntax struct {
 	src      []byte
 	nodes    []node
 	hasError bool
+	missing  map[int32]string // the token tree-sitter inserted, for MISSING nodes
 }
 
 // leafKinds are nodes whose children the analyser never reads.
@@ -277,6 +278,10 @@ func flatten(tree *sitter.Tree, src []byte) *syntax {
 		}
 		if s.hasError && nd.start == nd.end && n.IsMissing() {
 			nd.missing = true
+			if s.missing == nil {
+				s.missing = map[int32]string{}
+			}
+			s.missing[idx] = n.Kind()
 		}
 		if len(stack) > 0 {
 			p := stack[len(stack)-1]

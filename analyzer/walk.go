@@ -58,7 +58,7 @@ func (w *walker) reportErrors() {
 		case n.kind == kError && !w.externBlockError(i):
 			w.unanalysed(i, "parse error")
 		case n.missing:
-			w.unanalysed(i, "parse error: missing "+missingText(s, i))
+			w.unanalysed(i, "parse error: missing "+s.missing[i])
 		default:
 			continue
 		}
@@ -73,23 +73,6 @@ func (w *walker) reportErrors() {
 			}
 		}
 	}
-}
-
-func missingText(s *syntax, i int32) string {
-	if p := s.nodes[i].parent; p >= 0 {
-		return "token in " + strings.ReplaceAll(rustLanguageKindName(s, p), "_", " ")
-	}
-	return "token"
-}
-
-// rustLanguageKindName is only for messages: the analyser's kinds are coarse.
-func rustLanguageKindName(s *syntax, i int32) string {
-	for name, k := range kindNames {
-		if k == s.nodes[i].kind && k != kOther {
-			return name
-		}
-	}
-	return "code"
 }
 
 // externBlockError recognises `unsafe extern "C" { … }` (Rust 2024), which
@@ -211,10 +194,10 @@ func (w *walker) macroAttrs(attrs []int32) {
 		}
 	}
 	switch {
+	case len(derives) > 0: // other unknown attributes are then most likely its helpers
+		w.unanalysedRange(attrs, "derive macro "+strings.Join(derives, ", ")+" from a proc-macro crate: its expansion is not analysed")
 	case len(macros) > 0:
 		w.unanalysedRange(attrs, "attribute macro #["+strings.Join(macros, "], #[")+"] from a proc-macro crate: its expansion is not analysed")
-	case len(derives) > 0:
-		w.unanalysedRange(attrs, "derive macro "+strings.Join(derives, ", ")+" from a proc-macro crate: its expansion is not analysed")
 	}
 }
 
@@ -573,10 +556,7 @@ func (w *walker) methodCall(call, fe int32) {
 			if !typed {
 				recvType, typed = w.typeOf(s.child(fe, fValue)), true
 			}
-			if recvType == "" {
-				continue
-			}
-			if d, ok := w.table.Deref(recvType); recvType != owner && !(ok && d == owner) {
+			if !w.isType(recvType, owner) {
 				continue
 			}
 		}
@@ -587,6 +567,15 @@ func (w *walker) methodCall(call, fe int32) {
 		w.use(c, e.Path, s.nodes[f].start, s.nodes[call].end)
 		return
 	}
+}
+
+// isType reports whether a value of evident type t has owner's methods.
+func (w *walker) isType(t, owner string) bool {
+	if t == "" {
+		return false
+	}
+	d, ok := w.table.Deref(t)
+	return t == owner || ok && d == owner
 }
 
 // onlySetter reports whether builder chain e starts at a constructor and
