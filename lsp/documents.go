@@ -6,12 +6,18 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"sync"
+
+	sitter "github.com/tree-sitter/go-tree-sitter"
 
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
 
+	"github.com/cargo-caps/cargo-caps/analyzer"
 	"github.com/cargo-caps/cargo-caps/span"
 )
 
@@ -23,6 +29,33 @@ type document struct {
 	Version int32
 	Text    []byte
 	Index   *span.Index
+	// Tree is the syntax tree of a Rust buffer, kept current by incremental
+	// reparses (Tree.Edit + the old tree) as the buffer changes; nil for
+	// other files. It is closed when the document is no longer reachable.
+	Tree *sitter.Tree
+}
+
+// newDocument makes a document, parsing Rust text; old is the document
+// before edits (nil for a fresh one), whose tree the parse reuses.
+func newDocument(uri protocol.DocumentURI, path string, version int32, text []byte, old *document, edits []textEdit) *document {
+	doc := &document{URI: uri, Path: path, Version: version, Text: text, Index: span.NewIndex(text)}
+	if filepath.Ext(path) != ".rs" {
+		return doc
+	}
+	var prev *sitter.Tree
+	if old != nil && old.Tree != nil {
+		// Edit a copy: the old document's tree may still be read.
+		prev = old.Tree.Clone()
+		defer prev.Close()
+		for i := range edits {
+			prev.Edit(&edits[i].InputEdit)
+		}
+	}
+	doc.Tree = analyzer.ParseRust(text, prev)
+	if doc.Tree != nil {
+		runtime.AddCleanup(doc, func(t *sitter.Tree) { t.Close() }, doc.Tree)
+	}
+	return doc
 }
 
 // documents holds the open buffers by absolute path; they win over disk.
@@ -69,28 +102,45 @@ type contentChange struct {
 	Text  string          `json:"text"`
 }
 
-// textEdit is one applied change in bytes of the text before it (Start,
-// OldEnd) and after it (NewEnd), as tree-sitter's Tree.Edit wants it.
+// textEdit is one applied change, in bytes and rows/byte-columns of the
+// text before it (start, old end) and after it (new end), as tree-sitter's
+// Tree.Edit wants it.
 type textEdit struct {
-	Start, OldEnd, NewEnd int
+	sitter.InputEdit
 }
 
 // applyChange applies one content change to text, converting its UTF-16
 // range with the text's index.
 func applyChange(text []byte, index *span.Index, ch contentChange) ([]byte, textEdit) {
-	if ch.Range == nil {
-		return []byte(ch.Text), textEdit{Start: 0, OldEnd: len(text), NewEnd: len(ch.Text)}
-	}
-	start := index.Offset(int(ch.Range.Start.Line), int(ch.Range.Start.Character))
-	end := index.Offset(int(ch.Range.End.Line), int(ch.Range.End.Character))
-	if end < start {
-		start, end = end, start
+	start, end := 0, len(text)
+	if ch.Range != nil {
+		start = index.Offset(int(ch.Range.Start.Line), int(ch.Range.Start.Character))
+		end = index.Offset(int(ch.Range.End.Line), int(ch.Range.End.Character))
+		if end < start {
+			start, end = end, start
+		}
 	}
 	out := make([]byte, 0, len(text)-(end-start)+len(ch.Text))
 	out = append(out, text[:start]...)
 	out = append(out, ch.Text...)
 	out = append(out, text[end:]...)
-	return out, textEdit{Start: start, OldEnd: end, NewEnd: start + len(ch.Text)}
+	startPoint := point(index, start)
+	newEnd := startPoint
+	if nl := strings.LastIndexByte(ch.Text, '\n'); nl >= 0 {
+		newEnd = sitter.Point{Row: startPoint.Row + uint(strings.Count(ch.Text, "\n")), Column: uint(len(ch.Text) - nl - 1)}
+	} else {
+		newEnd.Column += uint(len(ch.Text))
+	}
+	return out, textEdit{sitter.InputEdit{
+		StartByte: uint(start), OldEndByte: uint(end), NewEndByte: uint(start + len(ch.Text)),
+		StartPosition: startPoint, OldEndPosition: point(index, end), NewEndPosition: newEnd,
+	}}
+}
+
+// point is tree-sitter's row and byte column of a byte offset.
+func point(index *span.Index, off int) sitter.Point {
+	line := index.LineOf(off)
+	return sitter.Point{Row: uint(line), Column: uint(off - index.LineStart(line))}
 }
 
 // changed returns doc after the changes, applied in order as LSP asks: each
@@ -98,13 +148,15 @@ func applyChange(text []byte, index *span.Index, ch contentChange) ([]byte, text
 func (doc *document) changed(version int32, changes []contentChange) (*document, []textEdit) {
 	text, index := doc.Text, doc.Index
 	edits := make([]textEdit, 0, len(changes))
-	for _, ch := range changes {
+	for i, ch := range changes {
 		var e textEdit
 		text, e = applyChange(text, index, ch)
-		index = span.NewIndex(text)
+		if i < len(changes)-1 {
+			index = span.NewIndex(text)
+		}
 		edits = append(edits, e)
 	}
-	return &document{URI: doc.URI, Path: doc.Path, Version: version, Text: text, Index: index}, edits
+	return newDocument(doc.URI, doc.Path, version, text, doc, edits), edits
 }
 
 // pathOf returns the absolute path of a file URI.
@@ -153,7 +205,7 @@ func (s *server) didOpen(_ context.Context, params json.RawMessage) (any, error)
 		return nil, nil // not a file: nothing cargo builds
 	}
 	text := []byte(p.TextDocument.Text)
-	doc := &document{URI: protocol.DocumentURI(p.TextDocument.URI), Path: path, Version: p.TextDocument.Version, Text: text, Index: span.NewIndex(text)}
+	doc := newDocument(protocol.DocumentURI(p.TextDocument.URI), path, p.TextDocument.Version, text, nil, nil)
 	if old := s.docs.get(path); old != nil && bytes.Equal(old.Text, text) {
 		s.docs.put(doc)
 		return nil, nil // reopened as saved: nothing to re-analyse
@@ -176,9 +228,9 @@ func (s *server) didChange(_ context.Context, params json.RawMessage) (any, erro
 	if doc == nil {
 		return nil, fmt.Errorf("didChange of %s, which is not open", p.TextDocument.URI)
 	}
-	next, edits := doc.changed(p.TextDocument.Version, p.ContentChanges)
+	next, _ := doc.changed(p.TextDocument.Version, p.ContentChanges)
 	s.docs.put(next)
-	s.edited(doc, next, edits)
+	s.changed(path)
 	return nil, nil
 }
 
@@ -196,4 +248,12 @@ func (s *server) didClose(_ context.Context, params json.RawMessage) (any, error
 
 func (s *server) didSave(context.Context, json.RawMessage) (any, error) {
 	return nil, nil // the buffer already won over disk; saving changes nothing
+}
+
+// read returns a file's text as the editor has it: the open buffer, else disk.
+func (s *server) read(path string) ([]byte, error) {
+	if doc := s.docs.get(path); doc != nil {
+		return doc.Text, nil
+	}
+	return os.ReadFile(path)
 }

@@ -1,6 +1,7 @@
 package lsp
 
 import (
+	"context"
 	"fmt"
 
 	"go.lsp.dev/protocol"
@@ -17,7 +18,7 @@ type progress struct {
 
 // beginProgress asks the client for a token and shows title. It blocks until
 // the client answers, so it must not run on the reading goroutine.
-func (s *server) beginProgress(title, message string) *progress {
+func (s *server) beginProgress(ctx context.Context, title, message string) *progress {
 	s.mu.Lock()
 	enabled := s.client.workDoneProgress
 	s.mu.Unlock()
@@ -26,7 +27,7 @@ func (s *server) beginProgress(title, message string) *progress {
 		return p
 	}
 	token := fmt.Sprintf("cargo-caps/%d", s.progressSeq.Add(1))
-	if _, err := s.conn.Call(s.ctx, "window/workDoneProgress/create", progressCreateParams{Token: token}, nil); err != nil {
+	if _, err := s.conn.Call(ctx, "window/workDoneProgress/create", progressCreateParams{Token: token}, nil); err != nil {
 		s.log.Debug("client refused a progress token", "error", err)
 		return p
 	}

@@ -49,7 +49,7 @@ func serve(ctx context.Context, rwc io.ReadWriteCloser, log *slog.Logger, extra 
 		<-s.conn.Done()
 	}
 	cancel()
-	s.stopAnalysis()
+	s.stopAnalysis(true)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
@@ -246,7 +246,7 @@ func (s *server) cancelRequest(_ context.Context, params json.RawMessage) (any, 
 }
 
 func (s *server) shutdownRequest(context.Context, json.RawMessage) (any, error) {
-	s.stopAnalysis()
+	s.stopAnalysis(false) // waiting here could wait for the client, whose replies this goroutine reads
 	s.mu.Lock()
 	s.shutdown = true
 	s.mu.Unlock()

@@ -1,0 +1,481 @@
+package lsp
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/cargo-caps/cargo-caps/project"
+)
+
+// analysis keeps one project.Workspace per cargo workspace found in the
+// editor's folders and replaces it in the background as files change.
+type analysis struct {
+	s      *server
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu         sync.Mutex
+	workspaces []*cargoWorkspace
+	unassigned map[string]bool // changed before any workspace claimed them
+}
+
+// cargoWorkspace is one cargo workspace and its latest analysis.
+type cargoWorkspace struct {
+	manifestPath string        // what it is loaded from
+	kick         chan struct{} // there is work; capacity 1
+
+	mu        sync.Mutex
+	current   *project.Workspace   // nil until loaded
+	served    map[string]*document // the buffer each file was last read from
+	pending   map[string]bool      // files changed since current
+	reload    bool                 // the graph must be resolved again
+	published map[string]bool      // files whose diagnostics are shown
+	err       error                // why the last analysis failed
+}
+
+func (s *server) startAnalysis() {
+	ctx, cancel := context.WithCancel(s.ctx)
+	a := &analysis{s: s, ctx: ctx, cancel: cancel, unassigned: map[string]bool{}}
+	s.mu.Lock()
+	s.analysis = a
+	folders := slices.Clone(s.folders)
+	s.mu.Unlock()
+	a.discover(folders)
+}
+
+// stopAnalysis ends the background work; with wait, it waits for it.
+func (s *server) stopAnalysis(wait bool) {
+	s.mu.Lock()
+	a := s.analysis
+	s.mu.Unlock()
+	if a != nil {
+		a.cancel()
+		if wait {
+			a.wg.Wait()
+		}
+	}
+}
+
+func (s *server) currentAnalysis() *analysis {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.analysis
+}
+
+// discover finds the cargo workspaces under folders in the background and
+// loads each one, shallowest manifest first, so a workspace's members are
+// not loaded again on their own.
+func (a *analysis) discover(folders []string) {
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		for _, path := range manifestsUnder(folders) {
+			if a.ctx.Err() != nil {
+				return
+			}
+			if ws, _ := a.owner(path); ws != nil {
+				continue
+			}
+			ws := &cargoWorkspace{manifestPath: path, kick: make(chan struct{}, 1), reload: true,
+				served: map[string]*document{}, pending: map[string]bool{}, published: map[string]bool{}}
+			a.analyse(ws)
+			a.mu.Lock()
+			a.workspaces = append(a.workspaces, ws)
+			claimed := false
+			if ws.current != nil {
+				for p := range a.unassigned {
+					if claims(ws.current, p) {
+						ws.pending[p], claimed = true, true
+						delete(a.unassigned, p)
+					}
+				}
+			}
+			a.mu.Unlock()
+			if claimed {
+				ws.wake()
+			}
+			a.wg.Add(1)
+			go a.loop(ws)
+		}
+	}()
+}
+
+// manifestsUnder lists the Cargo.toml files in folders, shallowest first,
+// skipping build output and hidden directories.
+func manifestsUnder(folders []string) []string {
+	var out []string
+	for _, root := range folders {
+		filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return nil // an unreadable directory hides nothing we could analyse
+			}
+			if d.IsDir() && path != root && (d.Name() == "target" || d.Name() == "node_modules" || strings.HasPrefix(d.Name(), ".")) {
+				return filepath.SkipDir
+			}
+			if !d.IsDir() && d.Name() == "Cargo.toml" {
+				out = append(out, path)
+			}
+			return nil
+		})
+	}
+	slices.SortStableFunc(out, func(a, b string) int {
+		return strings.Count(a, string(filepath.Separator)) - strings.Count(b, string(filepath.Separator))
+	})
+	return slices.Compact(out)
+}
+
+// claims reports whether a loaded workspace answers for path.
+func claims(w *project.Workspace, path string) bool {
+	return w.Manifest(path) != nil || w.Member(path) != nil ||
+		filepath.Base(path) == "Cargo.lock" && filepath.Dir(path) == w.Root
+}
+
+// owner returns the workspace that answers for path and its latest analysis.
+func (a *analysis) owner(path string) (*cargoWorkspace, *project.Workspace) {
+	a.mu.Lock()
+	wss := slices.Clone(a.workspaces)
+	a.mu.Unlock()
+	for _, ws := range wss {
+		ws.mu.Lock()
+		cur := ws.current
+		ws.mu.Unlock()
+		if cur != nil && claims(cur, path) {
+			return ws, cur
+		}
+	}
+	return nil, nil
+}
+
+func (ws *cargoWorkspace) wake() {
+	select {
+	case ws.kick <- struct{}{}:
+	default:
+	}
+}
+
+func (a *analysis) loop(ws *cargoWorkspace) {
+	defer a.wg.Done()
+	for {
+		select {
+		case <-a.ctx.Done():
+			return
+		case <-ws.kick:
+			a.analyse(ws)
+		}
+	}
+}
+
+// read returns file texts for the analysis of ws: open buffers win over
+// disk, and it records which buffer each file came from, so findings can be
+// placed in the text they were computed from.
+func (a *analysis) read(ws *cargoWorkspace) func(string) ([]byte, error) {
+	return func(path string) ([]byte, error) {
+		doc := a.s.docs.get(path)
+		ws.mu.Lock()
+		if doc != nil {
+			ws.served[path] = doc
+		} else {
+			delete(ws.served, path)
+		}
+		ws.mu.Unlock()
+		if doc != nil {
+			return doc.Text, nil
+		}
+		return os.ReadFile(path)
+	}
+}
+
+// analyse brings ws up to date: a full load when the graph must be resolved,
+// else an update of the changed files; then publishes.
+func (a *analysis) analyse(ws *cargoWorkspace) {
+	ws.mu.Lock()
+	changed := slices.Sorted(maps.Keys(ws.pending))
+	clear(ws.pending)
+	reload, cur := ws.reload || ws.current == nil, ws.current
+	ws.reload = false
+	ws.mu.Unlock()
+	if !reload && len(changed) == 0 {
+		return
+	}
+	settings := a.s.currentSettings()
+	var next *project.Workspace
+	var err error
+	if reload {
+		opts := project.Options{
+			NoCargo:  !settings.Trusted,
+			NoDeps:   !settings.AnalyzeDependencies,
+			Features: settings.Features,
+			Read:     a.read(ws),
+		}
+		prog := a.s.beginProgress(a.ctx, "cargo-caps", "Analysing "+ws.manifestPath+"…")
+		opts.Progress = func(done, total int) { prog.report(done, total) }
+		next, err = project.Load(a.ctx, ws.manifestPath, opts)
+		if err == nil {
+			prog.end(fmt.Sprintf("%d crates analysed", len(next.Summaries)))
+		} else {
+			prog.end("failed")
+		}
+	} else {
+		next, err = cur.Update(a.ctx, changed)
+	}
+	if err != nil {
+		if a.ctx.Err() == nil {
+			a.s.log.Error("analysis failed", "manifest", ws.manifestPath, "error", err)
+			a.s.showError(fmt.Sprintf("cargo-caps could not analyse %s: %v", ws.manifestPath, err))
+		}
+		ws.mu.Lock()
+		ws.err = err
+		if reload {
+			ws.reload = true // try again on the next change
+		}
+		ws.mu.Unlock()
+		return
+	}
+	ws.mu.Lock()
+	ws.current, ws.err = next, nil
+	ws.mu.Unlock()
+	a.publish(ws)
+	a.s.refreshInlayHints(a.ctx)
+}
+
+// view is one workspace's latest analysis with the texts it was computed from.
+type view struct {
+	w  *project.Workspace
+	tx *texts
+}
+
+func (ws *cargoWorkspace) view() view {
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	return view{w: ws.current, tx: newTexts(maps.Clone(ws.served))}
+}
+
+func (a *analysis) publish(ws *cargoWorkspace) {
+	v := ws.view()
+	if v.w == nil || v.w.Result == nil {
+		return
+	}
+	byFile := diagnosticsByFile(v.w.Result.Findings, a.s.currentSettings(), v.tx)
+	ws.mu.Lock()
+	previous := ws.published
+	ws.mu.Unlock()
+	shown := a.s.publish(byFile, previous, v.tx.snapshot)
+	ws.mu.Lock()
+	ws.published = shown
+	ws.mu.Unlock()
+}
+
+// viewOf returns the analysis that answers for path; its w is nil while none
+// has finished.
+func (s *server) viewOf(path string) view {
+	a := s.currentAnalysis()
+	if a == nil {
+		return view{}
+	}
+	ws, _ := a.owner(path)
+	if ws == nil {
+		return view{}
+	}
+	return ws.view()
+}
+
+// changed queues path for re-analysis by the workspace that answers for it.
+func (s *server) changed(path string) {
+	a := s.currentAnalysis()
+	if a == nil {
+		return
+	}
+	ws, _ := a.owner(path)
+	if ws == nil {
+		a.mu.Lock()
+		a.unassigned[path] = true
+		a.mu.Unlock()
+		return
+	}
+	ws.mu.Lock()
+	ws.pending[path] = true
+	ws.mu.Unlock()
+	ws.wake()
+}
+
+// reload resolves every workspace again (settings that change the graph).
+func (s *server) reload() {
+	a := s.currentAnalysis()
+	if a == nil {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, ws := range a.workspaces {
+		ws.mu.Lock()
+		ws.reload = true
+		ws.mu.Unlock()
+		ws.wake()
+	}
+}
+
+// republish shows the current findings again (severity settings changed).
+func (s *server) republish() {
+	a := s.currentAnalysis()
+	if a == nil {
+		return
+	}
+	a.mu.Lock()
+	wss := slices.Clone(a.workspaces)
+	a.mu.Unlock()
+	for _, ws := range wss {
+		a.publish(ws)
+	}
+}
+
+func (s *server) refreshInlayHints(ctx context.Context) {
+	s.mu.Lock()
+	ok := s.client.inlayHintRefresh
+	s.mu.Unlock()
+	if ok {
+		if _, err := s.conn.Call(ctx, "workspace/inlayHint/refresh", nil, nil); err != nil {
+			s.log.Debug("inlay hint refresh failed", "error", err)
+		}
+	}
+}
+
+func (s *server) showError(message string) {
+	s.notify("window/showMessage", map[string]any{"type": 1, "message": message})
+}
+
+type didChangeWatchedFilesParams struct {
+	Changes []struct {
+		URI  string `json:"uri"`
+		Type int    `json:"type"` // 1 created, 2 changed, 3 deleted
+	} `json:"changes"`
+}
+
+// didChangeWatchedFiles: a Cargo.toml or Cargo.lock changed on disk resolves
+// its workspace's graph again; a new manifest may be a new workspace; a Rust
+// file changed on disk (not open: buffers win) is re-analysed.
+func (s *server) didChangeWatchedFiles(_ context.Context, params json.RawMessage) (any, error) {
+	var p didChangeWatchedFilesParams
+	if err := decode(params, &p); err != nil {
+		return nil, err
+	}
+	a := s.currentAnalysis()
+	if a == nil {
+		return nil, nil
+	}
+	rediscover := false
+	for _, ch := range p.Changes {
+		path, ok := pathOf(ch.URI)
+		if !ok || s.docs.get(path) != nil {
+			continue
+		}
+		switch filepath.Base(path) {
+		case "Cargo.toml", "Cargo.lock":
+			ws, _ := a.owner(path)
+			if ws == nil {
+				rediscover = true
+				continue
+			}
+			ws.mu.Lock()
+			ws.reload = true
+			ws.mu.Unlock()
+			ws.wake()
+		default:
+			s.changed(path)
+		}
+	}
+	if rediscover {
+		s.mu.Lock()
+		folders := slices.Clone(s.folders)
+		s.mu.Unlock()
+		a.discover(folders)
+	}
+	return nil, nil
+}
+
+type didChangeWorkspaceFoldersParams struct {
+	Event struct {
+		Added   []workspaceFolder `json:"added"`
+		Removed []workspaceFolder `json:"removed"`
+	} `json:"event"`
+}
+
+// didChangeWorkspaceFolders loads the cargo workspaces of added folders and
+// forgets those of removed ones, clearing their diagnostics.
+func (s *server) didChangeWorkspaceFolders(_ context.Context, params json.RawMessage) (any, error) {
+	var p didChangeWorkspaceFoldersParams
+	if err := decode(params, &p); err != nil {
+		return nil, err
+	}
+	var added, removed []string
+	for _, f := range p.Event.Added {
+		if path, ok := pathOf(f.URI); ok {
+			added = append(added, path)
+		}
+	}
+	for _, f := range p.Event.Removed {
+		if path, ok := pathOf(f.URI); ok {
+			removed = append(removed, path)
+		}
+	}
+	s.mu.Lock()
+	s.folders = slices.DeleteFunc(append(s.folders, added...), func(f string) bool { return slices.Contains(removed, f) })
+	s.mu.Unlock()
+	a := s.currentAnalysis()
+	if a == nil {
+		return nil, nil
+	}
+	a.mu.Lock()
+	var dropped []*cargoWorkspace
+	a.workspaces = slices.DeleteFunc(a.workspaces, func(ws *cargoWorkspace) bool {
+		for _, f := range removed {
+			if within(f, ws.manifestPath) {
+				dropped = append(dropped, ws)
+				return true
+			}
+		}
+		return false
+	})
+	a.mu.Unlock()
+	for _, ws := range dropped {
+		ws.mu.Lock()
+		previous := ws.published
+		ws.published = nil
+		ws.mu.Unlock()
+		s.publish(nil, previous, nil)
+	}
+	a.discover(added)
+	return nil, nil
+}
+
+// within reports whether path lies in directory dir.
+func within(dir, path string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+// views returns the finished analyses of every workspace.
+func (s *server) views() []view {
+	a := s.currentAnalysis()
+	if a == nil {
+		return nil
+	}
+	a.mu.Lock()
+	wss := slices.Clone(a.workspaces)
+	a.mu.Unlock()
+	var out []view
+	for _, ws := range wss {
+		if v := ws.view(); v.w != nil && v.w.Result != nil {
+			out = append(out, v)
+		}
+	}
+	return out
+}

@@ -1,0 +1,323 @@
+package lsp
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"go.lsp.dev/protocol"
+
+	"github.com/cargo-caps/cargo-caps/analyzer"
+	"github.com/cargo-caps/cargo-caps/caps"
+	"github.com/cargo-caps/cargo-caps/finding"
+	"github.com/cargo-caps/cargo-caps/graph"
+	"github.com/cargo-caps/cargo-caps/manifest"
+	"github.com/cargo-caps/cargo-caps/span"
+)
+
+type codeActionParams struct {
+	TextDocument struct {
+		URI string `json:"uri"`
+	} `json:"textDocument"`
+	Range   protocol.Range `json:"range"`
+	Context struct {
+		Only []protocol.CodeActionKind `json:"only"`
+	} `json:"context"`
+}
+
+// codeAction offers the quick-fixes of SPEC §5 for the findings in the
+// requested range, each with its diagnostic attached, and the source actions
+// "Declare the capabilities this crate uses" and #![forbid(unsafe_code)].
+func (s *server) codeAction(_ context.Context, params json.RawMessage) (any, error) {
+	var p codeActionParams
+	if err := decode(params, &p); err != nil {
+		return nil, err
+	}
+	actions := []protocol.CodeAction{}
+	path, ok := pathOf(p.TextDocument.URI)
+	if !ok {
+		return actions, nil
+	}
+	v := s.viewOf(path)
+	if v.w == nil || v.w.Result == nil {
+		return actions, nil
+	}
+	fx := &fixer{s: s, v: v, settings: s.currentSettings()}
+	start, end := s.offset(path, p.Range.Start), s.offset(path, p.Range.End)
+	for _, f := range v.w.Result.Findings {
+		if f.File == path && f.Range.Start <= end && start <= f.Range.End {
+			actions = append(actions, fx.quickFixes(f)...)
+		}
+	}
+	actions = append(actions, fx.sourceActions(path)...)
+	if len(p.Context.Only) > 0 {
+		actions = filterKinds(actions, p.Context.Only)
+	}
+	return actions, nil
+}
+
+func filterKinds(actions []protocol.CodeAction, only []protocol.CodeActionKind) []protocol.CodeAction {
+	var out []protocol.CodeAction
+	for _, a := range actions {
+		for _, k := range only {
+			if a.Kind == k || strings.HasPrefix(string(a.Kind), string(k)+".") {
+				out = append(out, a)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// fixer builds code actions from one analysis.
+type fixer struct {
+	s        *server
+	v        view
+	settings Settings
+}
+
+// fresh returns the manifest at path as analysed, or nil when the editor's
+// text has moved on since: edits computed from it would land in the wrong
+// place, and a new analysis is on its way.
+func (fx *fixer) fresh(path string) *manifest.Manifest {
+	m := fx.v.w.Manifest(path)
+	if m == nil {
+		return nil
+	}
+	if current, err := fx.s.read(path); err != nil || !bytes.Equal(current, m.Text) {
+		return nil
+	}
+	return m
+}
+
+// action is a code action whose edit is edits in m's text; nil when there
+// is nothing to change.
+func action(title string, kind protocol.CodeActionKind, m *manifest.Manifest, edits []manifest.Edit) *protocol.CodeAction {
+	if m == nil || len(edits) == 0 {
+		return nil
+	}
+	return &protocol.CodeAction{Title: title, Kind: kind, Edit: &protocol.WorkspaceEdit{
+		Changes: map[protocol.DocumentURI][]protocol.TextEdit{uriOf(m.Path): textEdits(m.Index, edits)},
+	}}
+}
+
+func textEdits(idx *span.Index, edits []manifest.Edit) []protocol.TextEdit {
+	out := make([]protocol.TextEdit, len(edits))
+	for i, e := range edits {
+		out[i] = protocol.TextEdit{Range: lspRange(idx, e.Range), NewText: e.NewText}
+	}
+	return out
+}
+
+// quickFixes are the fixes for one finding, the first the preferred one.
+func (fx *fixer) quickFixes(f finding.Finding) []protocol.CodeAction {
+	sev, shown := fx.settings.severity(f)
+	if !shown {
+		return nil
+	}
+	var candidates []*protocol.CodeAction
+	add := func(a *protocol.CodeAction) { candidates = append(candidates, a) }
+	w := fx.v.w
+	switch f.Code {
+	case finding.UndeclaredCapability:
+		member := w.Member(f.File)
+		if member == nil || !f.HasCap {
+			break
+		}
+		m := fx.fresh(member.ManifestPath)
+		if feature := fx.gate(f); feature != "" {
+			add(action(fmt.Sprintf("Request `%s` for feature `%s`", f.Capability, feature), protocol.QuickFix, m,
+				manifest.AddFeatureCapability(m, feature, f.Capability)))
+		}
+		add(action(fmt.Sprintf("Declare `%s` for crate `%s`", f.Capability, member.Name), protocol.QuickFix, m,
+			manifest.AddCapability(m, f.Capability)))
+	case finding.DependencyCapability:
+		m := fx.fresh(f.File)
+		if m == nil || !f.HasCap {
+			break
+		}
+		if dep := dependencyAt(m, f.Range.Start); dep != nil && m.Package != nil {
+			if _, limited := m.Package.DepCaps[dep.Key]; limited {
+				add(action(fmt.Sprintf("Grant `%s` to dependency `%s`", f.Capability, dep.Key), protocol.QuickFix, m,
+					manifest.GrantDependency(m, dep.Key, f.Capability)))
+			}
+		}
+		if member := w.Member(f.File); member != nil && !fx.allowed(member.ID).Has(f.Capability) {
+			add(action(fmt.Sprintf("Declare `%s` for crate `%s`", f.Capability, member.Name), protocol.QuickFix, m,
+				manifest.AddCapability(m, f.Capability)))
+		}
+		if len(f.Chain) > 0 {
+			add(fx.audit(f.Chain[len(f.Chain)-1], f.Capability))
+		}
+	case finding.IneffectiveGrant:
+		m := fx.fresh(f.File)
+		if val, ok := valueAt(m, f.Range); ok {
+			add(action(fmt.Sprintf("Declare `%s` for crate `%s`", val.Cap, f.Crate), protocol.QuickFix, m, manifest.AddCapability(m, val.Cap)))
+			add(action(fmt.Sprintf("Remove the grant of `%s`", val.Cap), protocol.QuickFix, m, manifest.RemoveCapability(m, val)))
+		}
+	case finding.CargoIncompatible:
+		m := fx.fresh(f.File)
+		add(action("Move the capability declarations to [package.metadata.capabilities]", protocol.QuickFix, m, manifest.MigrateFormB(m)))
+	case finding.UnusedCapability:
+		m := fx.fresh(f.File)
+		if val, ok := valueAt(m, f.Range); ok {
+			add(action(fmt.Sprintf("Remove unused capability `%s`", val.Cap), protocol.QuickFix, m, manifest.RemoveCapability(m, val)))
+		}
+	case finding.NarrowableCapability:
+		m := fx.fresh(f.File)
+		if val, ok := valueAt(m, f.Range); ok {
+			if to, ok := val.Cap.Implies(); ok {
+				add(action(fmt.Sprintf("Narrow `%s` to `%s`", val.Cap, to), protocol.QuickFix, m, manifest.Narrow(m, val, to)))
+			}
+		}
+	}
+	var out []protocol.CodeAction
+	d := diagnostic(f, sev, fx.v.tx)
+	for _, a := range candidates {
+		if a != nil {
+			a.Diagnostics = []protocol.Diagnostic{d}
+			a.IsPreferred = len(out) == 0
+			out = append(out, *a)
+		}
+	}
+	return out
+}
+
+// gate returns the feature that gates the use a finding is about, if any.
+func (fx *fixer) gate(f finding.Finding) string {
+	for _, u := range fx.v.w.Result.Uses {
+		if u.File == f.File && u.Range == f.Range && u.Cap == f.Capability {
+			if feature, ok := strings.CutPrefix(u.Context, "feature:"); ok {
+				return feature
+			}
+		}
+	}
+	return ""
+}
+
+func (fx *fixer) allowed(id graph.ID) caps.Set {
+	for _, r := range fx.v.w.Result.Crates {
+		if r.ID == id {
+			return r.Allowed
+		}
+	}
+	return caps.Everything
+}
+
+// audit records in the workspace root that a person accepts what crate does.
+func (fx *fixer) audit(crate string, c caps.Capability) *protocol.CodeAction {
+	root := fx.v.w.RootManifest()
+	if root == nil {
+		return nil
+	}
+	m := fx.fresh(root.Path)
+	return action(fmt.Sprintf("Record an audit: `%s` may use `%s` (I reviewed it)", crate, c), protocol.QuickFix, m,
+		manifest.RecordAudit(m, crate, "", c))
+}
+
+// dependencyAt returns the dependency entry of m holding byte offset off.
+func dependencyAt(m *manifest.Manifest, off int) *manifest.Dependency {
+	for i, d := range m.Dependencies {
+		if d.Range.Contains(off) || d.KeyRange.Contains(off) {
+			return &m.Dependencies[i]
+		}
+	}
+	return nil
+}
+
+// valueAt returns the declared capability value a finding points at.
+func valueAt(m *manifest.Manifest, r span.Range) (manifest.Value, bool) {
+	if m == nil {
+		return manifest.Value{}, false
+	}
+	for _, val := range capabilityValues(m) {
+		if val.Range == r || val.Range.Contains(r.Start) {
+			return val, true
+		}
+	}
+	return manifest.Value{}, false
+}
+
+// sourceActions are offered anywhere in a member's manifest or Rust files.
+func (fx *fixer) sourceActions(path string) []protocol.CodeAction {
+	w := fx.v.w
+	member := w.Member(path)
+	if member == nil {
+		return nil
+	}
+	m := fx.fresh(member.ManifestPath)
+	if m == nil || m.Package == nil {
+		return nil
+	}
+	var out []protocol.CodeAction
+	for _, r := range w.Result.Crates {
+		if r.ID != member.ID || m.Package.Declared {
+			continue
+		}
+		// What the crate and the dependencies under it use: less would turn
+		// their uses into findings.
+		uses := r.TreeUses.Union(r.Uses)
+		title := fmt.Sprintf("Declare the capabilities this crate uses: %s", setOrNothing(uses))
+		if a := action(title, protocol.Source, m, manifest.DeclareCapabilities(m, uses)); a != nil {
+			out = append(out, *a)
+		}
+	}
+	if a := fx.forbidUnsafe(member, m); a != nil {
+		out = append(out, *a)
+	}
+	return out
+}
+
+func setOrNothing(s caps.Set) string {
+	if s.IsEmpty() {
+		return "none"
+	}
+	return s.String()
+}
+
+// forbidUnsafe adds #![forbid(unsafe_code)] to the library root of a crate
+// that declares capabilities without `unsafe`, so the compiler holds it too.
+func (fx *fixer) forbidUnsafe(member *graph.Crate, m *manifest.Manifest) *protocol.CodeAction {
+	if !m.Package.Declared || fx.allowed(member.ID).Has(caps.Unsafe) {
+		return nil
+	}
+	if sum := fx.v.w.Summaries[member.ID]; sum == nil || sum.ForbidsUnsafe {
+		return nil
+	}
+	var root string
+	for _, t := range member.Targets {
+		if t.Kind == analyzer.Lib {
+			root = t.Path
+		}
+	}
+	if root == "" {
+		return nil
+	}
+	text, err := fx.s.read(root)
+	if err != nil {
+		return nil
+	}
+	// After a shebang line, if any; inner attributes may precede everything else.
+	at := 0
+	if bytes.HasPrefix(text, []byte("#!")) && !bytes.HasPrefix(text, []byte("#![")) {
+		if nl := bytes.IndexByte(text, '\n'); nl >= 0 {
+			at = nl + 1
+		}
+	}
+	eol := "\n"
+	if bytes.Contains(text, []byte("\r\n")) {
+		eol = "\r\n"
+	}
+	idx := span.NewIndex(text)
+	rel, _ := filepath.Rel(member.Dir, root)
+	return &protocol.CodeAction{
+		Title: fmt.Sprintf("Add #![forbid(unsafe_code)] to %s", filepath.ToSlash(rel)),
+		Kind:  protocol.Source,
+		Edit: &protocol.WorkspaceEdit{Changes: map[protocol.DocumentURI][]protocol.TextEdit{
+			uriOf(root): {{Range: lspRange(idx, span.Range{Start: at, End: at}), NewText: "#![forbid(unsafe_code)]" + eol}},
+		}},
+	}
+}

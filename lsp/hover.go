@@ -1,0 +1,220 @@
+package lsp
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"go.lsp.dev/protocol"
+
+	"github.com/cargo-caps/cargo-caps/caps"
+	"github.com/cargo-caps/cargo-caps/graph"
+	"github.com/cargo-caps/cargo-caps/manifest"
+	"github.com/cargo-caps/cargo-caps/policy"
+	"github.com/cargo-caps/cargo-caps/span"
+)
+
+// meaning is what each capability lets a crate do, and what it can lead to
+// beyond its name (SPEC §1). Escalation is shown, never used as a grant.
+var meaning = map[caps.Capability]struct{ may, escalation string }{
+	caps.Unsafe: {"use the `unsafe` keyword and what is as powerful without it: `extern` blocks (FFI), `#[no_mangle]`, `#[export_name]`, `#[link_section]`, `#[unsafe(...)]` attributes, `#[link]`, `global_asm!`/`naked_asm!`",
+		"≈ everything: unsafe code is held to no capability."},
+	caps.Process: {"spawn or replace processes (`Command`, `exec`, `fork`)",
+		"a program it starts is held to no capability."},
+	caps.FS: {"create, write, delete, rename and re-permission files by path; implies `fs-readonly`",
+		"can write `~/.bashrc` (≈ `process`) and read `/proc/self/environ` (≈ `env-readonly`)."},
+	caps.Net: {"open sockets (TCP, UDP, Unix) and resolve names (`ToSocketAddrs`)",
+		"can reach local daemons over Unix sockets (≈ `process`)."},
+	caps.Env: {"change the process environment or working directory (`set_var`, `remove_var`, `set_current_dir`); implies `env-readonly`", ""},
+	caps.FSReadonly: {"open, read, stat, list and canonicalize files by path",
+		"can read `/proc/self/environ` (≈ `env-readonly`)."},
+	caps.EnvReadonly: {"read environment variables, arguments, the working directory, the executable's path and home/temp directories", ""},
+}
+
+func capabilityHover(c caps.Capability) string {
+	m := meaning[c]
+	text := fmt.Sprintf("**`%s`** — a crate with it may %s.", c, m.may)
+	if m.escalation != "" {
+		text += "\n\nEscalation: " + m.escalation
+	}
+	return text
+}
+
+type positionParams struct {
+	TextDocument struct {
+		URI string `json:"uri"`
+	} `json:"textDocument"`
+	Position protocol.Position `json:"position"`
+}
+
+// offset returns the byte offset of an editor position in the text the
+// editor has now.
+func (s *server) offset(path string, pos protocol.Position) int {
+	var idx *span.Index
+	if doc := s.docs.get(path); doc != nil {
+		idx = doc.Index
+	} else {
+		idx = newTexts(nil).index(path)
+	}
+	return idx.Offset(int(pos.Line), int(pos.Character))
+}
+
+// hover explains what is under the cursor: a capability name or a
+// dependency key in Cargo.toml, a flagged API in Rust code.
+func (s *server) hover(_ context.Context, params json.RawMessage) (any, error) {
+	var p positionParams
+	if err := decode(params, &p); err != nil {
+		return nil, err
+	}
+	path, ok := pathOf(p.TextDocument.URI)
+	if !ok {
+		return nil, nil
+	}
+	v := s.viewOf(path)
+	if v.w == nil {
+		return nil, nil
+	}
+	off := s.offset(path, p.Position)
+	var text string
+	var at span.Range
+	if m := v.w.Manifest(path); m != nil {
+		text, at = manifestHover(v, m, off)
+	} else {
+		text, at = rustHover(v, path, off)
+	}
+	if text == "" {
+		return nil, nil
+	}
+	r := lspRange(v.tx.index(path), at)
+	return protocol.Hover{Contents: protocol.MarkupContent{Kind: protocol.Markdown, Value: text}, Range: &r}, nil
+}
+
+func manifestHover(v view, m *manifest.Manifest, off int) (string, span.Range) {
+	for _, val := range capabilityValues(m) {
+		if val.Range.Contains(off) {
+			return capabilityHover(val.Cap), val.Range
+		}
+	}
+	for _, dep := range m.Dependencies {
+		if dep.KeyRange.Contains(off) {
+			if r := dependencyReport(v, m, dep); r != nil {
+				return dependencyHover(v, r), dep.KeyRange
+			}
+		}
+	}
+	return "", span.Range{}
+}
+
+// capabilityValues lists every capability name written in m.
+func capabilityValues(m *manifest.Manifest) []manifest.Value {
+	if m.Package == nil {
+		return nil
+	}
+	out := append([]manifest.Value(nil), m.Package.Capabilities...)
+	for _, vs := range m.Package.FeatureCaps {
+		out = append(out, vs...)
+	}
+	for _, vs := range m.Package.DepCaps {
+		out = append(out, vs...)
+	}
+	return out
+}
+
+// dependencyReport finds the crate a dependency entry of m resolved to.
+func dependencyReport(v view, m *manifest.Manifest, dep manifest.Dependency) *policy.CrateReport {
+	member := v.w.Member(m.Path)
+	if member == nil {
+		return nil
+	}
+	var to graph.ID
+	for _, e := range member.Deps {
+		if e.Key == dep.Key && e.Kind == dep.Kind {
+			to = e.To
+			break
+		}
+	}
+	for i := range v.w.Result.Crates {
+		if r := &v.w.Result.Crates[i]; r.ID == to {
+			return r
+		}
+	}
+	return nil
+}
+
+func codeList(s caps.Set) string {
+	if s.IsEmpty() {
+		return "nothing"
+	}
+	return "`" + strings.Join(s.Names(), "` `") + "`"
+}
+
+func dependencyHover(v view, r *policy.CrateReport) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "**%s** %s — its own code uses %s", r.Name, r.Version, codeList(r.Uses))
+	if r.Pure {
+		b.WriteString(" (pure)")
+	}
+	fmt.Fprintf(&b, "; with its dependencies %s · %d crates", codeList(r.TreeUses), r.TreeSize)
+	if r.PureTree {
+		b.WriteString(", all pure")
+	}
+	fmt.Fprintf(&b, "\n\nAllowed: %s", codeList(r.Allowed))
+	if !r.Audited.IsEmpty() {
+		fmt.Fprintf(&b, " · audited: %s", codeList(r.Audited))
+	}
+	var notes []string
+	if r.BuildScript {
+		notes = append(notes, "has a build script (runs at build time, outside the model)")
+	}
+	if r.ProcMacro {
+		notes = append(notes, "is a proc-macro (runs in the compiler, outside the model)")
+	}
+	if r.Unanalysed > 0 {
+		notes = append(notes, fmt.Sprintf("has %d places the analyser could not see", r.Unanalysed))
+	}
+	if len(notes) > 0 {
+		fmt.Fprintf(&b, "\n\nIt %s.", strings.Join(notes, "; "))
+	}
+	if len(r.Paths) > 0 {
+		b.WriteString("\n\nReached through:")
+		for _, p := range r.Paths {
+			fmt.Fprintf(&b, "\n- %s", strings.Join(p, " → "))
+		}
+	}
+	if len(r.Samples) > 0 {
+		b.WriteString("\n\nSample sites:")
+		for _, c := range caps.All {
+			for _, u := range r.Samples[c] {
+				pos := v.tx.index(u.File).Pos(u.Range.Start)
+				file := u.File
+				if rel, err := filepath.Rel(r.Dir, u.File); err == nil {
+					file = rel
+				}
+				fmt.Fprintf(&b, "\n- `%s` %s:%d:%d `%s`", c, file, pos.Line, pos.Column, u.API)
+			}
+		}
+	}
+	return b.String()
+}
+
+func rustHover(v view, path string, off int) (string, span.Range) {
+	for _, u := range v.w.Result.Uses {
+		if u.File != path || !u.Range.Contains(off) {
+			continue
+		}
+		text := fmt.Sprintf("`%s` needs **`%s`**: a crate with it may %s.", u.API, u.Cap, meaning[u.Cap].may)
+		switch feature, gated := strings.CutPrefix(u.Context, "feature:"); {
+		case gated:
+			text += fmt.Sprintf("\n\nUnder feature `%s`: it may use what the crate declares and what `%s` requests.", feature, feature)
+		case u.Context != "normal":
+			text += fmt.Sprintf("\n\nThis is %s code, outside the model: reported, never a violation.", u.Context)
+		}
+		if e := meaning[u.Cap].escalation; e != "" {
+			text += "\n\nEscalation: " + e
+		}
+		return text, u.Range
+	}
+	return "", span.Range{}
+}

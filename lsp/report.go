@@ -1,0 +1,61 @@
+package lsp
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"strings"
+
+	"go.lsp.dev/jsonrpc2"
+
+	"github.com/cargo-caps/cargo-caps/policy"
+	"github.com/cargo-caps/cargo-caps/render"
+)
+
+type reportParams struct {
+	Format string `json:"format"` // "text" (default) or "json"
+}
+
+type reportResult struct {
+	Text string `json:"text"`
+}
+
+// report answers cargoCaps/report: the reviewer's list as `cargo-caps
+// report` prints it, or the JSON of SPEC §5 (which the editors read for
+// their status), over every loaded workspace.
+func (s *server) report(_ context.Context, params json.RawMessage) (any, error) {
+	var p reportParams
+	if err := decode(params, &p); err != nil {
+		return nil, err
+	}
+	if p.Format != "" && p.Format != "text" && p.Format != "json" {
+		return nil, jsonrpc2.Errorf(jsonrpc2.InvalidParams, "format must be text or json, not %q", p.Format)
+	}
+	merged := &policy.Result{}
+	views := s.views()
+	// Places are computed in the texts the findings were computed from.
+	src := &render.Sources{Read: func(path string) ([]byte, error) {
+		for _, v := range views {
+			if doc := v.tx.snapshot[path]; doc != nil {
+				return doc.Text, nil
+			}
+		}
+		return os.ReadFile(path)
+	}}
+	for _, v := range views {
+		merged.Findings = append(merged.Findings, v.w.Result.Findings...)
+		merged.Uses = append(merged.Uses, v.w.Result.Uses...)
+		merged.Crates = append(merged.Crates, v.w.Result.Crates...)
+	}
+	var b strings.Builder
+	var err error
+	if p.Format == "json" {
+		err = render.JSON(&b, merged, src)
+	} else {
+		err = render.ReviewText(&b, render.NewReview(merged))
+	}
+	if err != nil {
+		return nil, err
+	}
+	return reportResult{Text: b.String()}, nil
+}
