@@ -623,27 +623,43 @@ func (e *editor) setKeys(path []string, kvs []keyValue) []Edit {
 	if inline != nil && len(inlinePath) >= len(hdr.key) {
 		return e.insertInline(inline, path[len(inlinePath):], kvs)
 	}
+	// Beside the entry sharing the longest dotted prefix with path, if any
+	// shares more than the table's own path.
 	base := hdr.names()
 	var anchor *entry
+	best := len(base)
 	for _, it := range e.m.items {
-		if it.tbl == hdr && it.parent == nil && it.ent != nil && hasPrefix(it.path, path) {
-			anchor = it.ent
+		if it.tbl == hdr && it.parent == nil && it.ent != nil {
+			if n := commonPrefix(it.path, path); n > best || n == best && anchor != nil {
+				anchor, best = it.ent, n
+			}
 		}
 	}
 	if len(base) == len(path) && len(hdr.entries) > 0 {
 		anchor = hdr.entries[len(hdr.entries)-1]
 	}
-	var b strings.Builder
-	for _, kv := range kvs {
-		b.WriteString(formatKey(append(slices.Clone(path[len(base):]), kv.key)) + " = " + kv.text + e.nl)
+	lines := func(rel []string) string {
+		var b strings.Builder
+		for _, kv := range kvs {
+			b.WriteString(formatKey(append(slices.Clone(rel), kv.key)) + " = " + kv.text + e.nl)
+		}
+		return b.String()
 	}
 	switch {
 	case anchor != nil:
-		return e.insertLines(anchor.line.End, b.String(), false)
+		return e.insertLines(anchor.line.End, lines(path[len(base):]), false)
 	case len(base) == len(path) && hdr.header != (span.Range{}):
-		return e.insertLines(hdr.line.End, b.String(), false)
+		return e.insertLines(hdr.line.End, lines(nil), false)
 	}
-	return e.newTable(path, "["+formatKey(path)+"]"+e.nl+b.String())
+	return e.newTable(path, "["+formatKey(path)+"]"+e.nl+lines(nil))
+}
+
+func commonPrefix(a, b []string) int {
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	return n
 }
 
 func (e *editor) insertInline(t *value, rel []string, kvs []keyValue) []Edit {

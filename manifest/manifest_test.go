@@ -322,7 +322,14 @@ func call(t *testing.T, m *Manifest, args []string) ([]Edit, func(*Manifest) str
 		}
 	case "MigrateFormB":
 		return MigrateFormB(m), func(a *Manifest) string {
-			return expect(!a.Package.HasFormB && a.Package.HasFormA && sameDeclaration(m, a), "Form B left or declaration changed")
+			formB := slices.ContainsFunc(a.Package.Capabilities, func(v Value) bool { return v.Form == FormB })
+			for _, vs := range a.Package.FeatureCaps {
+				formB = formB || slices.ContainsFunc(vs, func(v Value) bool { return v.Form == FormB })
+			}
+			for _, vs := range a.Package.DepCaps {
+				formB = formB || slices.ContainsFunc(vs, func(v Value) bool { return v.Form == FormB })
+			}
+			return expect(!formB && a.Package.HasFormA && sameDeclaration(m, a), "Form B left or declaration changed")
 		}
 	case "DeclareCapabilities":
 		var set caps.Set
