@@ -52,13 +52,10 @@ func AddCapability(m *Manifest, c caps.Capability) []Edit {
 		return nil
 	}
 	e := m.editor()
-	if arr := m.array(append(slices.Clone(packageCaps), "capability")); arr != nil {
+	if arr := m.array([]string{"package", "capability"}); arr != nil && m.array(append(slices.Clone(packageCaps), "capability")) == nil {
 		return e.appendElements(arr, []string{c.String()})
 	}
-	if arr := m.array([]string{"package", "capability"}); arr != nil {
-		return e.appendElements(arr, []string{c.String()})
-	}
-	return e.setKeys(packageCaps, []keyValue{{"capability", e.capArray(c.String())}})
+	return e.addTo(append(slices.Clone(packageCaps), "capability"), c.String())
 }
 
 // AddFeatureCapability makes enabling feature request c, in Form A (a Form B
@@ -68,12 +65,7 @@ func AddFeatureCapability(m *Manifest, feature string, c caps.Capability) []Edit
 	if p == nil || slices.ContainsFunc(p.FeatureCaps[feature], func(v Value) bool { return v.Cap == c }) {
 		return nil
 	}
-	e := m.editor()
-	table := append(slices.Clone(packageCaps), "features")
-	if arr := m.array(append(slices.Clone(table), feature)); arr != nil {
-		return e.appendElements(arr, []string{c.String()})
-	}
-	return e.setKeys(table, []keyValue{{feature, e.capArray(c.String())}})
+	return m.editor().addTo(append(slices.Clone(packageCaps), "features", feature), c.String())
 }
 
 // GrantDependency grants c to the normal dependency with key depKey: in its
@@ -84,16 +76,15 @@ func GrantDependency(m *Manifest, depKey string, c caps.Capability) []Edit {
 		return nil
 	}
 	e := m.editor()
-	table := append(slices.Clone(packageCaps), "dependencies")
-	if arr := m.array(append(slices.Clone(table), depKey)); arr != nil {
-		return e.appendElements(arr, []string{c.String()})
-	}
-	for _, it := range m.formBDepCaps() {
-		if it.path[len(it.path)-2] == depKey && it.ent.val.kind == vArray {
-			return e.appendElements(it.ent.val, []string{c.String()})
+	path := append(slices.Clone(packageCaps), "dependencies", depKey)
+	if m.array(path) == nil {
+		for _, it := range m.formBDepCaps() {
+			if it.path[len(it.path)-2] == depKey && it.ent.val.kind == vArray && it.ent.val.closed {
+				return e.appendElements(it.ent.val, []string{c.String()})
+			}
 		}
 	}
-	return e.setKeys(table, []keyValue{{depKey, e.capArray(c.String())}})
+	return e.addTo(path, c.String())
 }
 
 // RecordAudit records in the workspace root manifest m that a person accepts
@@ -112,12 +103,7 @@ func RecordAudit(m *Manifest, crate, version string, c caps.Capability) []Edit {
 			return nil
 		}
 	}
-	e := m.editor()
-	table := append(slices.Clone(workspaceCaps), "audited")
-	if arr := m.array(append(slices.Clone(table), key)); arr != nil {
-		return e.appendElements(arr, []string{c.String()})
-	}
-	return e.setKeys(table, []keyValue{{key, e.capArray(c.String())}})
+	return m.editor().addTo(append(slices.Clone(workspaceCaps), "audited", key), c.String())
 }
 
 // RemoveCapability removes the declared value v (either form) and its comma.
@@ -159,6 +145,7 @@ func MigrateFormB(m *Manifest) []Edit {
 	}
 	e := m.editor()
 	var edits, removals []Edit
+	blocked := false
 	var top []keyValue
 	for _, k := range formBKeys {
 		it := m.item([]string{"package", k})
@@ -170,46 +157,75 @@ func MigrateFormB(m *Manifest) []Edit {
 		switch arrA := m.array(path); {
 		case k == "capability" && arrA != nil:
 			edits = append(edits, e.appendElements(arrA, missing(arrA, it.ent.val, ""))...)
-		case m.item(path) == nil:
+		case m.item(path) != nil:
+			// Form A already says it, and Form A wins.
+		case e.blocked(path):
+			blocked = true
+		default:
 			top = append(top, keyValue{k, e.text(it.ent.val.rng)})
 		}
 	}
 	edits = append(edits, e.setKeys(packageCaps, top)...)
 
-	moveInto := func(table []string, key string, from *value, prefix string) []keyValue {
-		names := missing(nil, from, prefix)
-		if arrA := m.array(append(slices.Clone(table), key)); arrA != nil {
-			edits = append(edits, e.appendElements(arrA, missing(arrA, from, prefix))...)
-			return nil
-		}
-		if len(names) == 0 {
-			return nil
-		}
-		return []keyValue{{key, e.capArray(names...)}}
+	// moved collects, per table and key, the names to add in file order.
+	type move struct {
+		key   string
+		names []string
 	}
-	var feats []keyValue
-	featTable := append(slices.Clone(packageCaps), "features")
-	for _, it := range m.items {
-		if len(it.path) == 2 && it.path[0] == "features" && it.ent != nil && it.ent.val.kind == vArray {
-			arr := it.ent.val
-			isCap := func(j int) bool { return arr.elems[j].kind == vString && strings.HasPrefix(arr.elems[j].str, "cap:") }
-			if slices.ContainsFunc(arr.elems, func(v *value) bool { return v.kind == vString && strings.HasPrefix(v.str, "cap:") }) {
-				removals = append(removals, e.removeElements(arr, isCap)...)
-				feats = append(feats, moveInto(featTable, it.path[1], arr, "cap:")...)
+	moveAll := func(table []string, moves []move) {
+		var kvs []keyValue
+		for _, mv := range moves {
+			path := append(slices.Clone(table), mv.key)
+			if arrA := m.array(path); arrA != nil {
+				var add []string
+				for _, n := range mv.names {
+					if !slices.ContainsFunc(arrA.elems, func(o *value) bool { return o.kind == vString && o.str == n }) {
+						add = append(add, n)
+					}
+				}
+				edits = append(edits, e.appendElements(arrA, add)...)
+			} else if e.blocked(path) {
+				blocked = true
+			} else {
+				kvs = append(kvs, keyValue{mv.key, e.capArray(mv.names...)})
 			}
 		}
+		edits = append(edits, e.setKeys(table, kvs)...)
 	}
-	edits = append(edits, e.setKeys(featTable, feats)...)
+	add := func(moves []move, key string, from *value, prefix string) []move {
+		i := slices.IndexFunc(moves, func(mv move) bool { return mv.key == key })
+		if i < 0 {
+			moves, i = append(moves, move{key: key}), len(moves)
+		}
+		for _, n := range missing(nil, from, prefix) {
+			if !slices.Contains(moves[i].names, n) {
+				moves[i].names = append(moves[i].names, n)
+			}
+		}
+		return moves
+	}
+	isCap := func(v *value) bool { return v.kind == vString && strings.HasPrefix(v.str, "cap:") }
+	var feats []move
+	for _, it := range m.items {
+		if len(it.path) == 2 && it.path[0] == "features" && it.ent != nil && it.ent.val.kind == vArray && slices.ContainsFunc(it.ent.val.elems, isCap) {
+			arr := it.ent.val
+			removals = append(removals, e.removeElements(arr, func(j int) bool { return isCap(arr.elems[j]) })...)
+			feats = add(feats, it.path[1], arr, "cap:")
+		}
+	}
+	moveAll(append(slices.Clone(packageCaps), "features"), feats)
 
-	var deps []keyValue
-	depTableA := append(slices.Clone(packageCaps), "dependencies")
+	var deps []move
 	for _, it := range m.formBDepCaps() {
 		removals = append(removals, e.removeEntry(it)...)
 		if it.ent.val.kind == vArray {
-			deps = append(deps, moveInto(depTableA, it.path[len(it.path)-2], it.ent.val, "")...)
+			deps = add(deps, it.path[len(it.path)-2], it.ent.val, "")
 		}
 	}
-	edits = append(edits, e.setKeys(depTableA, deps)...)
+	moveAll(append(slices.Clone(packageCaps), "dependencies"), deps)
+	if blocked {
+		return nil
+	}
 	return append(removals, edits...)
 }
 
@@ -237,6 +253,27 @@ func DeclareCapabilities(m *Manifest, set caps.Set) []Edit {
 		kvs = append(kvs, keyValue{"capability", e.capArray(set.Names()...)})
 	}
 	return append(edits, e.setKeys(packageCaps, kvs)...)
+}
+
+// addTo adds names to the array at path, creating it when nothing is
+// written there. A value of another type at path or at a table on the way
+// is left for the user to fix: editing around it would not be valid TOML.
+func (e *editor) addTo(path []string, names ...string) []Edit {
+	if arr := e.m.array(path); arr != nil {
+		return e.appendElements(arr, names)
+	}
+	if e.blocked(path) {
+		return nil
+	}
+	return e.setKeys(path[:len(path)-1], []keyValue{{path[len(path)-1], e.capArray(names...)}})
+}
+
+// blocked reports whether something is written at or under path, or a
+// value that is not a table on the way to it.
+func (e *editor) blocked(path []string) bool {
+	return slices.ContainsFunc(e.m.items, func(it item) bool {
+		return hasPrefix(it.path, path) || it.ent != nil && it.ent.val.kind != vTable && hasPrefix(path, it.path)
+	})
 }
 
 // missing lists the capability names of from's string elements (with prefix
