@@ -359,7 +359,7 @@ func (e *evaluation) checkMember(id graph.ID) {
 		}
 		for _, cp := range e.uses[c.ID].Minus(allowed).List() {
 			e.dependencyFinding(v, c, cp, finding.DependencyCapability,
-				fmt.Sprintf("dependency `%s` uses `%s`, which `%s` does not allow it (%s)",
+				fmt.Sprintf("dependency `%s` uses `%s`, which `%s` does not allow (%s)",
 					c.Name, cp, root.Name, e.reason(v, c, cp)))
 		}
 	}

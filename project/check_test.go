@@ -171,6 +171,8 @@ func writeLockfile(t *testing.T, dir string, ar *txtar.Archive) {
 		var m struct {
 			Package      struct{ Name, Version string }
 			Dependencies map[string]any
+			Dev          map[string]any `toml:"dev-dependencies"`
+			Build        map[string]any `toml:"build-dependencies"`
 		}
 		if _, err := toml.Decode(string(f.Data), &m); err != nil || m.Package.Name == "" {
 			continue
@@ -180,10 +182,13 @@ func writeLockfile(t *testing.T, dir string, ar *txtar.Archive) {
 		}
 		fmt.Fprintf(&b, "\n[[package]]\nname = %q\nversion = %q\n", m.Package.Name, m.Package.Version)
 		var deps []string
-		for name := range m.Dependencies {
-			deps = append(deps, fmt.Sprintf("%q", name))
+		for _, table := range []map[string]any{m.Dependencies, m.Dev, m.Build} {
+			for name := range table {
+				deps = append(deps, fmt.Sprintf("%q", name))
+			}
 		}
-		sort.Strings(deps)
+		slices.Sort(deps)
+		deps = slices.Compact(deps)
 		if len(deps) > 0 {
 			fmt.Fprintf(&b, "dependencies = [%s]\n", strings.Join(deps, ", "))
 		}

@@ -195,6 +195,14 @@ func (w *Workspace) crates(noDeps bool) []*graph.Crate {
 	return out
 }
 
+// userAPIs fingerprints the workspace's own API entries.
+func (w *Workspace) userAPIs() string {
+	if root := w.RootManifest(); root != nil && root.Workspace != nil {
+		return apisFingerprint(root.Workspace.APIs)
+	}
+	return ""
+}
+
 // table is the API table extended with the workspace's own entries.
 func (w *Workspace) table() (*apis.Table, error) {
 	t := apis.Builtin()
@@ -274,7 +282,7 @@ func (w *Workspace) analyseCrate(c *graph.Crate, table *apis.Table, store *cache
 		s := analyzer.AnalyzeCrate(in)
 		return &s
 	}
-	key := cache.CrateKey(c.Name, c.Version, hash, analyzer.Version+"+"+table.Fingerprint())
+	key := cache.CrateKey(c.Name, c.Version, hash, analysisVersion()+" apis="+w.userAPIs())
 	var s analyzer.Summary
 	if store.Get(key, &s) {
 		return &s

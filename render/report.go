@@ -98,8 +98,11 @@ func ReviewText(w io.Writer, r Review) error {
 	for _, c := range r.Pure {
 		names = append(names, c.Name+" "+c.Version)
 	}
-	fmt.Fprintf(&b, "  %s\n", strings.Join(names, ", "))
+	fmt.Fprintf(&b, "  %s\n", orNone(strings.Join(names, ", ")))
 	fmt.Fprintln(&b, "\nRun at build time (need a build sandbox, outside the model):")
+	if len(r.BuildTime) == 0 {
+		fmt.Fprintln(&b, "  (none)")
+	}
 	for _, c := range r.BuildTime {
 		kind := "build script"
 		if c.ProcMacro {
