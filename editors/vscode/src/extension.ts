@@ -146,6 +146,8 @@ function show(s: Status): void {
   const { text, tooltip } = statusText(s);
   status.text = text;
   status.tooltip = tooltip;
+  // The tooltip says more than the icons in the text; screen readers get it too.
+  status.accessibilityInformation = { label: tooltip };
   status.show();
 }
 

@@ -1,0 +1,208 @@
+// Drives a running code-server in Debian's Chromium (run by e2e/vscode.sh).
+// Pass and fail are decided by what VS Code shows: squiggles, the Problems
+// panel, the quick-fix menu, inlay hints, the status bar; plus the manifest on
+// disk after the quick-fix. Each step leaves a screenshot in --artifacts.
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const os = require('os');
+const { chromium } = require('playwright-core');
+
+const args = {};
+for (let i = 2; i < process.argv.length; i += 2) {
+  args[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
+}
+const { port, workspace, artifacts, name, trust } = args;
+const timeout = Number(process.env.E2E_TIMEOUT_MS || 60000);
+let shot = 0;
+
+function log(msg) {
+  console.error(`[vscode ${name}] ${msg}`);
+}
+
+async function screenshot(page, what) {
+  shot++;
+  const file = path.join(artifacts, `${name}-${String(shot).padStart(2, '0')}-${what}.png`);
+  await page.screenshot({ path: file }).catch(() => undefined);
+}
+
+async function step(page, what, fn) {
+  try {
+    await fn();
+  } catch (e) {
+    await screenshot(page, `FAILED-${what}`);
+    throw new Error(`${what}: ${e.message.split('\n')[0]}`);
+  }
+  await screenshot(page, what);
+  log(`ok: ${what}`);
+}
+
+async function poll(what, cond, ms = timeout) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await cond();
+    if (v) {
+      return v;
+    }
+    if (Date.now() > end) {
+      throw new Error(`timed out waiting for ${what}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+// isVisible does not wait; this does, then says whether it became visible.
+async function visibleWithin(locator, ms) {
+  return locator.waitFor({ state: 'visible', timeout: ms }).then(() => true, () => false);
+}
+
+// Keybindings work only once the workbench has restored: retry until the
+// quick input box shows.
+async function quickOpen(page, keys, text) {
+  const box = page.locator('.quick-input-widget .quick-input-box input');
+  await poll(`quick input (${keys})`, async () => {
+    await page.keyboard.press(keys);
+    return visibleWithin(box, 2000);
+  });
+  await box.fill(text);
+  // Enter before the results list has filled picks nothing.
+  await page.locator('.quick-input-widget .quick-input-list .monaco-list-row').first().waitFor({ timeout });
+  await page.waitForTimeout(300);
+  await page.keyboard.press('Enter');
+}
+
+async function openFile(page, rel) {
+  await quickOpen(page, 'Control+P', rel);
+  await page.locator(`.tab[aria-label^="${path.basename(rel)}"]`).first().waitFor({ timeout });
+  await page.locator('.monaco-editor .view-lines').first().waitFor({ timeout });
+}
+
+async function runCommand(page, title) {
+  await quickOpen(page, 'F1', `>${title}`);
+}
+
+function manifest() {
+  return fs.readFileSync(path.join(workspace, 'Cargo.toml'), 'utf8');
+}
+
+function statusItem(page) {
+  return page.locator('.statusbar-item[id$="cargoCaps.status"]');
+}
+
+async function problemRows(page) {
+  return page.locator('.markers-panel .monaco-list-row').allInnerTexts();
+}
+
+async function trusted(page) {
+  const before = manifest();
+  await step(page, 'squiggle-in-lib-rs', async () => {
+    await openFile(page, 'src/lib.rs');
+    await page.locator('.monaco-editor .squiggly-error').first().waitFor({ timeout });
+  });
+  await step(page, 'problems-panel', async () => {
+    await page.keyboard.press('Control+Shift+M');
+    await poll('an undeclared-capability row in the Problems panel', async () =>
+      (await problemRows(page)).some((t) => t.includes('undeclared-capability')));
+  });
+  let fixTitle;
+  await step(page, 'quick-fix-menu', async () => {
+    const box = await page.locator('.monaco-editor .squiggly-error').first().boundingBox();
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    const rows = page.locator('.action-widget .monaco-list-row');
+    await poll('the quick-fix menu', async () => {
+      await page.keyboard.press('Control+.');
+      return visibleWithin(rows.first(), 3000);
+    });
+    const titles = await rows.allInnerTexts();
+    log(`quick-fixes offered: ${JSON.stringify(titles)}`);
+    const i = titles.findIndex((t) => /add/i.test(t) && /\bfs\b/.test(t));
+    if (i < 0) {
+      throw new Error(`no quick-fix adds fs: ${JSON.stringify(titles)}`);
+    }
+    fixTitle = titles[i];
+  });
+  await step(page, 'quick-fix-applied', async () => {
+    // The menu moves while it settles, so Playwright's stability check may never pass.
+    await page.locator('.action-widget .monaco-list-row').filter({ hasText: fixTitle }).first().click({ force: true });
+    // files.refactoring.autoSave saves the edited manifest; Save All is the fallback.
+    try {
+      await poll('Cargo.toml saved with fs', async () => /\ncapability\s*=\s*\[[^\]]*"fs"/.test(manifest()), 10000);
+    } catch {
+      await runCommand(page, 'File: Save All');
+      await poll('Cargo.toml saved with fs', async () => /\ncapability\s*=\s*\[[^\]]*"fs"/.test(manifest()));
+    }
+    const old = before.split('\n');
+    const now = manifest().split('\n');
+    const changed = now.filter((l, i) => l !== old[i]);
+    if (old.length !== now.length || changed.length !== 1 || !/^capability\s*=.*"env-readonly".*"fs"|^capability\s*=.*"fs".*"env-readonly"/.test(changed[0])) {
+      throw new Error(`the quick-fix changed more than the capability list:\n${manifest()}`);
+    }
+  });
+  await step(page, 'problem-cleared', async () => {
+    await openFile(page, 'src/lib.rs');
+    await poll('the squiggle to clear', async () => (await page.locator('.monaco-editor .squiggly-error').count()) === 0);
+    await poll('the Problems panel row to clear', async () =>
+      !(await problemRows(page)).some((t) => t.includes('undeclared-capability')));
+  });
+  await step(page, 'inlay-hint-in-cargo-toml', async () => {
+    await openFile(page, 'Cargo.toml');
+    // An inlay hint is text injected into the view line after the entry.
+    const line = page.locator('.monaco-editor .view-line').filter({ hasText: 'helper = { path = "helper" }' });
+    const text = await poll('an inlay hint after the helper dependency', async () => {
+      const t = (await line.first().innerText().catch(() => '')).replace(/\u00a0/g, ' ');
+      return t.replace('helper = { path = "helper" }', '').trim() !== '' ? t : undefined;
+    });
+    log(`dependency line with hint: ${JSON.stringify(text)}`);
+  });
+  await step(page, 'status-bar-review-count', async () => {
+    await poll('"need review" in the status bar', async () =>
+      /needs? review/.test(await statusItem(page).innerText().catch(() => '')));
+  });
+  await step(page, 'report-document', async () => {
+    await runCommand(page, 'cargo-caps: Show Capability Report');
+    await page.locator('.tab[aria-label^="cargo-caps report.txt"]').first().waitFor({ timeout });
+    await poll('report text in the editor', async () =>
+      (await page.locator('.monaco-editor .view-lines').first().innerText()).trim().length > 0);
+  });
+}
+
+async function untrusted(page) {
+  await step(page, 'restricted-mode', async () => {
+    await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ timeout });
+  });
+  await step(page, 'untrusted-server-diagnostic', async () => {
+    await openFile(page, 'src/lib.rs');
+    await page.locator('.monaco-editor .squiggly-error').first().waitFor({ timeout });
+    await poll('the status bar item to say untrusted', async () =>
+      /untrusted/.test((await statusItem(page).getAttribute('aria-label').catch(() => '')) || ''));
+  });
+}
+
+async function main() {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'cargo-caps-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    viewport: { width: 1400, height: 900 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const page = context.pages()[0] || (await context.newPage());
+    page.setDefaultTimeout(timeout);
+    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
+    await page.locator('.monaco-workbench').waitFor({ timeout });
+    await (trust === 'trusted' ? trusted(page) : untrusted(page));
+  } finally {
+    await context.close();
+    fs.rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => log('passed'),
+  (e) => {
+    log(`FAIL: ${e.message}`);
+    process.exitCode = 1;
+  },
+);
