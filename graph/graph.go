@@ -31,7 +31,7 @@ type Crate struct {
 	ManifestPath string   // absolute
 	Dir          string   // absolute: the manifest's directory
 	Member       bool     // a workspace member (its own code is judged)
-	Registry     bool     // comes from a registry or directory source (immutable: cacheable)
+	Registry     bool     // comes from a registry, directory or git source, not a path (immutable: cacheable)
 	Source       string   // cargo's source of the package ("registry+https://…", "git+…"); "" for path packages
 	Features     []string // features cargo resolved as enabled, sorted
 	Targets      []analyzer.Target

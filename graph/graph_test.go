@@ -40,7 +40,10 @@ func dump(g *Graph, root string) string {
 				b.WriteString(" " + f.name)
 			}
 		}
-		fmt.Fprintf(&b, "\n  manifest %s\n", rel(c.ManifestPath))
+		b.WriteString("\n")
+		if c.ManifestPath != "" {
+			fmt.Fprintf(&b, "  manifest %s\n", rel(c.ManifestPath))
+		}
 		if c.Missing != "" {
 			fmt.Fprintf(&b, "  missing %s\n", strings.ReplaceAll(c.Missing, root, "$ROOT"))
 		}

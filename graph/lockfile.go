@@ -133,6 +133,9 @@ func linkNodes(nodes []*node) error {
 	for _, n := range nodes {
 		for _, dep := range n.lock.Dependencies {
 			f := strings.Fields(dep)
+			if len(f) == 0 {
+				return fmt.Errorf("package %s %s: empty dependency", n.lock.Name, n.lock.Version)
+			}
 			var found []int
 			for _, i := range byName[f[0]] {
 				l := nodes[i].lock

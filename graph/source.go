@@ -1,8 +1,10 @@
 package graph
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 )
 
@@ -17,7 +19,7 @@ type locator struct {
 }
 
 type sourceConfig struct {
-	replaceWith, directory, registry string
+	replaceWith, directory, registry, git string
 }
 
 // newLocator reads the [source] tables of the config files cargo would:
@@ -45,7 +47,7 @@ func newLocator(root, cargoHome string) *locator {
 				continue
 			}
 			t := asTable(v)
-			sc := sourceConfig{replaceWith: str(t, "replace-with"), registry: str(t, "registry")}
+			sc := sourceConfig{replaceWith: str(t, "replace-with"), registry: str(t, "registry"), git: str(t, "git")}
 			if d := str(t, "directory"); d != "" {
 				sc.directory = d
 				if !filepath.IsAbs(d) {
@@ -63,13 +65,24 @@ func (l *locator) sourceName(source string) string {
 	if source == "registry+https://github.com/rust-lang/crates.io-index" || source == "sparse+https://index.crates.io/" {
 		return "crates-io"
 	}
-	url := source[strings.Index(source, "+")+1:]
+	kind, url, _ := strings.Cut(source, "+")
+	if kind == "git" {
+		// git+URL?rev=…#commit; `cargo vendor` writes [source."git+URL?rev=…"] git = URL.
+		url, _, _ = strings.Cut(url, "#")
+		url, _, _ = strings.Cut(url, "?")
+	}
+	same := func(a, b string) bool { return a != "" && strings.TrimSuffix(a, "/") == strings.TrimSuffix(b, "/") }
+	var names []string
 	for name, sc := range l.sources {
-		if sc.registry != "" && strings.TrimSuffix(sc.registry, "/") == strings.TrimSuffix(url, "/") {
-			return name
+		if same(sc.registry, url) || same(sc.git, url) {
+			names = append(names, name)
 		}
 	}
-	return ""
+	sort.Strings(names) // several tables for one repository differ only in rev: any will do
+	if len(names) == 0 {
+		return ""
+	}
+	return names[0]
 }
 
 // find returns the package's directory and, when it finds none, where it looked.
@@ -99,7 +112,43 @@ func (l *locator) find(p lockPackage) (string, []string) {
 		}
 		dirs = append(dirs, filepath.Dir(pattern))
 	}
+	if _, commit, ok := strings.Cut(p.Source, "#"); ok && strings.HasPrefix(p.Source, "git+") && len(commit) >= 7 {
+		// cargo checks out each commit under git/checkouts/REPO-HASH/SHORT-COMMIT.
+		pattern := filepath.Join(l.cargoHome, "git", "checkouts", "*", commit[:7])
+		checkouts, _ := filepath.Glob(pattern)
+		for _, c := range checkouts {
+			if found := findPackage(c, p.Name, p.Version); found != "" {
+				return found, nil
+			}
+		}
+		dirs = append(dirs, pattern)
+	}
 	return "", dirs
+}
+
+// findPackage looks for the package's manifest in a git checkout, which may
+// hold a whole workspace; build output and hidden directories are skipped.
+func findPackage(root, name, version string) string {
+	found := ""
+	filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if found != "" {
+			return filepath.SkipAll
+		}
+		if err != nil {
+			return nil
+		}
+		if d.IsDir() && path != root && (d.Name() == "target" || strings.HasPrefix(d.Name(), ".")) {
+			return filepath.SkipDir
+		}
+		if d.Name() == "Cargo.toml" && !d.IsDir() {
+			doc, err := readTOML(path)
+			if pkg := table(doc, "package"); err == nil && str(pkg, "name") == name && (str(pkg, "version") == version || inherited(pkg["version"])) {
+				found = filepath.Dir(path)
+			}
+		}
+		return nil
+	})
+	return found
 }
 
 // inDirectory finds name@version in a directory source or vendor dir:

@@ -56,9 +56,9 @@ func findWorkspace(manifestPath string) (*workspace, error) {
 		memberPaths = append(memberPaths, rootPath)
 	}
 	if w := table(root, "workspace"); w != nil {
-		excluded := map[string]bool{}
+		var excluded []string
 		for _, e := range strs(w, "exclude") {
-			excluded[filepath.Join(ws.dir, e)] = true
+			excluded = append(excluded, filepath.Join(ws.dir, e))
 		}
 		for _, pattern := range strs(w, "members") {
 			dirs, err := filepath.Glob(filepath.Join(ws.dir, pattern))
@@ -68,7 +68,7 @@ func findWorkspace(manifestPath string) (*workspace, error) {
 			sort.Strings(dirs)
 			for _, d := range dirs {
 				m := filepath.Join(d, "Cargo.toml")
-				if _, err := os.Stat(m); err == nil && !excluded[d] {
+				if _, err := os.Stat(m); err == nil && !under(d, excluded) {
 					memberPaths = append(memberPaths, m)
 				}
 			}
@@ -122,4 +122,14 @@ func findWorkspace(manifestPath string) (*workspace, error) {
 func asTable(v any) map[string]any {
 	t, _ := v.(map[string]any)
 	return t
+}
+
+// under reports whether dir is one of roots or inside one.
+func under(dir string, roots []string) bool {
+	for _, r := range roots {
+		if rel, err := filepath.Rel(r, dir); err == nil && filepath.IsLocal(rel) || dir == r {
+			return true
+		}
+	}
+	return false
 }
