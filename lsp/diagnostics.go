@@ -1,7 +1,9 @@
 package lsp
 
 import (
+	"maps"
 	"os"
+	"slices"
 	"sync"
 
 	"go.lsp.dev/protocol"
@@ -115,11 +117,11 @@ func (s *server) publish(byFile map[string][]protocol.Diagnostic, previous map[s
 		}
 		s.notify("textDocument/publishDiagnostics", p)
 	}
-	for path, ds := range byFile {
-		send(path, ds)
+	for _, path := range slices.Sorted(maps.Keys(byFile)) {
+		send(path, byFile[path])
 		shown[path] = true
 	}
-	for path := range previous {
+	for _, path := range slices.Sorted(maps.Keys(previous)) {
 		if !shown[path] {
 			send(path, []protocol.Diagnostic{})
 		}

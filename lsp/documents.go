@@ -206,11 +206,10 @@ func (s *server) didOpen(_ context.Context, params json.RawMessage) (any, error)
 	}
 	text := []byte(p.TextDocument.Text)
 	doc := newDocument(protocol.DocumentURI(p.TextDocument.URI), path, p.TextDocument.Version, text, nil, nil)
-	if old := s.docs.get(path); old != nil && bytes.Equal(old.Text, text) {
-		s.docs.put(doc)
-		return nil, nil // reopened as saved: nothing to re-analyse
-	}
 	s.docs.put(doc)
+	if disk, err := os.ReadFile(path); err == nil && bytes.Equal(disk, text) {
+		return nil, nil // opened as saved: the analysis read the same
+	}
 	s.changed(path)
 	return nil, nil
 }

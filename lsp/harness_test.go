@@ -5,16 +5,23 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"go.lsp.dev/jsonrpc2"
+	"go.lsp.dev/protocol"
+	"golang.org/x/tools/txtar"
+
+	"github.com/cargo-caps/cargo-caps/span"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -100,21 +107,29 @@ func (c *client) notify(method string, params any) {
 	}
 }
 
-// waitFor returns the first message from the server after the first skip
-// ones whose method is method and which match; it fails the test after a
-// generous deadline.
+// waitFor returns the first message from the server whose method is method
+// and which matches; it fails the test after a generous deadline.
 func (c *client) waitFor(method string, match func(json.RawMessage) bool) json.RawMessage {
 	c.t.Helper()
+	params, _ := c.waitFrom(0, method, match)
+	return params
+}
+
+// waitFrom is waitFor among the messages from the from'th on; it also
+// returns the message's index.
+func (c *client) waitFrom(from int, method string, match func(json.RawMessage) bool) (json.RawMessage, int) {
+	c.t.Helper()
 	deadline := time.After(30 * time.Second)
-	seen := 0
+	seen := from
 	for {
 		c.mu.Lock()
-		notes, arrived := c.notes[seen:], c.arrived
-		seen = len(c.notes)
+		notes, arrived := c.notes[min(seen, len(c.notes)):], c.arrived
+		start := seen
+		seen = max(seen, len(c.notes))
 		c.mu.Unlock()
-		for _, n := range notes {
+		for i, n := range notes {
 			if n.Method == method && (match == nil || match(n.Params)) {
-				return n.Params
+				return n.Params, start + i
 			}
 		}
 		select {
@@ -160,3 +175,199 @@ func (b *syncBuffer) contains(s string) bool { return strings.Contains(b.String(
 
 // fileURI is the URI of an absolute path as editors send it.
 func fileURI(path string) string { return string(uriOf(path)) }
+
+// session is a client on a workspace written from one txtar test case.
+type session struct {
+	*client
+	dir  string
+	file string // the txtar
+	ar   *txtar.Archive
+	mark int // the index of the first message from the server not yet waited for
+}
+
+// caseFiles lists the txtar cases of a feature's testdata directory.
+func caseFiles(t *testing.T, dir string) []string {
+	files, _ := filepath.Glob(filepath.Join("testdata", dir, "*.txtar"))
+	if len(files) == 0 {
+		t.Fatalf("no test cases in testdata/%s", dir)
+	}
+	return files
+}
+
+// openCase writes a case's files (all but the want/ sections) to a new
+// directory and starts a session on it, waiting for the first analysis.
+// A line `crlf: PATH` in the case's comment writes PATH with CRLF endings;
+// `settings: {...}` gives initializationOptions.
+func openCase(t *testing.T, file string) *session {
+	t.Helper()
+	t.Setenv("CARGO_NET_OFFLINE", "true")
+	ar, err := txtar.ParseFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	crlf := map[string]bool{}
+	settings := map[string]any{"trusted": true}
+	for _, line := range strings.Split(string(ar.Comment), "\n") {
+		if v, ok := strings.CutPrefix(line, "crlf: "); ok {
+			crlf[strings.TrimSpace(v)] = true
+		}
+		if v, ok := strings.CutPrefix(line, "settings: "); ok {
+			if err := json.Unmarshal([]byte(v), &settings); err != nil {
+				t.Fatalf("settings: %v", err)
+			}
+		}
+	}
+	for _, f := range ar.Files {
+		if strings.HasPrefix(f.Name, "want/") {
+			continue
+		}
+		data := f.Data
+		if crlf[f.Name] {
+			data = bytes.ReplaceAll(data, []byte("\n"), []byte("\r\n"))
+		}
+		path := filepath.Join(dir, filepath.FromSlash(f.Name))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := &session{client: startServer(t, nil), dir: dir, file: file, ar: ar}
+	s.initialize(map[string]any{
+		"workspaceFolders":      []map[string]string{{"uri": fileURI(dir), "name": "case"}},
+		"initializationOptions": settings,
+		"capabilities": map[string]any{
+			"window":    map[string]any{"workDoneProgress": true},
+			"workspace": map[string]any{"inlayHint": map[string]any{"refreshSupport": true}},
+		},
+	})
+	s.analysed()
+	return s
+}
+
+// analysed waits for the next analysis to finish: the server asks for an
+// inlay hint refresh after publishing its diagnostics.
+func (s *session) analysed() {
+	s.t.Helper()
+	_, s.mark = s.waitFrom(s.mark, "workspace/inlayHint/refresh", nil)
+	s.mark++
+}
+
+// analysedVersion waits for the analysis of version of file rel (open in
+// the editor) to finish.
+func (s *session) analysedVersion(rel string, version int32) {
+	s.t.Helper()
+	_, i := s.waitFrom(s.mark, "textDocument/publishDiagnostics", func(raw json.RawMessage) bool {
+		var p publishParams
+		return json.Unmarshal(raw, &p) == nil && s.rel(string(p.URI)) == rel && p.Version != nil && *p.Version == version
+	})
+	s.mark = i
+	s.analysed()
+}
+
+func (s *session) path(rel string) string { return filepath.Join(s.dir, filepath.FromSlash(rel)) }
+
+func (s *session) rel(uri string) string {
+	path, _ := pathOf(uri)
+	rel, err := filepath.Rel(s.dir, path)
+	if err != nil {
+		return path
+	}
+	return filepath.ToSlash(rel)
+}
+
+// diagnostics returns the latest diagnostics published per file (relative).
+func (s *session) diagnostics() map[string][]protocol.Diagnostic {
+	out := map[string][]protocol.Diagnostic{}
+	for _, raw := range s.received("textDocument/publishDiagnostics") {
+		var p publishParams
+		if err := json.Unmarshal(raw, &p); err != nil {
+			s.t.Fatal(err)
+		}
+		out[s.rel(string(p.URI))] = p.Diagnostics
+	}
+	return out
+}
+
+// text returns a file's text in the session's directory.
+func (s *session) text(rel string) []byte {
+	data, err := os.ReadFile(s.path(rel))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return data
+}
+
+// open sends didOpen for a file with its text on disk.
+func (s *session) open(rel string, version int) {
+	s.notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{
+		"uri": fileURI(s.path(rel)), "languageId": "", "version": version, "text": string(s.text(rel)),
+	}})
+}
+
+// golden compares got with the case's section want/NAME, or rewrites it
+// with -update.
+func (s *session) golden(name, got string) {
+	s.t.Helper()
+	got = strings.ReplaceAll(got, s.dir+string(filepath.Separator), "")
+	for i, f := range s.ar.Files {
+		if f.Name != "want/"+name {
+			continue
+		}
+		if *update {
+			s.ar.Files[i].Data = []byte(got)
+			if err := os.WriteFile(s.file, txtar.Format(s.ar), 0o644); err != nil {
+				s.t.Fatal(err)
+			}
+		} else if got != string(f.Data) {
+			s.t.Errorf("want/%s differs (run with -update):\n--- got\n%s\n--- want\n%s", name, got, f.Data)
+		}
+		return
+	}
+	if *update {
+		s.ar.Files = append(s.ar.Files, txtar.File{Name: "want/" + name, Data: []byte(got)})
+		if err := os.WriteFile(s.file, txtar.Format(s.ar), 0o644); err != nil {
+			s.t.Fatal(err)
+		}
+		return
+	}
+	s.t.Errorf("no want/%s section (run with -update):\n%s", name, got)
+}
+
+// applyEdits applies LSP text edits (UTF-16 positions) to text.
+func applyEdits(text []byte, edits []protocol.TextEdit) []byte {
+	idx := span.NewIndex(text)
+	type edit struct {
+		start, end int
+		text       string
+	}
+	var es []edit
+	for _, e := range edits {
+		es = append(es, edit{idx.Offset(int(e.Range.Start.Line), int(e.Range.Start.Character)), idx.Offset(int(e.Range.End.Line), int(e.Range.End.Character)), e.NewText})
+	}
+	sort.SliceStable(es, func(i, j int) bool { return es[i].start < es[j].start })
+	var out []byte
+	last := 0
+	for _, e := range es {
+		out = append(out, text[last:e.start]...)
+		out = append(out, e.text...)
+		last = e.end
+	}
+	return append(out, text[last:]...)
+}
+
+func fmtRange(r protocol.Range) string {
+	return fmt.Sprintf("%d:%d-%d:%d", r.Start.Line, r.Start.Character, r.End.Line, r.End.Character)
+}
+
+// sortedKeys returns m's keys in order.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,127 @@
+package lsp
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"go.lsp.dev/protocol"
+)
+
+// TestCodeActions asks, for each diagnostic of each testdata/codeaction
+// case, for the code actions at its range, and for the source actions of
+// every file; want/actions holds each action with the files its edit
+// produces, byte for byte.
+func TestCodeActions(t *testing.T) {
+	for _, file := range caseFiles(t, "codeaction") {
+		t.Run(strings.TrimSuffix(filepath.Base(file), ".txtar"), func(t *testing.T) {
+			s := openCase(t, file)
+			var b strings.Builder
+			published := s.diagnostics()
+			for _, rel := range sortedKeys(published) {
+				for _, d := range published[rel] {
+					fmt.Fprintf(&b, "## %s %s %v\n", rel, fmtRange(d.Range), d.Code)
+					for _, a := range s.codeActions(rel, d.Range, []protocol.CodeActionKind{protocol.QuickFix}) {
+						s.renderAction(&b, a)
+						if len(a.Diagnostics) != 1 || a.Diagnostics[0].Code != d.Code || a.Diagnostics[0].Range != d.Range {
+							t.Errorf("%q: diagnostics %v, want the one it fixes", a.Title, a.Diagnostics)
+						}
+					}
+				}
+			}
+			for _, f := range s.ar.Files {
+				if strings.HasPrefix(f.Name, "want/") {
+					continue
+				}
+				actions := s.codeActions(f.Name, protocol.Range{End: protocol.Position{Line: 1 << 20}}, []protocol.CodeActionKind{protocol.Source})
+				if len(actions) > 0 {
+					fmt.Fprintf(&b, "## %s source\n", f.Name)
+				}
+				for _, a := range actions {
+					s.renderAction(&b, a)
+				}
+			}
+			s.golden("actions", b.String())
+		})
+	}
+}
+
+func (s *session) codeActions(rel string, r protocol.Range, only []protocol.CodeActionKind) []protocol.CodeAction {
+	s.t.Helper()
+	params := map[string]any{
+		"textDocument": map[string]any{"uri": fileURI(s.path(rel))},
+		"range":        r,
+		"context":      map[string]any{"diagnostics": []any{}, "only": only},
+	}
+	var actions []protocol.CodeAction
+	if err := s.call("textDocument/codeAction", params, &actions); err != nil {
+		s.t.Fatalf("codeAction: %v", err)
+	}
+	return actions
+}
+
+// renderAction writes an action's title and kind and the whole text of each
+// file its edit changes.
+func (s *session) renderAction(b *strings.Builder, a protocol.CodeAction) {
+	preferred := ""
+	if a.IsPreferred {
+		preferred = " (preferred)"
+	}
+	fmt.Fprintf(b, "[%s] %s%s\n", a.Kind, a.Title, preferred)
+	if a.Edit == nil {
+		return
+	}
+	for _, uri := range sortedKeys(uriKeys(a.Edit.Changes)) {
+		rel := s.rel(uri)
+		fmt.Fprintf(b, "--- %s\n%s", rel, applyEdits(s.text(rel), a.Edit.Changes[protocol.DocumentURI(uri)]))
+	}
+}
+
+func uriKeys(m map[protocol.DocumentURI][]protocol.TextEdit) map[string]bool {
+	out := map[string]bool{}
+	for k := range m {
+		out[string(k)] = true
+	}
+	return out
+}
+
+// TestFixRoundTrip is the editor's loop: a diagnostic, its quick-fix applied
+// to the open manifest as the editor would (didChange), the diagnostic gone.
+func TestFixRoundTrip(t *testing.T) {
+	s := openCase(t, "testdata/diagnostics/own-code.txtar")
+	s.open("src/lib.rs", 1)
+	s.open("Cargo.toml", 1)
+	var undeclared *protocol.Diagnostic
+	for _, d := range s.diagnostics()["src/lib.rs"] {
+		if d.Code == "undeclared-capability" {
+			undeclared = &d
+		}
+	}
+	if undeclared == nil {
+		t.Fatal("no undeclared-capability diagnostic in src/lib.rs")
+	}
+	actions := s.codeActions("src/lib.rs", undeclared.Range, nil)
+	if len(actions) == 0 || actions[0].Edit == nil {
+		t.Fatalf("no quick-fix for %v", undeclared)
+	}
+	edits := actions[0].Edit.Changes[protocol.DocumentURI(fileURI(s.path("Cargo.toml")))]
+	if len(edits) == 0 {
+		t.Fatalf("%q does not edit Cargo.toml", actions[0].Title)
+	}
+	// As incremental changes, last first, so earlier ranges stay valid.
+	var changes []map[string]any
+	for i := len(edits) - 1; i >= 0; i-- {
+		changes = append(changes, map[string]any{"range": edits[i].Range, "text": edits[i].NewText})
+	}
+	s.notify("textDocument/didChange", map[string]any{
+		"textDocument":   map[string]any{"uri": fileURI(s.path("Cargo.toml")), "version": 2},
+		"contentChanges": changes,
+	})
+	s.analysedVersion("Cargo.toml", 2)
+	for _, d := range s.diagnostics()["src/lib.rs"] {
+		if d.Code == "undeclared-capability" {
+			t.Errorf("after %q: still %s", actions[0].Title, d.Message)
+		}
+	}
+}

@@ -1,0 +1,91 @@
+package lsp
+
+import (
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"go.lsp.dev/protocol"
+)
+
+// TestDiagnostics opens each testdata/diagnostics case and checks what the
+// server publishes: every `//@ code` / `#@ code` marker has a diagnostic of
+// that code on its line and every diagnostic has a marker; want/diagnostics
+// holds them exactly (LSP ranges: 0-based line, UTF-16 column).
+func TestDiagnostics(t *testing.T) {
+	for _, file := range caseFiles(t, "diagnostics") {
+		t.Run(strings.TrimSuffix(filepath.Base(file), ".txtar"), func(t *testing.T) {
+			s := openCase(t, file)
+			published := s.diagnostics()
+			want, got := map[string][]string{}, map[string][]string{}
+			for _, f := range s.ar.Files {
+				for n, line := range strings.Split(string(f.Data), "\n") {
+					for _, code := range markerCodes(line) {
+						key := fmt.Sprintf("%s:%d", f.Name, n)
+						want[key] = append(want[key], code)
+					}
+				}
+			}
+			for file, ds := range published {
+				for _, d := range ds {
+					key := fmt.Sprintf("%s:%d", file, d.Range.Start.Line)
+					got[key] = append(got[key], fmt.Sprint(d.Code))
+				}
+			}
+			for _, key := range sortedKeys(mergeKeys(want, got)) {
+				w, g := slices.Sorted(slices.Values(want[key])), slices.Sorted(slices.Values(got[key]))
+				if !slices.Equal(w, g) {
+					t.Errorf("%s: markers say %q, server published %q", key, w, g)
+				}
+			}
+			s.golden("diagnostics", renderDiagnostics(s, published))
+		})
+	}
+}
+
+var markerRE = regexp.MustCompile(`(?://|#)@\s*(.*)$`)
+
+// markerCodes returns the codes a line expects: `//@ a fs, b` → [a b].
+func markerCodes(line string) []string {
+	m := markerRE.FindStringSubmatch(line)
+	if m == nil {
+		return nil
+	}
+	var out []string
+	for _, part := range strings.Split(m[1], ",") {
+		if fields := strings.Fields(part); len(fields) > 0 {
+			out = append(out, fields[0])
+		}
+	}
+	return out
+}
+
+func mergeKeys(a, b map[string][]string) map[string]bool {
+	out := map[string]bool{}
+	for k := range a {
+		out[k] = true
+	}
+	for k := range b {
+		out[k] = true
+	}
+	return out
+}
+
+func renderDiagnostics(s *session, published map[string][]protocol.Diagnostic) string {
+	var b strings.Builder
+	for _, file := range sortedKeys(published) {
+		for _, d := range published[file] {
+			fmt.Fprintf(&b, "%s %s %s %v [%s]: %s\n", file, fmtRange(d.Range), strings.ToLower(d.Severity.String()), d.Code, d.Source, d.Message)
+			for _, tag := range d.Tags {
+				fmt.Fprintf(&b, "\ttag %s\n", tag)
+			}
+			for _, r := range d.RelatedInformation {
+				fmt.Fprintf(&b, "\trelated %s %s: %s\n", s.rel(string(r.Location.URI)), fmtRange(r.Location.Range), r.Message)
+			}
+		}
+	}
+	return b.String()
+}
