@@ -107,5 +107,5 @@ end)
 if not ok then
   fail(tostring(err))
 end
-say('nvim e2e: 1 passed, 0 failed')
+say('e2e-nvim: 1 passed, 0 failed')
 vim.cmd('qall!')

@@ -78,5 +78,5 @@ JSON
 failed=0
 run trusted trusted || failed=$((failed + 1))
 run untrusted untrusted || failed=$((failed + 1))
-echo "vscode e2e: $((2 - failed)) passed, $failed failed"
+echo "e2e-vscode: $((2 - failed)) passed, $failed failed"
 [ "$failed" -eq 0 ]
