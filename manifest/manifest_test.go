@@ -228,7 +228,8 @@ func TestEdits(t *testing.T) {
 				if validTOML(tc.input) && !validTOML(out) {
 					t.Errorf("output is not valid TOML: %v", after.Findings)
 				}
-				if check != nil {
+				// No edits (the place cannot be edited safely): the golden shows it unchanged.
+				if len(edits) > 0 {
 					if err := check(after); err != "" {
 						t.Errorf("after the edit: %s", err)
 					}

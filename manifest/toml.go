@@ -112,8 +112,9 @@ func parseTOML(src []byte) *document {
 		p.skipWS()
 		switch p.peek() {
 		case '\n', '\r', '#', 0:
-			p.endLine()
-			continue
+			if p.endLine() {
+				continue
+			}
 		case '[':
 			t := p.header()
 			if t != nil && p.endLine() {
