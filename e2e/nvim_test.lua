@@ -61,7 +61,10 @@ local ok, err = pcall(function()
     for _, item in ipairs(items) do
       local title = opts.format_item and opts.format_item(item) or tostring(item)
       table.insert(titles, title)
-      if title:find('fs', 1, true) and title:lower():find('add') then
+      say('code action offered: ' .. title)
+      -- "Declare `fs` for crate …" (or an "Add `fs` …" wording).
+      local t = title:lower()
+      if title:find('`fs`', 1, true) and (t:find('declare') or t:find('add')) then
         return on_choice(item)
       end
     end
@@ -73,7 +76,6 @@ local ok, err = pcall(function()
     local b = vim.fn.bufnr(manifest)
     return b ~= -1 and vim.api.nvim_buf_get_option(b, 'modified')
   end)
-  say('code actions offered: ' .. table.concat(titles, ' | '))
 
   vim.cmd('wall')
   local after = read(manifest)

@@ -41,6 +41,13 @@ run() {
   local ud=$work/ud-$name ws=$work/ws-$name/capsdemo
   mkdir -p "$ud/User" "$(dirname "$ws")"
   cp -r "$here/fixture" "$ws"
+  # A workspace's .cargo/config.toml can name any program as rustc: this one
+  # leaves a mark when cargo runs it. Trusted, the server runs cargo (mark);
+  # untrusted, it must not (no mark).
+  mkdir "$ws/.cargo"
+  printf '[build]\nrustc = "./rustc-probe.sh"\n' >"$ws/.cargo/config.toml"
+  printf '#!/bin/sh\ntouch "$(dirname "$0")/.rustc-ran"\nexec rustc "$@"\n' >"$ws/rustc-probe.sh"
+  chmod +x "$ws/rustc-probe.sh"
   cat >"$ud/User/settings.json" <<JSON
 {
   "workbench.startupEditor": "none",

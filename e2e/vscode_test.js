@@ -99,6 +99,10 @@ async function trusted(page) {
     await openFile(page, 'src/lib.rs');
     await page.locator('.monaco-editor .squiggly-error').first().waitFor({ timeout });
   });
+  if (!cargoRan()) {
+    throw new Error("the server did not run cargo in a trusted workspace (the rustc probe left no mark)");
+  }
+  log('ok: trusted server ran cargo');
   await step(page, 'problems-panel', async () => {
     await page.keyboard.press('Control+Shift+M');
     await poll('an undeclared-capability row in the Problems panel', async () =>
@@ -115,9 +119,10 @@ async function trusted(page) {
     });
     const titles = await rows.allInnerTexts();
     log(`quick-fixes offered: ${JSON.stringify(titles)}`);
-    const i = titles.findIndex((t) => /add/i.test(t) && /\bfs\b/.test(t));
+    // "Declare `fs` for crate …" (or an "Add `fs` …" wording).
+    const i = titles.findIndex((t) => /declare|add/i.test(t) && t.includes('`fs`'));
     if (i < 0) {
-      throw new Error(`no quick-fix adds fs: ${JSON.stringify(titles)}`);
+      throw new Error(`no quick-fix declares fs: ${JSON.stringify(titles)}`);
     }
     fixTitle = titles[i];
   });
@@ -166,6 +171,10 @@ async function trusted(page) {
   });
 }
 
+function cargoRan() {
+  return fs.existsSync(path.join(workspace, '.rustc-ran'));
+}
+
 async function untrusted(page) {
   await step(page, 'restricted-mode', async () => {
     await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ timeout });
@@ -175,6 +184,18 @@ async function untrusted(page) {
     await page.locator('.monaco-editor .squiggly-error').first().waitFor({ timeout });
     await poll('the status bar item to say untrusted', async () =>
       /untrusted/.test((await statusItem(page).getAttribute('aria-label').catch(() => '')) || ''));
+    if (cargoRan()) {
+      throw new Error("the server ran cargo (the workspace's rustc) in an untrusted workspace");
+    }
+  });
+  await step(page, 'trust-granted-restarts-trusted', async () => {
+    await runCommand(page, 'Workspaces: Manage Workspace Trust');
+    await page.locator('.workspace-trust-editor .monaco-button', { hasText: /^Trust$/ }).first().click();
+    await poll('the restarted server to run cargo', async () => cargoRan());
+    await poll('the status bar item to drop untrusted', async () =>
+      !/untrusted/.test((await statusItem(page).getAttribute('aria-label').catch(() => 'untrusted')) || 'untrusted'));
+    await openFile(page, 'src/lib.rs');
+    await page.locator('.monaco-editor .squiggly-error').first().waitFor({ timeout });
   });
 }
 

@@ -153,7 +153,7 @@ function show(s: Status): void {
 
 async function refreshReview(c: LanguageClient): Promise<void> {
   try {
-    const r = await c.sendRequest<{ text: string }>('cargoCaps/report', { format: 'json' });
+    const r = await c.sendRequest<{ text: string }>('cargoCaps/report', { format: 'text' });
     const review = cratesNeedingReview(r.text);
     if (client === c && current.state === 'ready') {
       show({ state: 'ready', trusted: vscode.workspace.isTrusted, review });

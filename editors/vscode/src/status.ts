@@ -45,7 +45,7 @@ export function statusText(s: Status): { text: string; tooltip: string } {
       const n = s.review === 1 ? '1 crate needs review' : `${s.review} crates need review`;
       return {
         text: `$(shield) ${n}${s.trusted ? '' : ' $(workspace-untrusted)'}`,
-        tooltip: `cargo-caps${mode}: ${n} (crates whose code can do I/O or use unsafe, or could not be fully analysed). Click for the capability report.`,
+        tooltip: `cargo-caps${mode}: ${n} (dependencies whose code can do I/O or use unsafe, or could not be fully analysed). Click for the capability report.`,
       };
     }
     case 'failed':
@@ -54,33 +54,12 @@ export function statusText(s: Status): { text: string; tooltip: string } {
 }
 
 /**
- * cratesNeedingReview counts the crates of a JSON report (`cargo-caps check
- * --format json`) whose own code is not pure or was not fully analysed;
- * undefined when the text is not such a report.
+ * cratesNeedingReview reads the count from the summary line of the text
+ * report (`N of M crates need review …`), the same verdict the report shows
+ * when the item is clicked: the JSON report does not say which crates are
+ * workspace members or audited. Undefined when there is no such line.
  */
-export function cratesNeedingReview(json: string): number | undefined {
-  let report: unknown;
-  try {
-    report = JSON.parse(json);
-  } catch {
-    return undefined;
-  }
-  if (typeof report !== 'object' || report === null) {
-    return undefined;
-  }
-  const crates = (report as { crates?: unknown }).crates;
-  if (!Array.isArray(crates)) {
-    return undefined;
-  }
-  let n = 0;
-  for (const c of crates) {
-    if (typeof c !== 'object' || c === null) {
-      continue;
-    }
-    const { pure, unanalysed } = c as { pure?: unknown; unanalysed?: unknown };
-    if (pure === false || (typeof unanalysed === 'number' && unanalysed > 0)) {
-      n++;
-    }
-  }
-  return n;
+export function cratesNeedingReview(report: string): number | undefined {
+  const m = /^(\d+) of \d+ crates? needs? review/m.exec(report);
+  return m ? Number(m[1]) : undefined;
 }
