@@ -71,7 +71,24 @@ type sourceFile struct {
 	module  *module // the module the file's top level belongs to
 	dir     string  // where `mod x;` at its top level looks for x
 	fresh   bool    // first time seen: analyse it
-	inlines map[int32]*module
+	inlines map[nodeRef]*module
+	// expansions are item-level macro invocations whose bodies are items
+	// (cfg_if!, tokio's cfg_net!): parsed as items so their `mod`s are followed.
+	expansions map[nodeRef][]expansion
+}
+
+// nodeRef names a node of one of a file's syntaxes (its own or a macro body's).
+type nodeRef struct {
+	s *syntax
+	i int32
+}
+
+// expansion is the body of an item-level macro invocation parsed as items.
+type expansion struct {
+	syn   *syntax
+	macro string // the macro's name, whose definition may add a cfg
+	cfg   []Cfg  // cfg_if! branch conditions (earlier branches negated)
+	mods  []*module
 }
 
 func (a *crateAnalysis) analyseTarget(t Target) {
@@ -86,19 +103,19 @@ func (a *crateAnalysis) analyseTarget(t Target) {
 	}
 	root := &module{path: "crate", state: state{ctx: ctx}}
 	var files []*sourceFile
-	var load func(path string, m *module, from *sourceFile, decl int32)
-	load = func(path string, m *module, from *sourceFile, decl int32) {
+	var load func(path string, m *module, from *sourceFile, decl modDecl)
+	load = func(path string, m *module, from *sourceFile, decl modDecl) {
 		text, err := a.read(path)
 		if err != nil {
 			if from == nil {
 				a.unanalysed(path, span.Range{}, "target root not found: "+a.rel(path))
 			} else {
-				n := from.syn.nodes[decl]
+				n := decl.syn.nodes[decl.node]
 				a.unanalysed(from.path, span.Range{Start: int(n.start), End: int(n.end)}, "module file not found: "+a.rel(path))
 			}
 			return
 		}
-		f := &sourceFile{path: path, module: m, fresh: !a.seen[path], inlines: map[int32]*module{}}
+		f := &sourceFile{path: path, module: m, fresh: !a.seen[path], inlines: map[nodeRef]*module{}, expansions: map[nodeRef][]expansion{}}
 		a.seen[path] = true
 		f.syn = a.parse(path, text)
 		base := filepath.Base(path)
@@ -111,15 +128,26 @@ func (a *crateAnalysis) analyseTarget(t Target) {
 			a.sum.ForbidsUnsafe = forbidsUnsafe(f.syn)
 		}
 		files = append(files, f)
-		for _, d := range collectModule(f, 0, m, f.dir) {
+		for _, d := range a.collectModule(f, f.syn, 0, m, f.dir) {
 			p, ok := a.modFile(f, d)
 			if ok {
-				load(p, d.module, f, d.node)
+				load(p, d.module, f, d)
 			}
 		}
 	}
-	load(t.Path, root, nil, -1)
+	load(t.Path, root, nil, modDecl{})
 	root.findAliases()
+	for _, f := range files {
+		for _, exps := range f.expansions {
+			for _, e := range exps {
+				if c, ok := root.macroCfg(e.macro); ok {
+					for _, m := range e.mods {
+						m.addGate(c)
+					}
+				}
+			}
+		}
+	}
 	for _, f := range files {
 		if f.fresh {
 			a.sum.Files = append(a.sum.Files, f.path)
@@ -131,7 +159,7 @@ func (a *crateAnalysis) analyseTarget(t Target) {
 
 // modFile finds the file of an out-of-line `mod` declaration.
 func (a *crateAnalysis) modFile(f *sourceFile, d modDecl) (string, bool) {
-	n := f.syn.nodes[d.node]
+	n := d.syn.nodes[d.node]
 	r := span.Range{Start: int(n.start), End: int(n.end)}
 	if d.pathAttr != "" {
 		p := filepath.Clean(filepath.Join(d.dir, d.pathAttr))

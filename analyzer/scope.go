@@ -24,6 +24,36 @@ type module struct {
 	names    scope
 	mods     map[string]*module
 	aliases  map[string]bool // root only: names some `use … as name` in the crate binds
+	// globBases caches what names.globs resolve to; globState is 0 before,
+	// 1 while and 2 after computing it (1 breaks cycles of globs).
+	globBases []globBase
+	globState uint8
+}
+
+type globBase struct {
+	path  string
+	local bool
+}
+
+// bases returns what m's glob imports resolve to, computed once.
+func (r *resolver) bases(m *module, depth int) []globBase {
+	switch m.globState {
+	case 1:
+		return nil
+	case 2:
+		return m.globBases
+	}
+	m.globState = 1
+	steps := r.steps
+	out := make([]globBase, 0, len(m.names.globs))
+	for _, g := range m.names.globs {
+		r.steps = resolveBudget
+		p, local := r.resolveIn(m, g, false, depth+1)
+		out = append(out, globBase{p, local})
+	}
+	r.steps = steps
+	m.globBases, m.globState = out, 2
+	return out
 }
 
 // findAliases fills the root's aliases: a path ending in one of them may name
@@ -49,6 +79,9 @@ type scope struct {
 	lets    map[string]bool     // let bindings and parameters (blocks only)
 	types   map[string]string   // evident types of let bindings and parameters
 	macros  map[string]string   // macro_rules name → path prefix of its `prefix::$f(` call, if any
+	// macroCfgs: macro_rules name → the feature cfg its expansion puts on
+	// the items it is given (tokio's cfg_net!).
+	macroCfgs map[string]Cfg
 }
 
 func (s *scope) setItem(name string) {
@@ -90,6 +123,7 @@ func (m *module) root() *module {
 
 // modDecl is an out-of-line `mod name;` whose file is still to be found.
 type modDecl struct {
+	syn      *syntax
 	node     int32
 	name     string
 	dir      string // directory to look in
@@ -101,8 +135,7 @@ type modDecl struct {
 // or an inline module's declaration list) of file f, and returns the
 // out-of-line module declarations found, recursing into inline modules.
 // dir is where `mod x;` here looks for x.
-func collectModule(f *sourceFile, c int32, m *module, dir string) []modDecl {
-	s := f.syn
+func (a *crateAnalysis) collectModule(f *sourceFile, s *syntax, c int32, m *module, dir string) []modDecl {
 	var decls []modDecl
 	var attrs []int32
 	for i := s.nodes[c].firstChild; i >= 0; i = s.nodes[i].nextSibling {
@@ -124,10 +157,10 @@ func collectModule(f *sourceFile, c int32, m *module, dir string) []modDecl {
 			child := m.child(name)
 			child.state = applyAttrs(s, attrs, m.state)
 			if body := s.child(i, fBody); body >= 0 {
-				f.inlines[i] = child
-				decls = append(decls, collectModule(f, body, child, filepath.Join(dir, name))...)
+				f.inlines[nodeRef{s, i}] = child
+				decls = append(decls, a.collectModule(f, s, body, child, filepath.Join(dir, name))...)
 			} else {
-				d := modDecl{node: i, name: name, dir: dir, module: child}
+				d := modDecl{syn: s, node: i, name: name, dir: dir, module: child}
 				if p := pathAttr(s, attrs); p != "" {
 					d.pathAttr = p
 					d.dir = filepath.Dir(f.path)
@@ -137,6 +170,30 @@ func collectModule(f *sourceFile, c int32, m *module, dir string) []modDecl {
 					child.pathAttr = true
 				}
 				decls = append(decls, d)
+			}
+		case kMacroInvocation:
+			exps := a.expand(s, i)
+			for k := range exps {
+				before := len(m.mods)
+				names := map[string]bool{}
+				for n := range m.mods {
+					names[n] = true
+				}
+				decls = append(decls, a.collectModule(f, exps[k].syn, 0, m, dir)...)
+				if len(m.mods) != before {
+					for n, c := range m.mods {
+						if !names[n] {
+							c.state.gates = append(c.state.gates[:len(c.state.gates):len(c.state.gates)], cfgGates(exps[k].cfg)...)
+							if cfgTest(exps[k].cfg) {
+								c.state.ctx = Test
+							}
+							exps[k].mods = append(exps[k].mods, c)
+						}
+					}
+				}
+			}
+			if len(exps) > 0 {
+				f.expansions[nodeRef{s, i}] = exps
 			}
 		default:
 			collectItem(s, i, &m.names)
@@ -176,6 +233,12 @@ func collectItem(s *syntax, i int32, sc *scope) {
 	case kMacroDefinition:
 		if name := s.child(i, fName); name >= 0 {
 			sc.setItem(s.text(name) + "!")
+			if c, ok := macroRuleCfg(s, i); ok {
+				if sc.macroCfgs == nil {
+					sc.macroCfgs = map[string]Cfg{}
+				}
+				sc.macroCfgs[s.text(name)] = c
+			}
 			if p := syscallPrefix(s, i); p != nil {
 				if sc.macros == nil {
 					sc.macros = map[string]string{}
@@ -312,7 +375,11 @@ type resolver struct {
 	mod    *module
 	blocks []*scope
 	known  func(path string) bool // whether the API table knows a path: picks among globs
+	steps  int                    // work left for the current resolution: glob chains can branch
 }
+
+// resolveBudget bounds the steps of one resolution; real crates need a few.
+const resolveBudget = 256
 
 const maxResolveDepth = 24
 
@@ -324,6 +391,7 @@ func (r *resolver) resolve(segs []string, strict bool) (string, bool) {
 	if len(segs) == 0 {
 		return "", false
 	}
+	r.steps = resolveBudget
 	first := segs[0]
 	if len(segs) == 1 || !isKeywordSeg(first) {
 		for i := len(r.blocks) - 1; i >= 0; i-- {
@@ -348,6 +416,12 @@ func (r *resolver) resolve(segs []string, strict bool) (string, bool) {
 	return r.resolveIn(r.mod, segs, strict, 0)
 }
 
+// resolveUse resolves the path of a `use` in the current module.
+func (r *resolver) resolveUse(p []string) (string, bool) {
+	r.steps = resolveBudget
+	return r.resolveIn(r.mod, p, false, 0)
+}
+
 func isKeywordSeg(s string) bool {
 	return s == "crate" || s == "self" || s == "super" || s == "" || s == "$crate"
 }
@@ -355,7 +429,8 @@ func isKeywordSeg(s string) bool {
 func join(segs []string) string { return strings.Join(segs, "::") }
 
 func (r *resolver) resolveIn(m *module, segs []string, strict bool, depth int) (string, bool) {
-	if depth > maxResolveDepth || len(segs) == 0 {
+	r.steps--
+	if depth > maxResolveDepth || len(segs) == 0 || r.steps < 0 {
 		return "", false
 	}
 	switch segs[0] {
@@ -412,7 +487,7 @@ func (r *resolver) lookup(m *module, segs []string, depth int) (string, bool, bo
 	if c, ok := sc.externs[first]; ok {
 		return join(append([]string{c}, segs[1:]...)), false, true
 	}
-	if p, local, ok := r.fromGlobs(m, sc.globs, segs, depth); ok {
+	if p, local, ok := r.fromBases(m, r.bases(m, depth), segs, depth); ok {
 		return p, local, true
 	}
 	return "", false, false
@@ -424,8 +499,21 @@ func (r *resolver) fromGlobs(m *module, globs [][]string, segs []string, depth i
 	if depth > maxResolveDepth {
 		return "", false, false
 	}
+	bases := make([]globBase, 0, len(globs))
 	for _, g := range globs {
-		base, isLocal := r.resolveIn(m, g, false, depth+1)
+		p, local := r.resolveIn(m, g, false, depth+1)
+		bases = append(bases, globBase{p, local})
+	}
+	return r.fromBases(m, bases, segs, depth)
+}
+
+// fromBases resolves segs in the glob imports with the given bases.
+func (r *resolver) fromBases(m *module, bases []globBase, segs []string, depth int) (path string, local, ok bool) {
+	for _, b := range bases {
+		if r.steps < 0 || depth > maxResolveDepth {
+			break
+		}
+		base, isLocal := b.path, b.local
 		if isLocal {
 			if gm := r.moduleAt(base); gm != nil && gm != m {
 				if p, l, ok := r.lookup(gm, segs, depth+1); ok {

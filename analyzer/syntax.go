@@ -183,17 +183,22 @@ type language struct {
 	lang   *sitter.Language
 	kinds  []kind
 	fields []field
+	leaf   []uint8 // by symbol: 1 = do not descend (see leafKind)
 }
 
 var rustLanguage = sync.OnceValue(func() *language {
 	l := &language{lang: sitter.NewLanguage(rust.Language())}
 	l.kinds = make([]kind, l.lang.NodeKindCount()+1)
+	l.leaf = make([]uint8, len(l.kinds))
 	for id := uint16(0); uint32(id) < l.lang.NodeKindCount(); id++ {
 		name := l.lang.NodeKindForId(id)
 		if l.lang.NodeKindIsNamed(id) {
 			l.kinds[id] = kindNames[name]
 		} else {
 			l.kinds[id] = tokenNames[name]
+		}
+		if leafKind(l.kinds[id]) {
+			l.leaf[id] = 1
 		}
 	}
 	l.fields = make([]field, l.lang.FieldCount()+1)
@@ -263,6 +268,12 @@ func flatten(tree *sitter.Tree, src []byte) *syntax {
 	l := rustLanguage()
 	root := tree.RootNode()
 	s := &syntax{src: src, hasError: root.HasError()}
+	if !s.hasError { // the fast path; trees with errors also need MISSING tokens' names
+		if nodes, ok := flattenC(l, tree); ok {
+			s.nodes = nodes
+			return s
+		}
+	}
 	s.nodes = make([]node, 0, len(src)/4+16)
 	c := tree.Walk()
 	defer c.Close()

@@ -243,7 +243,7 @@ func (w *walker) visit(i int32) {
 		if body < 0 {
 			return // its file is walked on its own
 		}
-		m := w.f.inlines[i]
+		m := w.f.inlines[nodeRef{s, i}]
 		if m == nil {
 			return
 		}
@@ -302,6 +302,10 @@ func (w *walker) visit(i int32) {
 		w.pathExpr(i, -1)
 		return
 	case kMacroInvocation:
+		if exps, ok := w.f.expansions[nodeRef{s, i}]; ok {
+			w.expansions(exps)
+			return
+		}
 		w.macro(i)
 		return
 	case kMacroDefinition:
@@ -322,6 +326,24 @@ func (w *walker) visit(i int32) {
 			continue
 		}
 		w.visit(c)
+	}
+}
+
+// expansions walks the bodies of an item-level macro parsed as items.
+func (w *walker) expansions(exps []expansion) {
+	saved, savedSt := w.s, w.st
+	for _, e := range exps {
+		w.s = e.syn
+		gates := append(w.st.gates[:len(w.st.gates):len(w.st.gates)], cfgGates(e.cfg)...)
+		if c, ok := w.r.mod.root().macroCfg(e.macro); ok {
+			gates = append(gates, c)
+		}
+		w.st.gates = gates
+		if cfgTest(e.cfg) {
+			w.st.ctx = Test
+		}
+		w.children(0, false)
+		w.s, w.st = saved, savedSt
 	}
 }
 
@@ -614,18 +636,18 @@ func (w *walker) traitInScope(trait string) bool {
 	check := func(sc *scope) bool {
 		for name, p := range sc.uses {
 			if name == last || p[len(p)-1] == last {
-				if full, local := w.r.resolveIn(w.r.mod, p, false, 0); !local && w.table.Canonical(full) == trait {
+				if full, local := w.r.resolveUse(p); !local && w.table.Canonical(full) == trait {
 					return true
 				}
 			}
 		}
 		for _, p := range sc.anon {
-			if full, local := w.r.resolveIn(w.r.mod, p, false, 0); !local && w.table.Canonical(full) == trait {
+			if full, local := w.r.resolveUse(p); !local && w.table.Canonical(full) == trait {
 				return true
 			}
 		}
 		for _, g := range sc.globs {
-			if base, local := w.r.resolveIn(w.r.mod, g, false, 0); !local && w.table.Canonical(base+"::"+last) == trait {
+			if base, local := w.r.resolveUse(g); !local && w.table.Canonical(base+"::"+last) == trait {
 				return true
 			}
 		}

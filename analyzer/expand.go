@@ -1,0 +1,172 @@
+package analyzer
+
+import (
+	sitter "github.com/tree-sitter/go-tree-sitter"
+)
+
+// expand parses the body of item-level macro invocation i as items when it
+// is items: a cfg_if! gives one expansion per branch; another macro one
+// expansion, kept only if its body parses without error (a DSL such as
+// bitflags! does not, and is then scanned as tokens).
+func (a *crateAnalysis) expand(s *syntax, i int32) []expansion {
+	name := s.child(i, fMacro)
+	tt := s.childKind(i, kTokenTree)
+	if name < 0 || tt < 0 || s.src[s.nodes[tt].start] != '{' {
+		return nil
+	}
+	segs := pathSegments(s, name)
+	if len(segs) == 0 {
+		return nil
+	}
+	macro := segs[len(segs)-1]
+	if macro == "cfg_if" {
+		return a.expandCfgIf(s, tt)
+	}
+	if macro == "macro_rules" {
+		return nil
+	}
+	if syn := a.parseItems(s, s.nodes[tt].start+1, s.nodes[tt].end-1); syn != nil {
+		return []expansion{{syn: syn, macro: macro}}
+	}
+	return nil
+}
+
+// expandCfgIf splits `if #[cfg(p)] { … } else if #[cfg(q)] { … } else { … }`.
+func (a *crateAnalysis) expandCfgIf(s *syntax, tt int32) []expansion {
+	var out []expansion
+	var earlier []Cfg // conditions of earlier branches, negated in later ones
+	var cond *Cfg
+	for c := s.nodes[tt].firstChild; c >= 0; c = s.nodes[c].nextSibling {
+		if s.nodes[c].kind != kTokenTree {
+			continue
+		}
+		switch s.src[s.nodes[c].start] {
+		case '[': // #[cfg(p)]
+			if first := s.nodes[c].firstChild; first >= 0 {
+				if id := s.nodes[first].nextSibling; id >= 0 && s.text(id) == "cfg" {
+					if args := s.nodes[id].nextSibling; args >= 0 && s.nodes[args].kind == kTokenTree {
+						if preds := parseCfgList(s, args); len(preds) == 1 {
+							cond = &preds[0]
+						}
+					}
+				}
+			}
+		case '{':
+			var cfg []Cfg
+			for _, e := range earlier {
+				cfg = append(cfg, Cfg{Op: CfgNot, Args: []Cfg{e}})
+			}
+			if cond != nil {
+				cfg = append(cfg, *cond)
+				earlier = append(earlier, *cond)
+			}
+			cond = nil
+			if syn := a.parseItems(s, s.nodes[c].start+1, s.nodes[c].end-1); syn != nil {
+				out = append(out, expansion{syn: syn, macro: "cfg_if", cfg: cfg})
+			}
+		}
+	}
+	return out
+}
+
+// parseItems parses src[start:end] of s as items, keeping offsets into the
+// whole text. It returns nil when the text does not parse cleanly.
+func (a *crateAnalysis) parseItems(s *syntax, start, end uint32) *syntax {
+	if end <= start {
+		return nil
+	}
+	r := []sitter.Range{{StartByte: uint(start), EndByte: uint(end),
+		StartPoint: sitter.Point{Column: uint(start)}, EndPoint: sitter.Point{Column: uint(end)}}}
+	if err := a.parser.SetIncludedRanges(r); err != nil {
+		return nil
+	}
+	tree := a.parser.Parse(s.src, nil)
+	_ = a.parser.SetIncludedRanges(nil)
+	if tree == nil {
+		return nil
+	}
+	defer tree.Close()
+	if tree.RootNode().HasError() {
+		return nil
+	}
+	return flatten(tree, s.src)
+}
+
+// cfgGates returns the predicates among cs that mention a feature.
+func cfgGates(cs []Cfg) []Cfg {
+	var out []Cfg
+	for _, c := range cs {
+		if mentionsFeature(c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func cfgTest(cs []Cfg) bool {
+	for _, c := range cs {
+		if mentionsTest(c, false) {
+			return true
+		}
+	}
+	return false
+}
+
+// macroRuleCfg finds `#[cfg(p)]` in the right-hand side of a macro_rules!
+// definition that wraps the items it is given, and returns p.
+func macroRuleCfg(s *syntax, def int32) (Cfg, bool) {
+	for r := s.nodes[def].firstChild; r >= 0; r = s.nodes[r].nextSibling {
+		if s.nodes[r].kind != kMacroRule {
+			continue
+		}
+		if right := s.child(r, fRight); right >= 0 {
+			if c, ok := findCfgAttr(s, right); ok {
+				return c, true
+			}
+		}
+	}
+	return Cfg{}, false
+}
+
+func findCfgAttr(s *syntax, tt int32) (Cfg, bool) {
+	for c := s.nodes[tt].firstChild; c >= 0; c = s.nodes[c].nextSibling {
+		if s.nodes[c].kind != kTokenTree {
+			continue
+		}
+		if s.src[s.nodes[c].start] == '[' {
+			first := s.nodes[c].firstChild
+			if first >= 0 {
+				if id := s.nodes[first].nextSibling; id >= 0 && s.text(id) == "cfg" {
+					if args := s.nodes[id].nextSibling; args >= 0 && s.nodes[args].kind == kTokenTree {
+						if preds := parseCfgList(s, args); len(preds) == 1 && mentionsFeature(preds[0]) {
+							return preds[0], true
+						}
+					}
+				}
+			}
+			continue
+		}
+		if cfg, ok := findCfgAttr(s, c); ok {
+			return cfg, true
+		}
+	}
+	return Cfg{}, false
+}
+
+// macroCfg returns the cfg a crate macro of that name puts on its items.
+func (m *module) macroCfg(name string) (Cfg, bool) {
+	for _, x := range m.allModules() {
+		if c, ok := x.names.macroCfgs[name]; ok {
+			return c, true
+		}
+	}
+	return Cfg{}, false
+}
+
+// addGate adds a gate to m and every module inside it.
+func (m *module) addGate(c Cfg) {
+	m.state.gates = append(m.state.gates[:len(m.state.gates):len(m.state.gates)], c)
+	for _, x := range m.mods {
+		x.addGate(c)
+	}
+}
