@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/cargo-caps/cargo-caps/project"
 )
@@ -52,16 +53,21 @@ func (s *server) startAnalysis() {
 	a.discover(folders)
 }
 
-// stopAnalysis ends the background work; with wait, it waits for it.
-func (s *server) stopAnalysis(wait bool) {
+// stopAnalysis ends the background work and waits for it at most wait: a
+// crate being analysed finishes first, and exit must not hang on it.
+func (s *server) stopAnalysis(wait time.Duration) {
 	s.mu.Lock()
 	a := s.analysis
 	s.mu.Unlock()
-	if a != nil {
-		a.cancel()
-		if wait {
-			a.wg.Wait()
-		}
+	if a == nil {
+		return
+	}
+	a.cancel()
+	done := make(chan struct{})
+	go func() { a.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(wait):
 	}
 }
 

@@ -115,11 +115,14 @@ func (c *client) waitFor(method string, match func(json.RawMessage) bool) json.R
 	return params
 }
 
+// patience is how long waitFrom waits before it fails the test.
+var patience = 30 * time.Second
+
 // waitFrom is waitFor among the messages from the from'th on; it also
 // returns the message's index.
 func (c *client) waitFrom(from int, method string, match func(json.RawMessage) bool) (json.RawMessage, int) {
 	c.t.Helper()
-	deadline := time.After(30 * time.Second)
+	deadline := time.After(patience)
 	seen := from
 	for {
 		c.mu.Lock()

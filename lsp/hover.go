@@ -147,7 +147,17 @@ func codeList(s caps.Set) string {
 	if s.IsEmpty() {
 		return "nothing"
 	}
-	return "`" + strings.Join(s.Names(), "` `") + "`"
+	return "`" + strings.Join(minimal(s).Names(), "` `") + "`"
+}
+
+// minimal leaves out what the rest of s implies: `fs`, not `fs fs-readonly`.
+func minimal(s caps.Set) caps.Set {
+	for _, c := range s.List() {
+		if d, ok := c.Implies(); ok {
+			s = s.Remove(d)
+		}
+	}
+	return s
 }
 
 func dependencyHover(v view, r *policy.CrateReport) string {
@@ -156,11 +166,14 @@ func dependencyHover(v view, r *policy.CrateReport) string {
 	if r.Pure {
 		b.WriteString(" (pure)")
 	}
-	fmt.Fprintf(&b, "; with its dependencies %s · %d crates", codeList(r.TreeUses), r.TreeSize)
+	fmt.Fprintf(&b, "; with its dependencies %s · %s", codeList(r.TreeUses), crates(r.TreeSize))
 	if r.PureTree {
 		b.WriteString(", all pure")
 	}
 	fmt.Fprintf(&b, "\n\nAllowed: %s", codeList(r.Allowed))
+	if beyond := r.Uses.Minus(r.Allowed.Close()); !beyond.IsEmpty() {
+		fmt.Fprintf(&b, " · uses beyond that: %s", codeList(beyond))
+	}
 	if !r.Audited.IsEmpty() {
 		fmt.Fprintf(&b, " · audited: %s", codeList(r.Audited))
 	}
@@ -217,4 +230,11 @@ func rustHover(v view, path string, off int) (string, span.Range) {
 		return text, u.Range
 	}
 	return "", span.Range{}
+}
+
+func crates(n int) string {
+	if n == 1 {
+		return "1 crate"
+	}
+	return fmt.Sprintf("%d crates", n)
 }

@@ -67,12 +67,12 @@ func manifestHints(v view, m *manifest.Manifest) []inlayHint {
 		if r == nil {
 			continue
 		}
-		label := fmt.Sprintf("%s · %d crates", r.TreeUses, r.TreeSize)
+		label := fmt.Sprintf("%s · %s", minimal(r.TreeUses), crates(r.TreeSize))
 		switch {
 		case r.PureTree:
 			label = "pure"
 		case r.TreeSize == 1:
-			label = r.TreeUses.String()
+			label = minimal(r.TreeUses).String()
 		}
 		out = append(out, inlayHint{
 			Position:    lineEnd(m.Index, dep.Range.End),

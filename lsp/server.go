@@ -15,6 +15,7 @@ import (
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
@@ -49,7 +50,7 @@ func serve(ctx context.Context, rwc io.ReadWriteCloser, log *slog.Logger, extra 
 		<-s.conn.Done()
 	}
 	cancel()
-	s.stopAnalysis(true)
+	s.stopAnalysis(2 * time.Second)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
@@ -246,7 +247,7 @@ func (s *server) cancelRequest(_ context.Context, params json.RawMessage) (any, 
 }
 
 func (s *server) shutdownRequest(context.Context, json.RawMessage) (any, error) {
-	s.stopAnalysis(false) // waiting here could wait for the client, whose replies this goroutine reads
+	s.stopAnalysis(0) // waiting here could wait for the client, whose replies this goroutine reads
 	s.mu.Lock()
 	s.shutdown = true
 	s.mu.Unlock()
