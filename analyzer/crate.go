@@ -129,8 +129,7 @@ func (a *crateAnalysis) analyseTarget(t Target) {
 		}
 		files = append(files, f)
 		for _, d := range a.collectModule(f, f.syn, 0, m, f.dir) {
-			p, ok := a.modFile(f, d)
-			if ok {
+			for _, p := range a.modFiles(f, d) {
 				load(p, d.module, f, d)
 			}
 		}
@@ -158,38 +157,57 @@ func (a *crateAnalysis) analyseTarget(t Target) {
 }
 
 // modFile finds the file of an out-of-line `mod` declaration.
-func (a *crateAnalysis) modFile(f *sourceFile, d modDecl) (string, bool) {
+// With several #[cfg_attr(…, path = …)] alternatives, all are followed: the
+// analyser sees every cfg at once.
+func (a *crateAnalysis) modFiles(f *sourceFile, d modDecl) []string {
 	n := d.syn.nodes[d.node]
 	r := span.Range{Start: int(n.start), End: int(n.end)}
-	if d.pathAttr != "" {
-		p := filepath.Clean(filepath.Join(d.dir, d.pathAttr))
-		if !a.inPackage(p) {
-			a.unanalysed(f.path, r, "#[path] leaves the package: "+d.pathAttr)
-			return "", false
+	if len(d.pathAttrs) > 0 {
+		var out []string
+		for _, pa := range d.pathAttrs {
+			p := filepath.Clean(filepath.Join(d.dir, pa))
+			if !a.inPackage(p) {
+				a.unanalysed(f.path, r, "#[path] leaves the package: "+pa)
+				continue
+			}
+			out = append(out, p)
 		}
-		return p, true
+		return out
 	}
 	one := filepath.Join(d.dir, d.name+".rs")
 	two := filepath.Join(d.dir, d.name, "mod.rs")
 	if _, err := a.read(one); err == nil {
-		return one, true
+		return []string{one}
 	}
 	if _, err := a.read(two); err == nil {
-		return two, true
+		return []string{two}
 	}
 	a.unanalysed(f.path, r, "module file not found: "+a.rel(one))
-	return "", false
+	return nil
 }
 
 func (a *crateAnalysis) parse(path string, text []byte) *syntax {
+	var s *syntax
+	if tree, owned := a.tree(path, text); tree != nil {
+		s = flatten(tree, text)
+		if owned {
+			tree.Close()
+		}
+	} else {
+		s = &syntax{src: text, nodes: []node{{kind: kSourceFile, parent: -1, firstChild: -1, nextSibling: -1, end: uint32(len(text))}}}
+	}
+	s.file = path
+	return s
+}
+
+// tree returns the file's tree and whether the analyser owns (must close) it.
+func (a *crateAnalysis) tree(path string, text []byte) (*sitter.Tree, bool) {
 	if a.crate.Parse != nil {
 		if tree := a.crate.Parse(path, text); tree != nil {
-			return flatten(tree, text)
+			return tree, false
 		}
 	}
-	tree := a.parser.Parse(text, nil)
-	defer tree.Close()
-	return flatten(tree, text)
+	return a.parser.Parse(text, nil), true
 }
 
 func (a *crateAnalysis) inPackage(p string) bool {

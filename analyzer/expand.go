@@ -89,7 +89,9 @@ func (a *crateAnalysis) parseItems(s *syntax, start, end uint32) *syntax {
 	if tree.RootNode().HasError() {
 		return nil
 	}
-	return flatten(tree, s.src)
+	sub := flatten(tree, s.src)
+	sub.file = s.file
+	return sub
 }
 
 // cfgGates returns the predicates among cs that mention a feature.

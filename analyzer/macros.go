@@ -128,6 +128,9 @@ func (w *walker) localMacro(name string) bool {
 // syscallMacro returns the path prefix a crate's own `syscall!`-style macro
 // puts before the function named in its arguments ("libc"), or "".
 func (w *walker) syscallMacro(name string) string {
+	if p, ok := w.r.mod.names.macros[name+"@"+w.s.file]; ok {
+		return p
+	}
 	for i := len(w.r.blocks) - 1; i >= 0; i-- {
 		if p, ok := w.r.blocks[i].macros[name]; ok {
 			return p

@@ -127,7 +127,7 @@ type modDecl struct {
 	node     int32
 	name     string
 	dir      string // directory to look in
-	pathAttr string // #[path = "…"], relative to dir
+	pathAttrs []string // #[path = "…"] (or its cfg_attr alternatives), relative to dir
 	module   *module
 }
 
@@ -161,8 +161,8 @@ func (a *crateAnalysis) collectModule(f *sourceFile, s *syntax, c int32, m *modu
 				decls = append(decls, a.collectModule(f, s, body, child, filepath.Join(dir, name))...)
 			} else {
 				d := modDecl{syn: s, node: i, name: name, dir: dir, module: child}
-				if p := pathAttr(s, attrs); p != "" {
-					d.pathAttr = p
+				if ps := pathAttrs(s, attrs); len(ps) > 0 {
+					d.pathAttrs = ps
 					d.dir = filepath.Dir(f.path)
 					if dir != f.dir { // inside an inline module: relative to its directory
 						d.dir = dir
@@ -243,7 +243,11 @@ func collectItem(s *syntax, i int32, sc *scope) {
 				if sc.macros == nil {
 					sc.macros = map[string]string{}
 				}
-				sc.macros[s.text(name)] = strings.Join(p, "::")
+				// the file's own definition wins: macro_rules! are textually scoped
+				sc.macros[s.text(name)+"@"+s.file] = strings.Join(p, "::")
+				if _, ok := sc.macros[s.text(name)]; !ok {
+					sc.macros[s.text(name)] = strings.Join(p, "::")
+				}
 			}
 		}
 	}
@@ -403,6 +407,9 @@ func (r *resolver) resolve(segs []string, strict bool) (string, bool) {
 				return "", true
 			}
 			if p, ok := b.uses[first]; ok {
+				if p[0] == first {
+					return join(appendPath(p, segs[1:])), false
+				}
 				return r.resolveIn(r.mod, appendPath(p, segs[1:]), strict, 0)
 			}
 			if c, ok := b.externs[first]; ok {
@@ -481,6 +488,9 @@ func (r *resolver) lookup(m *module, segs []string, depth int) (string, bool, bo
 		return m.path + "::" + join(segs), true, true
 	}
 	if p, ok := sc.uses[first]; ok {
+		if p[0] == first { // `use libc;`, `use libc::{self}`: the extern crate itself
+			return join(appendPath(p, segs[1:])), false, true
+		}
 		full, local := r.resolveIn(m, appendPath(p, segs[1:]), false, depth+1)
 		return full, local, true
 	}
@@ -547,20 +557,37 @@ func (r *resolver) moduleAt(path string) *module {
 	return m
 }
 
-// pathAttr returns the value of a #[path = "…"] among attrs.
-func pathAttr(s *syntax, attrs []int32) string {
+// pathAttrs returns the values of #[path = "…"] and
+// #[cfg_attr(pred, path = "…")] among attrs.
+func pathAttrs(s *syntax, attrs []int32) []string {
+	var out []string
 	for _, a := range attrs {
 		at := s.childKind(a, kAttribute)
 		if at < 0 {
 			continue
 		}
-		if name, _ := attrName(s, at); name == "path" {
+		name, args := attrName(s, at)
+		switch {
+		case name == "path":
 			if v := s.child(at, fValue); v >= 0 {
 				if p, ok := s.stringValue(v); ok {
-					return p
+					out = append(out, p)
+				}
+			}
+		case name == "cfg_attr" && args >= 0:
+			// tokens: pred , path = "…"
+			for c := s.nodes[args].firstChild; c >= 0; c = s.nodes[c].nextSibling {
+				eq := s.nodes[c].nextSibling
+				if s.nodes[c].kind != kIdentifier || s.text(c) != "path" || eq < 0 || s.nodes[eq].kind != kEq {
+					continue
+				}
+				if v := s.nodes[eq].nextSibling; v >= 0 {
+					if p, ok := s.stringValue(v); ok {
+						out = append(out, p)
+					}
 				}
 			}
 		}
 	}
-	return ""
+	return out
 }

@@ -248,6 +248,7 @@ type node struct {
 
 // syntax is one file's flat tree and text.
 type syntax struct {
+	file     string // the file's path, for macro_rules! textual scope
 	src      []byte
 	nodes    []node
 	hasError bool
