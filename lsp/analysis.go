@@ -307,17 +307,49 @@ func (s *server) changed(path string) {
 	if a == nil {
 		return
 	}
-	ws, _ := a.owner(path)
-	if ws == nil {
-		a.mu.Lock()
-		a.unassigned[path] = true
-		a.mu.Unlock()
+	if ws := a.pathDependent(path); ws != nil {
+		// Only members are updated in place; a path dependency's code needs
+		// a new load.
+		ws.mu.Lock()
+		ws.reload = true
+		ws.mu.Unlock()
+		ws.wake()
 		return
 	}
-	ws.mu.Lock()
-	ws.pending[path] = true
-	ws.mu.Unlock()
-	ws.wake()
+	if ws, _ := a.owner(path); ws != nil {
+		ws.mu.Lock()
+		ws.pending[path] = true
+		ws.mu.Unlock()
+		ws.wake()
+		return
+	}
+	a.mu.Lock()
+	a.unassigned[path] = true
+	a.mu.Unlock()
+}
+
+// pathDependent returns the workspace that depends on a local, non-member
+// crate holding path (a Rust file of it, or its manifest), even when that
+// crate lies inside a member's directory.
+func (a *analysis) pathDependent(path string) *cargoWorkspace {
+	a.mu.Lock()
+	wss := slices.Clone(a.workspaces)
+	a.mu.Unlock()
+	for _, ws := range wss {
+		ws.mu.Lock()
+		cur := ws.current
+		ws.mu.Unlock()
+		if cur == nil {
+			continue
+		}
+		member := cur.Member(path)
+		for _, c := range cur.Graph.Crates {
+			if !c.Registry && !c.Member && within(c.Dir, path) && (member == nil || len(c.Dir) > len(member.Dir)) {
+				return ws
+			}
+		}
+	}
+	return nil
 }
 
 // reload resolves every workspace again (settings that change the graph).

@@ -89,3 +89,45 @@ func renderDiagnostics(s *session, published map[string][]protocol.Diagnostic) s
 	}
 	return b.String()
 }
+
+// TestBrokenInputMidEdit: malformed TOML and half-typed Rust, as buffers
+// are mid-edit, become diagnostics; the session goes on.
+func TestBrokenInputMidEdit(t *testing.T) {
+	s := openCase(t, "testdata/diagnostics/own-code.txtar")
+	s.open("Cargo.toml", 1)
+	s.open("src/lib.rs", 1)
+	change := func(rel string, version int32, text string) []protocol.Diagnostic {
+		s.notify("textDocument/didChange", map[string]any{
+			"textDocument":   map[string]any{"uri": fileURI(s.path(rel)), "version": version},
+			"contentChanges": []map[string]any{{"text": text}},
+		})
+		s.analysedVersion(rel, version)
+		return s.diagnostics()[rel]
+	}
+	manifest := string(s.text("Cargo.toml"))
+	codes := func(ds []protocol.Diagnostic) string {
+		var out []string
+		for _, d := range ds {
+			out = append(out, fmt.Sprint(d.Code))
+		}
+		return strings.Join(out, " ")
+	}
+	if got := codes(change("Cargo.toml", 2, strings.Replace(manifest, `capability = ["net", "fs"]`, `capability = ["net", "fs"`, 1))); !strings.Contains(got, "manifest-syntax") {
+		t.Errorf("unclosed array: %s", got)
+	}
+	if got := codes(change("Cargo.toml", 3, strings.Replace(manifest, `"fs"]`, `"fss"]`, 1))); !strings.Contains(got, "unknown-capability") {
+		t.Errorf("misspelt capability: %s", got)
+	}
+	change("Cargo.toml", 4, manifest)
+	for i, text := range []string{
+		"pub fn f( {\n    let _ = std::fs::",
+		"pub fn f() -> usize {\n    let s = \"é𝕏",
+		"",
+		"\xff\xfe not utf-8 \x00",
+	} {
+		change("src/lib.rs", int32(2+i), text)
+	}
+	if err := s.call("shutdown", nil, nil); err != nil {
+		t.Fatalf("the session did not survive: %v", err)
+	}
+}

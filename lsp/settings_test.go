@@ -3,7 +3,9 @@ package lsp
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/cargo-caps/cargo-caps/finding"
@@ -76,6 +78,55 @@ func TestDidChangeConfiguration(t *testing.T) {
 		}
 		if !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("after %v: got %+v, want %+v", tt.settings, got, tt.want)
+		}
+	}
+}
+
+// TestSettingsChangeTheAnalysis: a severity change re-publishes (off hides a
+// code); a change of trust resolves the graph again.
+func TestSettingsChangeTheAnalysis(t *testing.T) {
+	s := openCase(t, "testdata/diagnostics/own-code.txtar")
+	s.notify("workspace/didChangeConfiguration", map[string]any{"settings": map[string]any{"cargoCaps": map[string]any{
+		"severity": map[string]string{"unused-capability": "off", "undeclared-capability": "warning"},
+	}}})
+	// Files are published in order: Cargo.toml before src/lib.rs.
+	_, s.mark = s.waitFrom(s.mark, "textDocument/publishDiagnostics", func(raw json.RawMessage) bool {
+		var p publishParams
+		json.Unmarshal(raw, &p)
+		return s.rel(string(p.URI)) == "src/lib.rs" && len(p.Diagnostics) == 1 && p.Diagnostics[0].Severity == 2
+	})
+	for _, d := range s.diagnostics()["Cargo.toml"] {
+		if d.Code == "unused-capability" {
+			t.Errorf("unused-capability shown though off: %s", d.Message)
+		}
+	}
+	s.notify("workspace/didChangeConfiguration", map[string]any{"settings": map[string]any{"cargoCaps": map[string]any{"trusted": false}}})
+	s.analysed()
+	if !s.logs.contains("Trusted:false") || len(s.diagnostics()["src/lib.rs"]) != 1 {
+		t.Errorf("after trusted=false: %v", s.diagnostics())
+	}
+}
+
+// TestWatchedFiles: files changed on disk, not open in the editor, are
+// analysed again: a manifest resolves the graph again, a path dependency's
+// source too.
+func TestWatchedFiles(t *testing.T) {
+	s := openCase(t, "testdata/diagnostics/own-code.txtar")
+	write := func(rel, text string) {
+		if err := os.WriteFile(s.path(rel), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s.notify("workspace/didChangeWatchedFiles", map[string]any{"changes": []map[string]any{{"uri": fileURI(s.path(rel)), "type": 2}}})
+		s.analysed()
+	}
+	write("Cargo.toml", strings.Replace(string(s.text("Cargo.toml")), `capability = ["net", "fs"]`, `capability = ["fs", "env-readonly"]`, 1))
+	if ds := s.diagnostics()["src/lib.rs"]; len(ds) != 0 {
+		t.Errorf("after declaring env-readonly on disk: %v", ds)
+	}
+	write("helper/src/lib.rs", "pub fn run() {}\n")
+	for _, d := range s.diagnostics()["Cargo.toml"] {
+		if d.Code == "dependency-capability" {
+			t.Errorf("after helper stopped spawning: %s", d.Message)
 		}
 	}
 }

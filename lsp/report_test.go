@@ -1,0 +1,42 @@
+package lsp
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"go.lsp.dev/jsonrpc2"
+)
+
+func TestReport(t *testing.T) {
+	s := openCase(t, "testdata/diagnostics/own-code.txtar")
+	var text reportResult
+	if err := s.call("cargoCaps/report", map[string]string{"format": "text"}, &text); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text.Text, "need review") || !strings.Contains(text.Text, "helper") {
+		t.Errorf("text report:\n%s", text.Text)
+	}
+	var js reportResult
+	if err := s.call("cargoCaps/report", map[string]string{"format": "json"}, &js); err != nil {
+		t.Fatal(err)
+	}
+	// What the editors read for their status: SPEC §5's JSON.
+	var report struct {
+		Version int
+		Crates  []struct {
+			Name string
+			Pure *bool
+		}
+		Findings []struct{ Code string }
+	}
+	if err := json.Unmarshal([]byte(js.Text), &report); err != nil {
+		t.Fatalf("json report: %v\n%s", err, js.Text)
+	}
+	if report.Version != 1 || len(report.Crates) != 2 || report.Crates[0].Pure == nil || len(report.Findings) == 0 {
+		t.Errorf("json report: %+v", report)
+	}
+	if err := s.call("cargoCaps/report", map[string]string{"format": "yaml"}, nil); errorCode(err) != jsonrpc2.InvalidParams {
+		t.Errorf("format yaml: %v, want InvalidParams", err)
+	}
+}
