@@ -640,8 +640,10 @@ type keyValue struct {
 // when the file writes it that way, or under a new [header] placed after
 // the related tables.
 func (e *editor) setKeys(path []string, kvs []keyValue) []Edit {
-	if len(kvs) == 0 {
-		return nil
+	if len(kvs) == 0 || slices.ContainsFunc(e.m.items, func(it item) bool {
+		return it.ent != nil && it.ent.val.kind != vTable && hasPrefix(path, it.path)
+	}) {
+		return nil // `package = ""`: no table to add to
 	}
 	// The deepest table whose path is a prefix of path holds the new keys.
 	var inline *value

@@ -124,8 +124,13 @@ func agree(t testing.TB, text []byte, m *Manifest) {
 	for k := range table(doc, "dependencies") {
 		want = append(want, k)
 	}
+	for k := range table(doc, "target", "", "dependencies") { // Target "" is also "no target"
+		if !slices.Contains(want, k) {
+			want = append(want, k)
+		}
+	}
 	for _, d := range m.Dependencies {
-		if d.Kind == Normal && d.Target == "" {
+		if d.Kind == Normal && d.Target == "" && !slices.Contains(got, d.Key) {
 			got = append(got, d.Key)
 		}
 	}
