@@ -77,7 +77,7 @@ local ok, err = pcall(function()
     return b ~= -1 and vim.api.nvim_buf_get_option(b, 'modified')
   end)
 
-  vim.cmd('wall')
+  vim.cmd('silent wall')
   local after = read(manifest)
   -- Only the capability list may change; every other line stays as it was.
   local old, new = vim.split(before, '\n', { plain = true }), vim.split(after, '\n', { plain = true })

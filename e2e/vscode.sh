@@ -73,7 +73,8 @@ JSON
   done
   local rc=0
   NODE_PATH=$here/node_modules timeout 300 node "$here/vscode_test.js" \
-    --port "$port" --workspace "$ws" --artifacts "$artifacts" --name "$name" --trust "$trust" || rc=$?
+    --port "$port" --workspace "$ws" --artifacts "$artifacts" --name "$name" --trust "$trust" \
+    --settings "$ud/User/settings.json" || rc=$?
   kill "$server_pid" 2>/dev/null || true
   wait "$server_pid" 2>/dev/null || true
   server_pid=

@@ -12,7 +12,7 @@ const args = {};
 for (let i = 2; i < process.argv.length; i += 2) {
   args[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
 }
-const { port, workspace, artifacts, name, trust } = args;
+const { port, workspace, artifacts, name, trust, settings } = args;
 const timeout = Number(process.env.E2E_TIMEOUT_MS || 60000);
 let shot = 0;
 
@@ -196,6 +196,22 @@ async function untrusted(page) {
       !/untrusted/.test((await statusItem(page).getAttribute('aria-label').catch(() => 'untrusted')) || 'untrusted'));
     await openFile(page, 'src/lib.rs');
     await page.locator('.monaco-editor .squiggly-error').first().waitFor({ timeout });
+  });
+  await step(page, 'severity-setting-turns-the-diagnostic-off', async () => {
+    // Edited in VS Code's own settings.json editor; the extension forwards
+    // the change to the server, which hides the code.
+    const user = JSON.parse(fs.readFileSync(settings, 'utf8'));
+    user['cargoCaps.severity'] = { 'undeclared-capability': 'off' };
+    await runCommand(page, 'Preferences: Open User Settings (JSON)');
+    await page.locator('.tab[aria-label^="settings.json"]').first().waitFor({ timeout });
+    await page.locator('.monaco-editor .view-lines').first().click();
+    await page.keyboard.press('Control+A');
+    // insertText types no keys, so no brackets or quotes are auto-closed.
+    await page.keyboard.insertText(JSON.stringify(user, null, 2));
+    await page.keyboard.press('Control+S');
+    await poll('settings.json saved', async () => /undeclared-capability/.test(fs.readFileSync(settings, 'utf8')));
+    await openFile(page, 'src/lib.rs');
+    await poll('the squiggle to go', async () => (await page.locator('.monaco-editor .squiggly-error').count()) === 0);
   });
 }
 

@@ -24,13 +24,16 @@ let status: vscode.StatusBarItem;
 let output: vscode.OutputChannel;
 const reports = new Map<string, string>();
 const reportChanged = new vscode.EventEmitter<vscode.Uri>();
+// Created once: a restarted client reuses them.
+let watchers: vscode.FileSystemWatcher[] = [];
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   output = vscode.window.createOutputChannel('cargo-caps');
   status = vscode.window.createStatusBarItem('cargoCaps.status', vscode.StatusBarAlignment.Left, 0);
   status.name = 'cargo-caps';
   status.command = 'cargoCaps.showReport';
-  context.subscriptions.push(output, status, reportChanged);
+  watchers = ['**/Cargo.toml', '**/Cargo.lock', '**/*.rs'].map((g) => vscode.workspace.createFileSystemWatcher(g));
+  context.subscriptions.push(output, status, reportChanged, ...watchers);
 
   context.subscriptions.push(
     vscode.workspace.registerTextDocumentContentProvider(reportScheme, {
@@ -48,7 +51,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       if (restartSettings.some((s) => e.affectsConfiguration(s))) {
         await restart();
       } else if (client?.state === State.Running) {
-        await client.sendNotification('workspace/didChangeConfiguration', configurationChange(currentSettings()));
+        const settings = currentSettings();
+        output.appendLine(`cargo-caps: settings changed: ${JSON.stringify(settings)}`);
+        await client.sendNotification('workspace/didChangeConfiguration', configurationChange(settings));
       }
     }),
   );
@@ -103,13 +108,7 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
     ],
     initializationOptions: currentSettings(),
     outputChannel: output,
-    synchronize: {
-      fileEvents: [
-        vscode.workspace.createFileSystemWatcher('**/Cargo.toml'),
-        vscode.workspace.createFileSystemWatcher('**/Cargo.lock'),
-        vscode.workspace.createFileSystemWatcher('**/*.rs'),
-      ],
-    },
+    synchronize: { fileEvents: watchers },
   };
   const c = new LanguageClient('cargoCaps', 'cargo-caps', serverOptions, clientOptions);
   client = c;
