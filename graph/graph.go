@@ -19,7 +19,7 @@ type ID string
 // Graph is a resolved workspace. Immutable once returned.
 type Graph struct {
 	WorkspaceRoot string // directory of the workspace root manifest
-	Members       []ID   // workspace members, in cargo's order
+	Members       []ID   // workspace members, by name then version (cargo's order)
 	Crates        map[ID]*Crate
 }
 
@@ -39,8 +39,9 @@ type Crate struct {
 	BuildScript  string // absolute path of build.rs, or ""
 	Deps         []Edge // sorted by Key, Kind, To
 	// Missing says why the crate's sources could not be found (lockfile mode
-	// only): it is a node with edges but no targets or features, and callers
-	// report it as unanalysed. "" when its sources are there.
+	// only): it is a node with its locked edges (all Normal, keyed by name)
+	// but no ManifestPath, Dir, targets or features, and callers report it
+	// as unanalysed — never as pure. "" when its sources are there.
 	Missing string
 }
 
@@ -52,7 +53,8 @@ type Edge struct {
 	// Target is the platform of a [target.X.…] table (`cfg(unix)` or a
 	// triple); "" when the dependency applies on every platform. Several
 	// platforms of one kind are joined with " or ".
-	Target   string
+	Target string
+	// Optional: a declaration behind the edge says `optional = true`.
 	Optional bool
 	// EnabledBy lists the dependent's features that enable this optional
 	// dependency, directly or through other features (`dep:x`, `x/feat`, the
@@ -72,7 +74,9 @@ type Options struct {
 }
 
 // Load resolves the workspace whose manifest (a member's or the root's) is at
-// manifestPath.
+// manifestPath. Cargo mode runs `cargo metadata --offline` in the manifest's
+// directory, so the workspace's .cargo/config.toml applies. An error is one
+// line saying what failed and what to do.
 func Load(manifestPath string, opts Options) (*Graph, error) {
 	if opts.NoCargo || opts.Lockfile != "" {
 		return loadLockfile(manifestPath, opts)
