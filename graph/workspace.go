@@ -51,12 +51,11 @@ func findWorkspace(manifestPath string) (*workspace, error) {
 		}
 	}
 	ws := &workspace{dir: filepath.Dir(rootPath), members: map[string]bool{}, byPath: map[string]*pkgManifest{}, paths: map[string]*pkgManifest{}}
-	var memberPaths []string
+	var memberPaths, excluded []string
 	if root["package"] != nil {
 		memberPaths = append(memberPaths, rootPath)
 	}
 	if w := table(root, "workspace"); w != nil {
-		var excluded []string
 		for _, e := range strs(w, "exclude") {
 			excluded = append(excluded, filepath.Join(ws.dir, e))
 		}
@@ -110,7 +109,7 @@ func findWorkspace(manifestPath string) (*workspace, error) {
 				continue
 			}
 			m := filepath.Join(d.path, "Cargo.toml")
-			if rel, err := filepath.Rel(ws.dir, d.path); err == nil && filepath.IsLocal(rel) && table(root, "workspace") != nil {
+			if under(d.path, []string{ws.dir}) && !under(d.path, excluded) && table(root, "workspace") != nil {
 				ws.members[m] = true
 			}
 			queue = append(queue, m)
