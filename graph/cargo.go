@@ -2,6 +2,7 @@ package graph
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os/exec"
@@ -62,16 +63,19 @@ type metaNode struct {
 
 // loadCargo runs cargo metadata in the manifest's directory, so that the
 // workspace's own .cargo/config.toml (source replacement) applies.
-func loadCargo(manifestPath string) (*Graph, error) {
+func loadCargo(ctx context.Context, manifestPath string) (*Graph, error) {
 	abs, err := filepath.Abs(manifestPath)
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command("cargo", "metadata", "--format-version", "1", "--offline", "--manifest-path", abs)
+	cmd := exec.CommandContext(ctx, "cargo", "metadata", "--format-version", "1", "--offline", "--manifest-path", abs)
 	cmd.Dir = filepath.Dir(abs)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		msg := strings.TrimSpace(stderr.String())
 		if msg == "" {
 			msg = err.Error()

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -51,6 +52,15 @@ func TestErrors(t *testing.T) {
 				t.Errorf("error %v does not suggest --no-cargo", err)
 			}
 		})
+	}
+}
+
+func TestLoadContextCancelled(t *testing.T) {
+	haveCargo(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := LoadContext(ctx, testWorkspace("diff"), Options{}); err != context.Canceled {
+		t.Errorf("error %v, want context.Canceled", err)
 	}
 }
 

@@ -5,6 +5,7 @@
 package graph
 
 import (
+	"context"
 	"fmt"
 	"sort"
 
@@ -78,10 +79,16 @@ type Options struct {
 // directory, so the workspace's .cargo/config.toml applies. An error is one
 // line saying what failed and what to do.
 func Load(manifestPath string, opts Options) (*Graph, error) {
+	return LoadContext(context.Background(), manifestPath, opts)
+}
+
+// LoadContext is Load that stops cargo when ctx is done (a language server
+// re-resolving after another edit).
+func LoadContext(ctx context.Context, manifestPath string, opts Options) (*Graph, error) {
 	if opts.NoCargo || opts.Lockfile != "" {
 		return loadLockfile(manifestPath, opts)
 	}
-	return loadCargo(manifestPath)
+	return loadCargo(ctx, manifestPath)
 }
 
 // Sorted returns every crate ordered by ID.
