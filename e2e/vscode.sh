@@ -21,14 +21,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
+artifacts=$here/artifacts/vscode
+rm -rf "$artifacts"; mkdir -p "$artifacts"
+
 vsix=$arg
 if [[ $arg != *.vsix ]]; then
   vsix=$work/cargo-caps.vsix
-  CARGO_CAPS_BINARY=$arg "$root/editors/vscode/build-vsix.sh" "$vsix" >/dev/null
+  CARGO_CAPS_BINARY=$arg "$root/editors/vscode/build-vsix.sh" "$vsix" >"$artifacts/vsix.log" 2>&1 ||
+    { cat "$artifacts/vsix.log" >&2; exit 1; }
 fi
-
-artifacts=$here/artifacts/vscode
-rm -rf "$artifacts"; mkdir -p "$artifacts"
 export XDG_CONFIG_HOME=$work/xdg/config XDG_DATA_HOME=$work/xdg/data XDG_CACHE_HOME=$work/xdg/cache
 ext=$work/extensions
 "$code_server" --extensions-dir "$ext" --user-data-dir "$work/ud0" --install-extension "$vsix" >"$artifacts/install.log" 2>&1
