@@ -1,0 +1,160 @@
+package project
+
+import (
+	"context"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/cargo-caps/cargo-caps/caps"
+	"github.com/cargo-caps/cargo-caps/finding"
+	"github.com/cargo-caps/cargo-caps/policy"
+)
+
+const tokioApp = "../testdata/workspaces/tokio-app/Cargo.toml"
+
+func needRegistry(t testing.TB) {
+	if _, err := os.Stat("/usr/share/cargo/registry"); err != nil {
+		t.Skip("Debian's crate sources are not installed (see .ci/run)")
+	}
+}
+
+// TestTokioApp pins down known facts of a real workspace resolved offline
+// from Debian's crate sources (testdata/workspaces/README.md describes it).
+func TestTokioApp(t *testing.T) {
+	needRegistry(t)
+	w, err := Load(context.Background(), tokioApp, Options{CacheDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	crates := map[string]policy.CrateReport{}
+	for _, c := range w.Result.Crates {
+		crates[c.Name] = c
+	}
+	// Which crates open sockets: the network stack, and nothing else of note.
+	for _, name := range []string{"mio", "socket2", "tokio"} {
+		if !crates[name].Uses.Has(caps.Net) {
+			t.Errorf("%s should use net; uses %s", name, crates[name].Uses)
+		}
+	}
+	for _, name := range []string{"serde_json", "http", "bytes", "memchr", "itoa"} {
+		if crates[name].Uses.Has(caps.Net) || crates[name].Uses.Has(caps.FS) || crates[name].Uses.Has(caps.Process) {
+			t.Errorf("%s should do no I/O; uses %s", name, crates[name].Uses)
+		}
+	}
+	// Crates with no unsafe and no I/O come out pure.
+	for _, name := range []string{"cfg-if", "fnv", "httpdate", "tower-service"} {
+		if c := crates[name]; !c.Pure || !c.PureTree {
+			t.Errorf("%s should be pure (uses %s, unanalysed %d)", name, c.Uses, c.Unanalysed)
+		}
+	}
+	if crates["tokio"].Pure || crates["tokio"].PureTree {
+		t.Error("tokio is not pure")
+	}
+
+	byCode := func(code finding.Code, crate string) []finding.Finding {
+		var out []finding.Finding
+		for _, f := range w.Result.Findings {
+			if f.Code == code && f.Crate == crate {
+				out = append(out, f)
+			}
+		}
+		return out
+	}
+	// The restricted root: its own fs write is the only undeclared use.
+	own := byCode(finding.UndeclaredCapability, "app")
+	if len(own) != 1 || own[0].Capability != caps.FS || own[0].API != "std::fs::write" || !strings.HasSuffix(own[0].File, "app/src/main.rs") {
+		t.Errorf("app's own findings = %+v", own)
+	}
+	deps := byCode(finding.DependencyCapability, "app")
+	has := func(fs []finding.Finding, crate string, c caps.Capability) bool {
+		return slices.ContainsFunc(fs, func(f finding.Finding) bool { return f.Chain[len(f.Chain)-1] == crate && f.Capability == c })
+	}
+	if !has(deps, "tokio", caps.FS) || has(deps, "tokio", caps.Net) {
+		t.Error("app allows tokio net, not fs")
+	}
+	// The audit accepts memchr's unsafe, for memchr only.
+	if has(deps, "memchr", caps.Unsafe) || !crates["memchr"].Allowed.Has(caps.Unsafe) {
+		t.Error("memchr's audited unsafe was reported")
+	}
+	// netlib grants reqwest only net: reqwest's environment reads are outside it.
+	netlib := byCode(finding.DependencyCapability, "netlib")
+	if !has(netlib, "reqwest", caps.EnvReadonly) || has(netlib, "url", caps.Net) {
+		t.Errorf("netlib's grant to reqwest is not applied")
+	}
+	// featlib's feature `disk` requests fs and enables the optional tempfile:
+	// tempfile's fs is allowed there, its environment reads are not.
+	featlib := byCode(finding.DependencyCapability, "featlib")
+	if has(featlib, "tempfile", caps.FS) || !has(featlib, "tempfile", caps.EnvReadonly) {
+		t.Errorf("featlib's feature-gated optional dependency: %+v", featlib)
+	}
+	// purelib is pure-and-safe-only: serde_json's unsafe breaks it, with the chain.
+	pure := byCode(finding.PureViolation, "purelib")
+	if !has(pure, "serde_json", caps.Unsafe) {
+		t.Errorf("purelib: no pure-violation for serde_json: %+v", pure)
+	}
+	// Build-time code is information on the entry, never a violation.
+	if len(byCode(finding.BuildTimeCode, "featlib")) == 0 {
+		t.Error("featlib's build-dependency autocfg is not reported as build-time code")
+	}
+	for _, f := range w.Result.Findings {
+		if f.Severity == finding.Error && len(f.Chain) > 1 && slices.Contains([]string{"autocfg", "tokio-macros", "serde_derive"}, f.Chain[len(f.Chain)-1]) {
+			t.Errorf("build-time crate reported as a violation: %s", f.Message)
+		}
+	}
+}
+
+// TestLockfileModeMatchesCargo: reading Cargo.lock without running cargo
+// gives the same crates and the same findings as cargo metadata.
+func TestLockfileModeMatchesCargo(t *testing.T) {
+	needRegistry(t)
+	ctx := context.Background()
+	cache := t.TempDir()
+	viaCargo, err := Load(ctx, tokioApp, Options{CacheDir: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	viaLock, err := Load(ctx, tokioApp, Options{CacheDir: cache, NoCargo: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	summary := func(w *Workspace) (crates, findings []string) {
+		for _, c := range w.Result.Crates {
+			crates = append(crates, c.Name+"@"+c.Version+" "+c.Uses.String())
+		}
+		for _, f := range w.Result.Findings {
+			findings = append(findings, string(f.Code)+" "+f.Crate+" "+strings.Join(f.Chain, ">")+" "+f.Capability.String())
+		}
+		return crates, findings
+	}
+	c1, f1 := summary(viaCargo)
+	c2, f2 := summary(viaLock)
+	if !slices.Equal(c1, c2) {
+		t.Errorf("crates differ:\ncargo: %v\nlock:  %v", c1, c2)
+	}
+	if !slices.Equal(f1, f2) {
+		t.Errorf("findings differ:\ncargo: %v\nlock:  %v", f1, f2)
+	}
+}
+
+// TestDiff: two lockfiles of one workspace, where foo 0.1.0 → 0.2.0 starts
+// spawning processes.
+func TestDiff(t *testing.T) {
+	dir := "../testdata/workspaces/diff/"
+	changes, err := Diff(context.Background(), dir+"Cargo.toml", dir+"old.lock", dir+"new.lock", Options{NoCache: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(changes) != 1 {
+		t.Fatalf("changes = %+v, want foo only", changes)
+	}
+	c := changes[0]
+	if c.Name != "foo" || c.OldVersion != "0.1.0" || c.NewVersion != "0.2.0" || c.Gained != caps.Of(caps.Process) {
+		t.Errorf("change = %+v (gained %s)", c, c.Gained)
+	}
+	same, err := Diff(context.Background(), dir+"Cargo.toml", dir+"new.lock", dir+"new.lock", Options{NoCache: true})
+	if err != nil || len(same) != 0 {
+		t.Errorf("a lockfile against itself: %+v, %v", same, err)
+	}
+}
