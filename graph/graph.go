@@ -22,6 +22,9 @@ type Graph struct {
 	WorkspaceRoot string // directory of the workspace root manifest
 	Members       []ID   // workspace members, by name then version (cargo's order)
 	Crates        map[ID]*Crate
+	// Warnings are what lockfile mode could not settle, one line each for
+	// people (a dependency Cargo.lock does not list), sorted.
+	Warnings []string
 }
 
 // Crate is one package of the resolved graph.

@@ -27,6 +27,9 @@ func dump(g *Graph, root string) string {
 		return p
 	}
 	fmt.Fprintf(&b, "root %s\nmembers %v\n", rel(g.WorkspaceRoot), g.Members)
+	for _, w := range g.Warnings {
+		fmt.Fprintf(&b, "warning %s\n", w)
+	}
 	targetNames := map[analyzer.TargetKind]string{analyzer.Lib: "lib", analyzer.Bin: "bin", analyzer.TestTarget: "test",
 		analyzer.Bench: "bench", analyzer.ExampleTarget: "example", analyzer.BuildScript: "build"}
 	kindNames := map[manifest.DepKind]string{manifest.Normal: "normal", manifest.Dev: "dev", manifest.Build: "build"}

@@ -342,11 +342,33 @@ func buildGraph(root string, nodes []*node) *Graph {
 			c.Deps = append(c.Deps, *e)
 		}
 		sortEdges(c.Deps)
+		g.Warnings = append(g.Warnings, unlocked(n)...)
 		g.Crates[c.ID] = c
 		if c.Member {
 			g.Members = append(g.Members, c.ID)
 		}
 	}
 	sortMembers(g)
+	sort.Strings(g.Warnings)
 	return g
+}
+
+// unlocked names the package's required dependencies that Cargo.lock does
+// not list: the lockfile is older than the manifest, and they go unchecked.
+func unlocked(n *node) []string {
+	if n.man == nil {
+		return nil
+	}
+	locked := map[string]bool{}
+	for _, l := range n.links {
+		locked[l.decl.key] = true
+	}
+	var out []string
+	for _, d := range n.man.deps {
+		if !d.optional && (n.member || d.kind != manifest.Dev) && !locked[d.key] {
+			out = append(out, fmt.Sprintf("Cargo.lock does not lock %s's dependency `%s`, so it is not checked: the lockfile is out of date (run `cargo generate-lockfile` where you trust the workspace)", n.lock.Name, d.key))
+			locked[d.key] = true
+		}
+	}
+	return out
 }
