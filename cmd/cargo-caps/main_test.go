@@ -1,0 +1,130 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	code := run(context.Background(), args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+const demo = "../../examples/demo/Cargo.toml"
+
+func TestExitCodes(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		code int
+		out  string // a substring of stdout or stderr
+	}{
+		{[]string{"check", "--manifest-path", demo}, 1, "error[undeclared-capability]: `std::fs::write` needs `fs`"},
+		{[]string{"check", "--manifest-path", demo, "--format", "yaml"}, 2, "--format must be text, json or sarif"},
+		{[]string{"check", "--manifest-path", "/nonexistent/Cargo.toml"}, 2, "no manifest at /nonexistent/Cargo.toml"},
+		{[]string{"check", "--manifest-path", demo, "--package", "nope"}, 2, `no workspace member named "nope"`},
+		{[]string{"check", "--bogus"}, 2, "flag provided but not defined"},
+		{[]string{"frobnicate"}, 2, `unknown command "frobnicate"`},
+		{[]string{"report", "--manifest-path", demo}, 0, "1 of 2 crates need review"},
+		{[]string{"diff", "../../testdata/workspaces/diff/old.lock", "../../testdata/workspaces/diff/new.lock"}, 1, "foo 0.1.0 → 0.2.0 gained `process`"},
+		{[]string{"diff", "only-one.lock"}, 2, "diff takes two lockfiles"},
+		{[]string{"version"}, 0, "cargo-caps"},
+	} {
+		code, out, errOut := runCLI(t, tc.args...)
+		if code != tc.code || !strings.Contains(out+errOut, tc.out) {
+			t.Errorf("%v: exit %d, want %d; output lacks %q:\n%s%s", tc.args, code, tc.code, tc.out, out, errOut)
+		}
+	}
+}
+
+func TestJSONContract(t *testing.T) {
+	code, out, _ := runCLI(t, "check", "--manifest-path", demo, "--format", "json")
+	if code != 1 {
+		t.Fatalf("exit %d", code)
+	}
+	var doc struct {
+		Version  int
+		Findings []map[string]any
+		Uses     []map[string]any
+		Crates   []map[string]any
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Version != 1 || len(doc.Findings) == 0 || len(doc.Uses) == 0 || len(doc.Crates) != 3 {
+		t.Fatalf("unexpected document: %s", out)
+	}
+	var write map[string]any
+	for _, f := range doc.Findings {
+		if f["code"] == "undeclared-capability" {
+			write = f
+		}
+	}
+	want := map[string]any{"severity": "error", "capability": "fs", "crate": "app", "crate_version": "0.1.0",
+		"file": "src/main.rs", "line": 9.0, "column": 5.0, "end_line": 9.0, "end_column": 19.0, "api": "std::fs::write"}
+	for k, v := range want {
+		if write[k] != v {
+			t.Errorf("finding[%q] = %v, want %v", k, write[k], v)
+		}
+	}
+	for _, u := range doc.Uses {
+		for _, k := range []string{"crate", "crate_version", "capability", "file", "line", "column", "api", "context"} {
+			if _, ok := u[k]; !ok {
+				t.Errorf("use lacks %q: %v", k, u)
+			}
+		}
+	}
+	for _, c := range doc.Crates {
+		for _, k := range []string{"name", "version", "uses", "allowed", "pure", "pure_tree", "build_script", "proc_macro", "unanalysed"} {
+			if _, ok := c[k]; !ok {
+				t.Errorf("crate lacks %q: %v", k, c)
+			}
+		}
+	}
+}
+
+func TestSARIF(t *testing.T) {
+	_, out, _ := runCLI(t, "check", "--manifest-path", demo, "--format", "sarif")
+	var log struct {
+		Version string
+		Runs    []struct {
+			Tool struct {
+				Driver struct {
+					Name  string
+					Rules []struct{ ID string }
+				}
+			}
+			Results []struct {
+				RuleID    string
+				Level     string
+				Locations []struct {
+					PhysicalLocation struct {
+						ArtifactLocation struct{ URI string }
+						Region           struct{ StartLine, StartColumn int }
+					}
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &log); err != nil {
+		t.Fatal(err)
+	}
+	if log.Version != "2.1.0" || len(log.Runs) != 1 || log.Runs[0].Tool.Driver.Name != "cargo-caps" {
+		t.Fatalf("not a SARIF 2.1.0 log: %s", out)
+	}
+	found := false
+	for _, r := range log.Runs[0].Results {
+		loc := r.Locations[0].PhysicalLocation
+		if r.RuleID == "undeclared-capability" && loc.ArtifactLocation.URI == "app/src/main.rs" && loc.Region.StartLine == 9 {
+			found = r.Level == "error"
+		}
+	}
+	if !found {
+		t.Errorf("no error result at app/src/main.rs:9: %s", out)
+	}
+}
