@@ -357,6 +357,9 @@ func (e *evaluation) checkMember(id graph.ID) {
 		if c.ID == root.ID {
 			continue
 		}
+		if s := e.in.Summaries[c.ID]; s != nil && len(s.Files) == 0 && len(s.Unanalysed) > 0 {
+			e.unseenDependency(v, c, s.Unanalysed[0].Reason)
+		}
 		for _, cp := range e.uses[c.ID].Minus(allowed).List() {
 			e.dependencyFinding(v, c, cp, finding.DependencyCapability,
 				fmt.Sprintf("dependency `%s` uses `%s`, which `%s` does not allow (%s)",
@@ -400,6 +403,17 @@ func (e *evaluation) names(ids []graph.ID) []string {
 		out[i] = e.in.Graph.Crates[id].Name
 	}
 	return out
+}
+
+// unseenDependency warns on the root's entry that a dependency's code could
+// not be read at all: what it does is unknown, not clean.
+func (e *evaluation) unseenDependency(v *rootView, c *graph.Crate, reason string) {
+	chain := v.chain[c.ID]
+	f := finding.New(finding.Unanalysed, e.depEntry(v.root, chain[1]),
+		fmt.Sprintf("dependency `%s` could not be analysed (%s): what it does is unknown", c.Name, reason))
+	e.attribute(&f, v.root)
+	f.Chain = e.names(chain)
+	e.res.Findings = append(e.res.Findings, f)
 }
 
 // dependencyFinding reports a dependency's capability on the root's manifest

@@ -28,7 +28,7 @@ func Load(ctx context.Context, manifestPath string, opts Options) (*Workspace, e
 	if _, err := os.Stat(abs); err != nil {
 		return nil, fmt.Errorf("no manifest at %s: %w", abs, err)
 	}
-	g, err := graph.Load(abs, graph.Options{NoCargo: opts.NoCargo, Lockfile: opts.Lockfile})
+	g, err := graph.LoadContext(ctx, abs, graph.Options{NoCargo: opts.NoCargo, Lockfile: opts.Lockfile})
 	if err != nil {
 		return unresolved(abs, opts, err)
 	}
@@ -272,6 +272,10 @@ func (w *Workspace) analyseCrate(c *graph.Crate, table *apis.Table, store *cache
 			}
 		}
 	}
+	if c.Missing != "" {
+		// The whole crate is unseen: never pure, and said so.
+		return &analyzer.Summary{Unanalysed: []analyzer.Unanalysed{{Reason: c.Missing}}}
+	}
 	in := analyzer.Crate{Name: c.Name, Dir: c.Dir, Targets: targets, Table: table, Read: w.opts.Read}
 	if !c.Registry || store == nil {
 		s := analyzer.AnalyzeCrate(in)
@@ -312,6 +316,11 @@ func (w *Workspace) evaluate() {
 			}
 			res.Findings = append(res.Findings, f)
 		}
+	}
+	for _, warning := range w.Graph.Warnings {
+		f := finding.New(finding.Unanalysed, finding.Location{File: rootPath}, warning)
+		f.CrateDir = w.Root
+		res.Findings = append(res.Findings, f)
 	}
 	res.Findings = applySeverity(res.Findings, w.opts.Severity)
 	policy.SortFindings(res.Findings)
