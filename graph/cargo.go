@@ -76,7 +76,7 @@ func loadCargo(ctx context.Context, manifestPath string) (*Graph, error) {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		msg := strings.TrimSpace(stderr.String())
+		msg := cargoError(stderr.String())
 		if msg == "" {
 			msg = err.Error()
 		}
@@ -264,4 +264,24 @@ func sortMembers(g *Graph) {
 		}
 		return a.ID < b.ID
 	})
+}
+
+// cargoError makes cargo's stderr one line: from its first "error:" on,
+// without the source snippet it draws under a location.
+func cargoError(stderr string) string {
+	var parts []string
+	started := false
+	for _, line := range strings.Split(stderr, "\n") {
+		line = strings.TrimSpace(line)
+		started = started || strings.HasPrefix(line, "error")
+		if !started || line == "" || strings.HasPrefix(line, "|") || strings.HasPrefix(line, "^") ||
+			strings.Contains(line, " | ") || strings.HasSuffix(line, " |") {
+			continue
+		}
+		parts = append(parts, line)
+	}
+	if len(parts) == 0 {
+		return strings.Join(strings.Fields(stderr), " ")
+	}
+	return strings.TrimPrefix(strings.Join(parts, " "), "error: ")
 }

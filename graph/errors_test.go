@@ -55,6 +55,20 @@ func TestErrors(t *testing.T) {
 	}
 }
 
+func TestCargoError(t *testing.T) {
+	cases := map[string]string{
+		"error: string values must be quoted, expected literal string\n --> Cargo.toml:2:8\n  |\n2 | name = \n  |        ^\n":                    "string values must be quoted, expected literal string --> Cargo.toml:2:8",
+		"    Blocking waiting for file lock on package cache\nerror: no matching package named `zz` found\nlocation searched: crates.io index\n": "no matching package named `zz` found location searched: crates.io index",
+		"something odd\n  happened\n": "something odd happened",
+		"":                            "",
+	}
+	for in, want := range cases {
+		if got := cargoError(in); got != want {
+			t.Errorf("cargoError(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
 func TestLoadContextCancelled(t *testing.T) {
 	haveCargo(t)
 	ctx, cancel := context.WithCancel(context.Background())
