@@ -2,8 +2,10 @@ package graph
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -56,8 +58,7 @@ func loadLockfile(manifestPath string, opts Options) (*Graph, error) {
 		lockPath = filepath.Join(ws.dir, "Cargo.lock")
 	}
 	var lock struct {
-		Version int           `toml:"version"`
-		Package []lockPackage `toml:"package"`
+		Package []lockPackage `toml:"package"` // v1 to v4 alike
 	}
 	if _, err := toml.DecodeFile(lockPath, &lock); err != nil {
 		return nil, fmt.Errorf("reading %s: %v (lockfile mode needs a Cargo.lock: run `cargo generate-lockfile` where you trust the workspace)", lockPath, err)
@@ -89,7 +90,7 @@ func loadLockfile(manifestPath string, opts Options) (*Graph, error) {
 			n.missing = err.Error()
 		}
 	}
-	for path := range ws.members {
+	for _, path := range slices.Sorted(maps.Keys(ws.members)) {
 		if !lockHas(nodes, ws.byPath[path]) {
 			return nil, fmt.Errorf("%s does not list workspace member %s: it is out of date (run `cargo generate-lockfile` where you trust the workspace)", lockPath, ws.byPath[path].name)
 		}
