@@ -61,11 +61,16 @@ func (w *walker) builtinMacro(segs []string, start uint32, tt int32) bool {
 			}
 			return true
 		}
-		if _, in := w.inPackage(v); !in {
+		abs, in := w.inPackage(v)
+		if !in {
 			w.use(caps.FSReadonly, name+`!("`+v+`")`, start, end)
 			if name == "include" {
 				w.a.unanalysed(w.f.path, spanOf(start, end), "include! of a file outside the package is not analysed")
 			}
+			return true
+		}
+		if name == "include" {
+			w.include(abs, start, end)
 		}
 		return true
 	case "global_asm", "naked_asm":
@@ -74,6 +79,32 @@ func (w *walker) builtinMacro(segs []string, start uint32, tt int32) bool {
 	}
 	return false
 }
+
+// include analyses a file include!d from inside the package as code of the
+// current module, where it is written.
+func (w *walker) include(path string, start, end uint32) {
+	text, err := w.a.read(path)
+	if err != nil {
+		w.a.unanalysed(w.f.path, spanOf(start, end), "include! file not found: "+w.a.rel(path))
+		return
+	}
+	if w.a.seen[path] || w.depth > maxIncludeDepth {
+		return
+	}
+	w.a.seen[path] = true
+	f := &sourceFile{path: path, module: w.r.mod, inlines: map[nodeRef]*module{}, expansions: map[nodeRef][]expansion{}}
+	f.syn = w.a.parse(path, text)
+	w.a.sum.Files = append(w.a.sum.Files, path)
+	w.a.sum.Lines += countLines(text)
+	sub := &walker{a: w.a, f: f, s: f.syn, table: w.table, st: w.st, depth: w.depth + 1}
+	sub.r = resolver{mod: w.r.mod, blocks: w.r.blocks, known: sub.known}
+	if f.syn.hasError {
+		sub.reportErrors()
+	}
+	sub.block(0)
+}
+
+const maxIncludeDepth = 8
 
 // cargoEnv reports whether cargo sets variable v at compile time.
 func cargoEnv(v string) bool {

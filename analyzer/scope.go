@@ -123,12 +123,12 @@ func (m *module) root() *module {
 
 // modDecl is an out-of-line `mod name;` whose file is still to be found.
 type modDecl struct {
-	syn      *syntax
-	node     int32
-	name     string
-	dir      string // directory to look in
+	syn       *syntax
+	node      int32
+	name      string
+	dir       string   // directory to look in
 	pathAttrs []string // #[path = "…"] (or its cfg_attr alternatives), relative to dir
-	module   *module
+	module    *module
 }
 
 // collectModule fills m's names from the items of container c (a source file

@@ -19,6 +19,7 @@ type walker struct {
 	table *apis.Table
 	r     resolver
 	st    state
+	depth int // include! nesting
 }
 
 func (a *crateAnalysis) analyseFile(f *sourceFile) {
