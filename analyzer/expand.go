@@ -132,10 +132,10 @@ func macroRuleCfg(s *syntax, def int32) (Cfg, bool) {
 
 func findCfgAttr(s *syntax, tt int32) (Cfg, bool) {
 	for c := s.nodes[tt].firstChild; c >= 0; c = s.nodes[c].nextSibling {
-		if s.nodes[c].kind != kTokenTree {
+		if s.nodes[c].firstChild < 0 {
 			continue
 		}
-		if s.src[s.nodes[c].start] == '[' {
+		if s.nodes[c].kind == kTokenTree && s.src[s.nodes[c].start] == '[' {
 			first := s.nodes[c].firstChild
 			if first >= 0 {
 				if id := s.nodes[first].nextSibling; id >= 0 && s.text(id) == "cfg" {
