@@ -7,6 +7,7 @@ package manifest
 // array ends where the next statement starts).
 
 import (
+	"bytes"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -101,7 +102,7 @@ type parser struct {
 
 func parseTOML(src []byte) *document {
 	p := &parser{src: src}
-	if strings.HasPrefix(string(src), "\xef\xbb\xbf") {
+	if bytes.HasPrefix(src, []byte("\xef\xbb\xbf")) {
 		p.pos = 3
 	}
 	root := &table{}
@@ -151,7 +152,7 @@ func (p *parser) peek() byte {
 	return 0
 }
 
-func (p *parser) at(s string) bool { return strings.HasPrefix(string(p.src[p.pos:]), s) }
+func (p *parser) at(s string) bool { return bytes.HasPrefix(p.src[p.pos:], []byte(s)) }
 
 func (p *parser) skipWS() {
 	for p.pos < len(p.src) && (p.src[p.pos] == ' ' || p.src[p.pos] == '\t') {
