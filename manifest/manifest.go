@@ -19,8 +19,8 @@ const (
 	FormB             // [package] keys, dependency `capability`, `cap:` feature values
 )
 
-// Value is one capability name as written, with the range of the string
-// literal (quotes included) and of its array element for removal edits.
+// Value is one capability name as written, with the range of its string
+// literal (quotes included); edits find the array holding it from that range.
 type Value struct {
 	Cap   caps.Capability
 	Form  Form
