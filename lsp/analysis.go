@@ -93,9 +93,13 @@ func (a *analysis) discover(folders []string) {
 			}
 			ws := &cargoWorkspace{manifestPath: path, kick: make(chan struct{}, 1), reload: true,
 				served: map[string]*document{}, pending: map[string]bool{}, published: map[string]bool{}}
-			a.analyse(ws)
+			// Listed before it is loaded: requests may come as soon as its
+			// diagnostics are out.
 			a.mu.Lock()
 			a.workspaces = append(a.workspaces, ws)
+			a.mu.Unlock()
+			a.analyse(ws)
+			a.mu.Lock()
 			claimed := false
 			if ws.current != nil {
 				for p := range a.unassigned {
@@ -523,4 +527,18 @@ func (s *server) views() []view {
 		}
 	}
 	return out
+}
+
+// resolveAgain has the workspace answering for path resolve its graph again.
+func (s *server) resolveAgain(path string) {
+	a := s.currentAnalysis()
+	if a == nil {
+		return
+	}
+	if ws, _ := a.owner(path); ws != nil {
+		ws.mu.Lock()
+		ws.reload = true
+		ws.mu.Unlock()
+		ws.wake()
+	}
 }

@@ -115,6 +115,7 @@ func (s *server) publish(byFile map[string][]protocol.Diagnostic, previous map[s
 		if doc := snapshot[path]; doc != nil {
 			p.URI, p.Version = doc.URI, &doc.Version
 		}
+		s.log.Debug("publishing diagnostics", "file", path, "count", len(ds))
 		s.notify("textDocument/publishDiagnostics", p)
 	}
 	for _, path := range slices.Sorted(maps.Keys(byFile)) {

@@ -2,6 +2,7 @@ package lsp
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -129,5 +130,32 @@ func TestBrokenInputMidEdit(t *testing.T) {
 	}
 	if err := s.call("shutdown", nil, nil); err != nil {
 		t.Fatalf("the session did not survive: %v", err)
+	}
+}
+
+// TestDependencySaveResolvesAgain: removing a dependency entry from the open
+// manifest and saving it resolves the graph again (cargo reads the disk);
+// the dependency's findings go.
+func TestDependencySaveResolvesAgain(t *testing.T) {
+	s := openCase(t, "testdata/diagnostics/own-code.txtar")
+	s.open("Cargo.toml", 1)
+	text := strings.Replace(string(s.text("Cargo.toml")), "helper = { path = \"helper\" } #@ dependency-capability process\n", "", 1)
+	s.notify("textDocument/didChange", map[string]any{
+		"textDocument":   map[string]any{"uri": fileURI(s.path("Cargo.toml")), "version": 2},
+		"contentChanges": []map[string]any{{"text": text}},
+	})
+	s.analysedVersion("Cargo.toml", 2)
+	if err := os.WriteFile(s.path("Cargo.toml"), []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s.notify("textDocument/didSave", map[string]any{"textDocument": map[string]any{"uri": fileURI(s.path("Cargo.toml"))}})
+	s.analysed()
+	for _, d := range s.diagnostics()["Cargo.toml"] {
+		if d.Code == "dependency-capability" {
+			t.Errorf("after removing helper: %s", d.Message)
+		}
+	}
+	if n := len(s.received("window/workDoneProgress/create")); n != 2 {
+		t.Errorf("%d loads, want 2: saving the manifest did not resolve the graph again", n)
 	}
 }

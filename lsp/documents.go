@@ -245,8 +245,18 @@ func (s *server) didClose(_ context.Context, params json.RawMessage) (any, error
 	return nil, nil
 }
 
-func (s *server) didSave(context.Context, json.RawMessage) (any, error) {
-	return nil, nil // the buffer already won over disk; saving changes nothing
+// didSave of a manifest or lockfile resolves the graph again: cargo (and the
+// lockfile reader) see only what is on disk, so dependency edits count from
+// here. Other saves change nothing: the buffer already won over disk.
+func (s *server) didSave(_ context.Context, params json.RawMessage) (any, error) {
+	var p documentParams
+	if err := decode(params, &p); err != nil {
+		return nil, err
+	}
+	if path, ok := pathOf(p.TextDocument.URI); ok && (filepath.Base(path) == "Cargo.toml" || filepath.Base(path) == "Cargo.lock") {
+		s.resolveAgain(path)
+	}
+	return nil, nil
 }
 
 // read returns a file's text as the editor has it: the open buffer, else disk.

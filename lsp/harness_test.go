@@ -29,7 +29,7 @@ var update = flag.Bool("update", false, "rewrite golden files")
 // client is the editor's end of an in-process session: a real jsonrpc2
 // connection over net.Pipe to a server running serve.
 type client struct {
-	t    *testing.T
+	t    testing.TB
 	conn jsonrpc2.Conn
 	raw  net.Conn // the client's end, for writing malformed bytes
 	logs *syncBuffer
@@ -48,7 +48,7 @@ type note struct {
 }
 
 // startServer starts a session; extra methods are added to the server's.
-func startServer(t *testing.T, extra map[string]method) *client {
+func startServer(t testing.TB, extra map[string]method) *client {
 	t.Helper()
 	serverEnd, clientEnd := net.Pipe()
 	logs := &syncBuffer{}
@@ -61,6 +61,10 @@ func startServer(t *testing.T, extra map[string]method) *client {
 	c.conn = jsonrpc2.NewConn(jsonrpc2.NewStream(clientEnd))
 	c.conn.Go(context.Background(), c.handle)
 	t.Cleanup(func() {
+		if t.Failed() && !testing.Verbose() {
+			log := logs.String()
+			t.Logf("server log (end):\n%s", log[max(0, len(log)-6000):])
+		}
 		c.conn.Close()
 		select {
 		case <-c.done:

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"go.lsp.dev/jsonrpc2"
 )
@@ -20,17 +21,52 @@ import (
 // one does not: a body that is not JSON-RPC is answered with a parse error
 // and skipped instead of ending the connection, and request ids that are not
 // int32 (1.5, 1e10) are carried through as opaque ids and echoed back as sent.
+// Writes are queued for one writer goroutine, so the reading goroutine never
+// blocks on a client that is itself blocked writing to us (a deadlock over
+// unbuffered pipes).
 type stream struct {
 	in  *bufio.Reader
 	out io.Writer
 	c   io.Closer
 	log *slog.Logger
 
-	mu sync.Mutex // writes from Read (parse errors) race with the conn's writes
+	mu      sync.Mutex
+	queue   [][]byte // framed messages not yet written, in order
+	ready   *sync.Cond
+	closed  bool
+	written chan struct{} // closed when the writer has stopped
 }
 
 func newStream(rwc io.ReadWriteCloser, log *slog.Logger) *stream {
-	return &stream{in: bufio.NewReader(rwc), out: rwc, c: rwc, log: log}
+	s := &stream{in: bufio.NewReader(rwc), out: rwc, c: rwc, log: log, written: make(chan struct{})}
+	s.ready = sync.NewCond(&s.mu)
+	go s.writer()
+	return s
+}
+
+func (s *stream) writer() {
+	defer close(s.written)
+	for {
+		s.mu.Lock()
+		for len(s.queue) == 0 && !s.closed {
+			s.ready.Wait()
+		}
+		if len(s.queue) == 0 {
+			s.mu.Unlock()
+			return
+		}
+		data := s.queue[0]
+		s.queue = s.queue[1:]
+		s.mu.Unlock()
+		if _, err := s.out.Write(data); err != nil {
+			s.log.Debug("write to the client failed", "error", err)
+			s.c.Close()
+			s.mu.Lock()
+			s.closed, s.queue = true, nil
+			s.mu.Unlock()
+			return
+		}
+	}
 }
 
 // numberIDPrefix marks a string id that stands for a JSON number jsonrpc2's
@@ -107,18 +143,33 @@ func (s *stream) Write(ctx context.Context, msg jsonrpc2.Message) (int64, error)
 	return s.writeRaw(data)
 }
 
+// writeRaw queues one message.
 func (s *stream) writeRaw(data []byte) (int64, error) {
+	framed := fmt.Appendf(nil, "%s: %d%s", jsonrpc2.HdrContentLength, len(data), jsonrpc2.HdrContentSeparator)
+	framed = append(framed, data...)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n, err := fmt.Fprintf(s.out, "%s: %d%s", jsonrpc2.HdrContentLength, len(data), jsonrpc2.HdrContentSeparator)
-	if err != nil {
-		return int64(n), err
+	if s.closed {
+		return 0, io.ErrClosedPipe
 	}
-	m, err := s.out.Write(data)
-	return int64(n + m), err
+	s.queue = append(s.queue, framed)
+	s.ready.Signal()
+	return int64(len(framed)), nil
 }
 
-func (s *stream) Close() error { return s.c.Close() }
+// Close stops reading; what is queued is still written (the reply to
+// shutdown, say) for a moment before the connection closes.
+func (s *stream) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	s.ready.Signal()
+	s.mu.Unlock()
+	select {
+	case <-s.written:
+	case <-time.After(time.Second):
+	}
+	return s.c.Close()
+}
 
 // opaqueNumberID rewrites a message whose id is a number that is not an int32
 // so that jsonrpc2 can decode it; the id becomes a marked string.

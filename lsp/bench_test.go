@@ -1,0 +1,158 @@
+package lsp
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cargo-caps/cargo-caps/analyzer"
+	"github.com/cargo-caps/cargo-caps/span"
+)
+
+// bigRustFile returns a 10,000-line Rust file: structs, impls and matches,
+// with a file read every 50 blocks so the file always has diagnostics.
+func bigRustFile() string {
+	var b strings.Builder
+	for i := 0; strings.Count(b.String(), "\n") < 10000; i++ {
+		read := ""
+		if i%50 == 0 {
+			read = "\n        let _ = std::fs::read_to_string(&self.name);"
+		}
+		fmt.Fprintf(&b, `// block %d
+pub struct Item%d { pub name: String, pub size: usize }
+
+impl Item%d {
+    pub fn new(name: &str) -> Self {
+        Item%d { name: name.to_string(), size: name.len() * %d }
+    }
+
+    pub fn describe(&self) -> String {%s
+        match self.size %% 3 {
+            0 => format!("{} is small", self.name),
+            1 => format!("{} is medium", self.name),
+            _ => format!("{} is large", self.name),
+        }
+    }
+}
+`, i, i, i, i, i, read)
+	}
+	return b.String()
+}
+
+// singleCharEdits returns n LSP changes that alternately insert an `x` at
+// the end of a `// block` comment spread over the file and delete it again.
+func singleCharEdits(text string, n int) []map[string]any {
+	var comments []int // lines
+	for i, line := range strings.Split(text, "\n") {
+		if strings.HasPrefix(line, "// block ") {
+			comments = append(comments, i)
+		}
+	}
+	var out []map[string]any
+	for j := 0; j < n; j++ {
+		line := comments[(j/2*37)%len(comments)]
+		col := len(fmt.Sprintf("// block %d", slices.Index(comments, line)))
+		if j%2 == 0 {
+			out = append(out, map[string]any{"range": rng(line, col, line, col), "text": "x"})
+		} else {
+			out = append(out, map[string]any{"range": rng(line, col, line, col+1), "text": ""})
+		}
+	}
+	return out
+}
+
+// BenchmarkDidChangeToDiagnostics measures, over 200 single-character edits
+// per iteration, the latency from didChange on a 10,000-line Rust file to
+// the publishDiagnostics of that version.
+func BenchmarkDidChangeToDiagnostics(b *testing.B) {
+	dir := b.TempDir()
+	text := bigRustFile()
+	files := map[string]string{
+		"Cargo.toml": "[package]\nname = \"big\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[package.metadata.capabilities]\ndefault-capability = false\n",
+		"Cargo.lock": "version = 3\n\n[[package]]\nname = \"big\"\nversion = \"0.1.0\"\n",
+		"src/lib.rs": text,
+	}
+	for name, data := range files {
+		path := filepath.Join(dir, filepath.FromSlash(name))
+		os.MkdirAll(filepath.Dir(path), 0o755)
+		if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	s := &session{client: startServer(b, nil), dir: dir}
+	s.initialize(map[string]any{
+		"workspaceFolders":      []map[string]string{{"uri": fileURI(dir), "name": "big"}},
+		"initializationOptions": map[string]any{"trusted": false},
+		"capabilities":          map[string]any{"workspace": map[string]any{"inlayHint": map[string]any{"refreshSupport": true}}},
+	})
+	s.analysed()
+	s.open("src/lib.rs", 1)
+	edits := singleCharEdits(text, 200)
+	uri := fileURI(s.path("src/lib.rs"))
+	version := int32(1)
+	var latencies []time.Duration
+	b.ResetTimer()
+	for range b.N {
+		for _, e := range edits {
+			version++
+			start := time.Now()
+			s.notify("textDocument/didChange", map[string]any{
+				"textDocument":   map[string]any{"uri": uri, "version": version},
+				"contentChanges": []map[string]any{e},
+			})
+			v := version
+			_, s.mark = s.waitFrom(s.mark, "textDocument/publishDiagnostics", func(raw json.RawMessage) bool {
+				var p publishParams
+				return json.Unmarshal(raw, &p) == nil && p.Version != nil && *p.Version == v && len(p.Diagnostics) > 0
+			})
+			latencies = append(latencies, time.Since(start))
+		}
+	}
+	b.StopTimer()
+	slices.Sort(latencies)
+	b.ReportMetric(float64(latencies[len(latencies)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(latencies[len(latencies)*99/100].Microseconds())/1000, "p99-ms")
+}
+
+// BenchmarkReparse compares, over the same 200 single-character edits of
+// the 10,000-line file, the document store's incremental reparse (Tree.Edit
+// and the old tree) with parsing each version afresh.
+func BenchmarkReparse(b *testing.B) {
+	text := []byte(bigRustFile())
+	var changes []contentChange
+	for _, e := range singleCharEdits(string(text), 200) {
+		raw, _ := json.Marshal(e)
+		var ch contentChange
+		json.Unmarshal(raw, &ch)
+		changes = append(changes, ch)
+	}
+	path := filepath.Join(b.TempDir(), "lib.rs")
+	for _, mode := range []string{"incremental", "full"} {
+		b.Run(mode, func(b *testing.B) {
+			var latencies []time.Duration
+			for range b.N {
+				doc := newDocument("", path, 1, text, nil, nil)
+				for i, ch := range changes {
+					start := time.Now()
+					if mode == "incremental" {
+						doc, _ = doc.changed(int32(i+2), []contentChange{ch})
+					} else {
+						next, _ := applyChange(doc.Text, doc.Index, ch)
+						tree := analyzer.ParseRust(next, nil)
+						doc = &document{Path: path, Text: next, Index: span.NewIndex(next), Tree: tree}
+						defer tree.Close()
+					}
+					latencies = append(latencies, time.Since(start))
+				}
+			}
+			slices.Sort(latencies)
+			b.ReportMetric(float64(latencies[len(latencies)/2].Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(latencies[len(latencies)*99/100].Microseconds())/1000, "p99-ms")
+		})
+	}
+}
