@@ -46,6 +46,7 @@ func AnalyzeCrate(c Crate) Summary {
 	if a.read == nil {
 		a.read = os.ReadFile
 	}
+	a.read = cachedRead(a.read)
 	targets := append([]Target(nil), c.Targets...)
 	sort.SliceStable(targets, func(i, j int) bool { return targets[i].Kind < targets[j].Kind })
 	for _, t := range targets {
@@ -253,6 +254,24 @@ func (a *crateAnalysis) finish() {
 		return x.Range.Start < y.Range.Start
 	})
 	sort.Strings(a.sum.Files)
+}
+
+// cachedRead reads each file once per analysis: finding a module's file and
+// loading it read the same path.
+func cachedRead(read func(string) ([]byte, error)) func(string) ([]byte, error) {
+	type result struct {
+		text []byte
+		err  error
+	}
+	cache := map[string]result{}
+	return func(p string) ([]byte, error) {
+		if r, ok := cache[p]; ok {
+			return r.text, r.err
+		}
+		text, err := read(p)
+		cache[p] = result{text, err}
+		return text, err
+	}
 }
 
 func countLines(src []byte) int {
