@@ -67,3 +67,16 @@ func TestPlatformOnRealGraph(t *testing.T) {
 		}
 	}
 }
+
+// FuzzPlatformMatches: any [target.X] key evaluates without panicking.
+func FuzzPlatformMatches(f *testing.F) {
+	for _, s := range []string{`cfg(all(unix, not(target_os = "linux")))`, `cfg(any(a, b,))`, "x86_64-unknown-linux-gnu", `cfg(`} {
+		f.Add(s)
+	}
+	h := HostPlatform()
+	f.Fuzz(func(t *testing.T, target string) {
+		h.Matches(target)
+		(Edge{Target: target}).Applies(h)
+		normalizePlatform(target)
+	})
+}
