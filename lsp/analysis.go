@@ -281,7 +281,7 @@ func (a *analysis) publish(ws *cargoWorkspace) {
 	if v.w == nil || v.w.Result == nil {
 		return
 	}
-	byFile := diagnosticsByFile(v.w.Result.Findings, a.s.currentSettings(), v.tx)
+	byFile := diagnosticsByFile(v.w.Result.Findings, a.s.currentSettings(), v)
 	ws.mu.Lock()
 	previous := ws.published
 	ws.mu.Unlock()

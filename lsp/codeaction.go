@@ -175,7 +175,7 @@ func (fx *fixer) quickFixes(f finding.Finding) []protocol.CodeAction {
 		}
 	}
 	var out []protocol.CodeAction
-	d := diagnostic(f, sev, fx.v.tx)
+	d := diagnostic(f, sev, fx.v)
 	for _, a := range candidates {
 		if a != nil {
 			a.Diagnostics = []protocol.Diagnostic{d}

@@ -1,14 +1,19 @@
 package lsp
 
 import (
+	"fmt"
 	"maps"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 
 	"go.lsp.dev/protocol"
 
 	"github.com/cargo-caps/cargo-caps/finding"
+	"github.com/cargo-caps/cargo-caps/graph"
+	"github.com/cargo-caps/cargo-caps/manifest"
+	"github.com/cargo-caps/cargo-caps/project"
 	"github.com/cargo-caps/cargo-caps/span"
 )
 
@@ -66,7 +71,8 @@ func lspSeverity(s finding.Severity) protocol.DiagnosticSeverity {
 }
 
 // diagnostic renders one finding shown with severity sev.
-func diagnostic(f finding.Finding, sev finding.Severity, tx *texts) protocol.Diagnostic {
+func diagnostic(f finding.Finding, sev finding.Severity, v view) protocol.Diagnostic {
+	tx := v.tx
 	d := protocol.Diagnostic{
 		Range:    lspRange(tx.index(f.File), f.Range),
 		Severity: lspSeverity(sev),
@@ -77,6 +83,7 @@ func diagnostic(f finding.Finding, sev finding.Severity, tx *texts) protocol.Dia
 	if f.Unnecessary {
 		d.Tags = []protocol.DiagnosticTag{protocol.DiagnosticTagUnnecessary}
 	}
+	d.RelatedInformation = chainLinks(v.w, f)
 	for _, r := range f.Related {
 		d.RelatedInformation = append(d.RelatedInformation, protocol.DiagnosticRelatedInformation{
 			Location: protocol.Location{URI: uriOf(r.File), Range: lspRange(tx.index(r.File), r.Range)},
@@ -86,13 +93,46 @@ func diagnostic(f finding.Finding, sev finding.Severity, tx *texts) protocol.Dia
 	return d
 }
 
+// chainLinks points at each link of a dependency finding's chain after the
+// first (which is the finding's own place): the entry by which each crate
+// depends on the next.
+func chainLinks(w *project.Workspace, f finding.Finding) []protocol.DiagnosticRelatedInformation {
+	if w == nil || len(f.Chain) < 3 {
+		return nil
+	}
+	var out []protocol.DiagnosticRelatedInformation
+	at := w.Member(f.File)
+	for i := 1; at != nil && i < len(f.Chain); i++ {
+		var next *graph.Crate
+		for _, e := range at.Deps {
+			if c := w.Graph.Crates[e.To]; c != nil && c.Name == f.Chain[i] && e.Kind == manifest.Normal {
+				next = c
+				if m := w.Manifest(at.ManifestPath); i > 1 && m != nil {
+					for _, d := range m.Dependencies {
+						if d.Key == e.Key && d.Kind == manifest.Normal {
+							out = append(out, protocol.DiagnosticRelatedInformation{
+								Location: protocol.Location{URI: uriOf(m.Path), Range: lspRange(m.Index, d.KeyRange)},
+								Message:  fmt.Sprintf("`%s` depends on `%s` (%s)", at.Name, next.Name, strings.Join(f.Chain, " → ")),
+							})
+							break
+						}
+					}
+				}
+				break
+			}
+		}
+		at = next
+	}
+	return out
+}
+
 // diagnosticsByFile renders findings under the session's severity settings,
 // grouped by the file that holds them.
-func diagnosticsByFile(findings []finding.Finding, settings Settings, tx *texts) map[string][]protocol.Diagnostic {
+func diagnosticsByFile(findings []finding.Finding, settings Settings, v view) map[string][]protocol.Diagnostic {
 	out := map[string][]protocol.Diagnostic{}
 	for _, f := range findings {
 		if sev, shown := settings.severity(f); shown {
-			out[f.File] = append(out[f.File], diagnostic(f, sev, tx))
+			out[f.File] = append(out[f.File], diagnostic(f, sev, v))
 		}
 	}
 	return out
