@@ -68,14 +68,22 @@ JSON
   "$code_server" --auth none --bind-addr "127.0.0.1:$port" --disable-telemetry --disable-update-check \
     "${flags[@]}" --user-data-dir "$ud" --extensions-dir "$ext" "$ws" >"$artifacts/code-server-$name.log" 2>&1 &
   server_pid=$!
+  local rc=1
   for _ in $(seq 100); do
-    curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break
+    if node -e 'require("http").get(process.argv[1], (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on("error", () => process.exit(1))' \
+      "http://127.0.0.1:$port/healthz"; then
+      rc=0
+      break
+    fi
     sleep 0.2
   done
-  local rc=0
-  NODE_PATH=$here/node_modules timeout 300 node "$here/vscode_test.js" \
-    --port "$port" --workspace "$ws" --artifacts "$artifacts" --name "$name" --trust "$trust" \
-    --settings "$ud/User/settings.json" || rc=$?
+  if [ $rc -eq 0 ]; then
+    NODE_PATH=$here/node_modules timeout 300 node "$here/vscode_test.js" \
+      --port "$port" --workspace "$ws" --artifacts "$artifacts" --name "$name" --trust "$trust" \
+      --settings "$ud/User/settings.json" || rc=$?
+  else
+    echo "FAIL $name: code-server did not answer /healthz; see $artifacts/code-server-$name.log" >&2
+  fi
   kill "$server_pid" 2>/dev/null || true
   wait "$server_pid" 2>/dev/null || true
   server_pid=
