@@ -20,6 +20,9 @@ type walker struct {
 	r     resolver
 	st    state
 	depth int // include! nesting
+	// macroInput: walking the body of an item macro other than cfg_if!,
+	// whose unknown attributes are the macro's input, not proc macros.
+	macroInput bool
 }
 
 func (a *crateAnalysis) analyseFile(f *sourceFile) {
@@ -127,7 +130,7 @@ func (w *walker) children(c int32, helpers bool) {
 		if len(attrs) > 0 {
 			before := w.st
 			w.st = applyAttrs(s, attrs, w.st)
-			if !helpers {
+			if !helpers && !w.macroInput {
 				w.macroAttrs(attrs)
 			}
 			w.visit(i)
@@ -332,9 +335,10 @@ func (w *walker) visit(i int32) {
 
 // expansions walks the bodies of an item-level macro parsed as items.
 func (w *walker) expansions(exps []expansion) {
-	saved, savedSt := w.s, w.st
+	saved, savedSt, savedInput := w.s, w.st, w.macroInput
 	for _, e := range exps {
 		w.s = e.syn
+		w.macroInput = savedInput || e.macro != "cfg_if"
 		gates := append(w.st.gates[:len(w.st.gates):len(w.st.gates)], cfgGates(e.cfg)...)
 		if c, ok := w.r.mod.root().macroCfg(e.macro); ok {
 			gates = append(gates, c)
@@ -344,7 +348,7 @@ func (w *walker) expansions(exps []expansion) {
 			w.st.ctx = Test
 		}
 		w.children(0, false)
-		w.s, w.st = saved, savedSt
+		w.s, w.st, w.macroInput = saved, savedSt, savedInput
 	}
 }
 
