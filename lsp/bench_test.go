@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	sitter "github.com/tree-sitter/go-tree-sitter"
+
 	"github.com/cargo-caps/cargo-caps/analyzer"
 	"github.com/cargo-caps/cargo-caps/span"
 )
@@ -146,6 +148,48 @@ func BenchmarkReparse(b *testing.B) {
 						tree := analyzer.ParseRust(next, nil)
 						doc = &document{Path: path, Text: next, Index: span.NewIndex(next), Tree: tree}
 						defer tree.Close()
+					}
+					latencies = append(latencies, time.Since(start))
+				}
+			}
+			slices.Sort(latencies)
+			b.ReportMetric(float64(latencies[len(latencies)/2].Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(latencies[len(latencies)*99/100].Microseconds())/1000, "p99-ms")
+		})
+	}
+}
+
+// BenchmarkAnalyseAfterEdit measures what the didChange path costs without
+// the JSON-RPC and policy around it: applying each of the 200 edits to the
+// buffer and analysing the crate again, with the buffer's incrementally
+// reparsed tree handed to the analyser (analyzer.Crate.Parse) or with the
+// analyser parsing afresh, as project.Update does today.
+func BenchmarkAnalyseAfterEdit(b *testing.B) {
+	text := []byte(bigRustFile())
+	var changes []contentChange
+	for _, e := range singleCharEdits(string(text), 200) {
+		raw, _ := json.Marshal(e)
+		var ch contentChange
+		json.Unmarshal(raw, &ch)
+		changes = append(changes, ch)
+	}
+	dir := b.TempDir()
+	path := filepath.Join(dir, "src", "lib.rs")
+	for _, mode := range []string{"incremental", "full"} {
+		b.Run(mode, func(b *testing.B) {
+			var latencies []time.Duration
+			for range b.N {
+				doc := newDocument("", path, 1, text, nil, nil)
+				for i, ch := range changes {
+					start := time.Now()
+					doc, _ = doc.changed(int32(i+2), []contentChange{ch})
+					crate := analyzer.Crate{Name: "big", Dir: dir, Targets: []analyzer.Target{{Kind: analyzer.Lib, Path: path}},
+						Read: func(string) ([]byte, error) { return doc.Text, nil }}
+					if mode == "incremental" {
+						crate.Parse = func(string, []byte) *sitter.Tree { return doc.Tree }
+					}
+					if sum := analyzer.AnalyzeCrate(crate); len(sum.Uses) == 0 {
+						b.Fatal("no uses found")
 					}
 					latencies = append(latencies, time.Since(start))
 				}

@@ -1,6 +1,7 @@
 package lsp
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -157,5 +158,32 @@ func TestDependencySaveResolvesAgain(t *testing.T) {
 	}
 	if n := len(s.received("window/workDoneProgress/create")); n != 2 {
 		t.Errorf("%d loads, want 2: saving the manifest did not resolve the graph again", n)
+	}
+}
+
+// TestWorkspaceFolders: an added folder's cargo workspace is analysed; a
+// removed folder's diagnostics are cleared.
+func TestWorkspaceFolders(t *testing.T) {
+	s := openCase(t, "testdata/diagnostics/own-code.txtar")
+	other, _ := writeCase(t, "testdata/diagnostics/chain.txtar")
+	s.notify("workspace/didChangeWorkspaceFolders", map[string]any{"event": map[string]any{
+		"added":   []map[string]string{{"uri": fileURI(other), "name": "other"}},
+		"removed": []map[string]string{{"uri": fileURI(s.dir), "name": "case"}},
+	}})
+	s.analysed()
+	published := map[string]int{}
+	for _, raw := range s.received("textDocument/publishDiagnostics") {
+		var p publishParams
+		json.Unmarshal(raw, &p)
+		path, _ := pathOf(string(p.URI))
+		published[path] = len(p.Diagnostics)
+	}
+	if n, ok := published[filepath.Join(other, "Cargo.toml")]; !ok || n == 0 {
+		t.Errorf("the added folder's Cargo.toml: %d diagnostics", n)
+	}
+	for _, rel := range []string{"Cargo.toml", "src/lib.rs"} {
+		if n := published[s.path(rel)]; n != 0 {
+			t.Errorf("the removed folder's %s still shows %d diagnostics", rel, n)
+		}
 	}
 }

@@ -201,11 +201,37 @@ func caseFiles(t *testing.T, dir string) []string {
 	return files
 }
 
-// openCase writes a case's files (all but the want/ sections) to a new
-// directory and starts a session on it, waiting for the first analysis.
-// A line `crlf: PATH` in the case's comment writes PATH with CRLF endings;
-// `settings: {...}` gives initializationOptions.
+// openCase writes a case's files to a new directory and starts a session on
+// it, waiting for the first analysis. `settings: {...}` in the case's comment
+// gives initializationOptions.
 func openCase(t *testing.T, file string) *session {
+	t.Helper()
+	dir, ar := writeCase(t, file)
+	settings := map[string]any{"trusted": true}
+	for _, line := range strings.Split(string(ar.Comment), "\n") {
+		if v, ok := strings.CutPrefix(line, "settings: "); ok {
+			if err := json.Unmarshal([]byte(v), &settings); err != nil {
+				t.Fatalf("settings: %v", err)
+			}
+		}
+	}
+	s := &session{client: startServer(t, nil), dir: dir, file: file, ar: ar}
+	s.initialize(map[string]any{
+		"workspaceFolders":      []map[string]string{{"uri": fileURI(dir), "name": "case"}},
+		"initializationOptions": settings,
+		"capabilities": map[string]any{
+			"window":    map[string]any{"workDoneProgress": true},
+			"workspace": map[string]any{"inlayHint": map[string]any{"refreshSupport": true}},
+		},
+	})
+	s.analysed()
+	return s
+}
+
+// writeCase writes a case's files (all but the want/ sections) to a new
+// directory. A line `crlf: PATH` in the case's comment writes PATH with CRLF
+// line endings.
+func writeCase(t *testing.T, file string) (string, *txtar.Archive) {
 	t.Helper()
 	t.Setenv("CARGO_NET_OFFLINE", "true")
 	ar, err := txtar.ParseFile(file)
@@ -214,15 +240,9 @@ func openCase(t *testing.T, file string) *session {
 	}
 	dir := t.TempDir()
 	crlf := map[string]bool{}
-	settings := map[string]any{"trusted": true}
 	for _, line := range strings.Split(string(ar.Comment), "\n") {
 		if v, ok := strings.CutPrefix(line, "crlf: "); ok {
 			crlf[strings.TrimSpace(v)] = true
-		}
-		if v, ok := strings.CutPrefix(line, "settings: "); ok {
-			if err := json.Unmarshal([]byte(v), &settings); err != nil {
-				t.Fatalf("settings: %v", err)
-			}
 		}
 	}
 	for _, f := range ar.Files {
@@ -241,17 +261,7 @@ func openCase(t *testing.T, file string) *session {
 			t.Fatal(err)
 		}
 	}
-	s := &session{client: startServer(t, nil), dir: dir, file: file, ar: ar}
-	s.initialize(map[string]any{
-		"workspaceFolders":      []map[string]string{{"uri": fileURI(dir), "name": "case"}},
-		"initializationOptions": settings,
-		"capabilities": map[string]any{
-			"window":    map[string]any{"workDoneProgress": true},
-			"workspace": map[string]any{"inlayHint": map[string]any{"refreshSupport": true}},
-		},
-	})
-	s.analysed()
-	return s
+	return dir, ar
 }
 
 // analysed waits for the next analysis to finish: the server asks for an
