@@ -74,7 +74,7 @@ local ok, err = pcall(function()
   vim.lsp.buf.code_action()
   wait('the quick-fix edited the Cargo.toml buffer', function()
     local b = vim.fn.bufnr(manifest)
-    return b ~= -1 and vim.api.nvim_buf_get_option(b, 'modified')
+    return b ~= -1 and vim.bo[b].modified
   end)
 
   vim.cmd('silent wall')
@@ -103,7 +103,7 @@ local ok, err = pcall(function()
   vim.cmd('CargoCapsReport')
   wait(':CargoCapsReport opened a report', function()
     local b = vim.api.nvim_get_current_buf()
-    return b ~= lib and vim.api.nvim_buf_get_option(b, 'readonly') and #table.concat(vim.api.nvim_buf_get_lines(b, 0, -1, false), '\n') > 0
+    return b ~= lib and vim.bo[b].readonly and #table.concat(vim.api.nvim_buf_get_lines(b, 0, -1, false), '\n') > 0
   end)
 end)
 if not ok then

@@ -186,10 +186,10 @@ function M.report(format)
     end
     local buf = vim.api.nvim_create_buf(false, true)
     vim.api.nvim_buf_set_lines(buf, 0, -1, false, vim.split(result.text, '\n', { plain = true }))
-    vim.api.nvim_buf_set_option(buf, 'modifiable', false)
-    vim.api.nvim_buf_set_option(buf, 'readonly', true)
-    vim.api.nvim_buf_set_option(buf, 'bufhidden', 'wipe')
-    vim.api.nvim_buf_set_option(buf, 'filetype', format == 'json' and 'json' or 'cargocapsreport')
+    vim.bo[buf].modifiable = false
+    vim.bo[buf].readonly = true
+    vim.bo[buf].bufhidden = 'wipe'
+    vim.bo[buf].filetype = format == 'json' and 'json' or 'cargocapsreport'
     pcall(vim.api.nvim_buf_set_name, buf, 'cargo-caps://report.' .. (format == 'json' and 'json' or 'txt'))
     vim.cmd('split')
     vim.api.nvim_win_set_buf(0, buf)
