@@ -281,7 +281,7 @@ func (w *Workspace) analyseCrate(c *graph.Crate, table *apis.Table, store *cache
 		s := analyzer.AnalyzeCrate(in)
 		return &s
 	}
-	hash, err := cache.HashDir(c.Dir)
+	hash, err := cache.RegistryHash(c.Dir) // registry sources are immutable: the manifest and checksum file name them
 	if err != nil {
 		s := analyzer.AnalyzeCrate(in)
 		return &s
