@@ -39,7 +39,6 @@ const (
 	kEq
 	kComma
 	kUnsafeKw
-	kExternKw
 	kUseDeclaration
 	kUseList
 	kScopedUseList
@@ -65,7 +64,6 @@ const (
 	kMacroRule
 	kMacroInvocation
 	kTokenTree
-	kTokenTreePattern
 	kAttributeItem
 	kInnerAttributeItem
 	kAttribute
@@ -73,36 +71,23 @@ const (
 	kUnsafeBlock
 	kLetDeclaration
 	kParameter
-	kSelfParameter
-	kClosureParameters
 	kCallExpression
 	kFieldExpression
 	kReferenceExpression
 	kParenthesizedExpression
 	kTryExpression
 	kAwaitExpression
-	kArguments
 	kReferenceType
 	kStringLiteral
 	kRawStringLiteral
 	kCharLiteral
 	kLineComment
 	kBlockComment
-	kBooleanLiteral
 	kFieldDeclarationList
 	kEnumVariantList
-	kMatchArm
-	kTuplePattern
-	kTupleStructPattern
-	kStructPattern
 	kRefPattern
 	kMutPattern
-	kCapturedPattern
-	kFieldPattern
 	kShorthandFieldIdentifier
-	kOrPattern
-	kSlicePattern
-	kReferencePattern
 )
 
 var kindNames = map[string]kind{
@@ -122,30 +107,22 @@ var kindNames = map[string]kind{
 	"trait_item": kTraitItem, "type_item": kTypeItem, "const_item": kConstItem,
 	"static_item": kStaticItem, "impl_item": kImplItem, "foreign_mod_item": kForeignModItem,
 	"extern_modifier": kExternModifier, "macro_definition": kMacroDefinition,
-	"macro_rule": kMacroRule, "macro_invocation": kMacroInvocation, "token_tree": kTokenTree,
-	"token_tree_pattern": kTokenTreePattern, "attribute_item": kAttributeItem,
+	"macro_rule": kMacroRule, "macro_invocation": kMacroInvocation, "token_tree": kTokenTree, "attribute_item": kAttributeItem,
 	"inner_attribute_item": kInnerAttributeItem, "attribute": kAttribute, "block": kBlock,
 	"unsafe_block": kUnsafeBlock, "let_declaration": kLetDeclaration, "parameter": kParameter,
-	"self_parameter": kSelfParameter, "closure_parameters": kClosureParameters,
 	"call_expression": kCallExpression, "field_expression": kFieldExpression,
 	"reference_expression": kReferenceExpression, "parenthesized_expression": kParenthesizedExpression,
-	"try_expression": kTryExpression, "await_expression": kAwaitExpression,
-	"arguments": kArguments, "reference_type": kReferenceType,
+	"try_expression": kTryExpression, "await_expression": kAwaitExpression, "reference_type": kReferenceType,
 	"string_literal": kStringLiteral, "raw_string_literal": kRawStringLiteral,
-	"char_literal": kCharLiteral, "line_comment": kLineComment, "block_comment": kBlockComment,
-	"boolean_literal": kBooleanLiteral, "field_declaration_list": kFieldDeclarationList,
-	"enum_variant_list": kEnumVariantList, "match_arm": kMatchArm,
-	"tuple_pattern": kTuplePattern, "tuple_struct_pattern": kTupleStructPattern,
-	"struct_pattern": kStructPattern, "ref_pattern": kRefPattern, "mut_pattern": kMutPattern,
-	"captured_pattern": kCapturedPattern, "field_pattern": kFieldPattern,
-	"shorthand_field_identifier": kShorthandFieldIdentifier, "or_pattern": kOrPattern,
-	"slice_pattern": kSlicePattern, "reference_pattern": kReferencePattern,
+	"char_literal": kCharLiteral, "line_comment": kLineComment, "block_comment": kBlockComment, "field_declaration_list": kFieldDeclarationList,
+	"enum_variant_list": kEnumVariantList, "ref_pattern": kRefPattern, "mut_pattern": kMutPattern,
+	"shorthand_field_identifier": kShorthandFieldIdentifier,
 }
 
 // Anonymous tokens the analyser looks at.
 var tokenNames = map[string]kind{
 	"::": kColonColon, "!": kBang, ".": kDot, "=": kEq, ",": kComma,
-	"unsafe": kUnsafeKw, "extern": kExternKw, "self": kSelf, "super": kSuper, "crate": kCrate,
+	"unsafe": kUnsafeKw, "self": kSelf, "super": kSuper, "crate": kCrate,
 }
 
 // field is the analyser's name for a tree-sitter field.
@@ -168,7 +145,6 @@ const (
 	fTrait
 	fMacro
 	fRight
-	fLeft
 	fParameters
 )
 
@@ -176,7 +152,7 @@ var fieldNames = map[string]field{
 	"path": fPath, "name": fName, "alias": fAlias, "list": fList, "argument": fArgument,
 	"function": fFunction, "arguments": fArguments, "value": fValue, "field": fField,
 	"type": fType, "pattern": fPattern, "body": fBody, "trait": fTrait, "macro": fMacro,
-	"right": fRight, "left": fLeft, "parameters": fParameters,
+	"right": fRight, "parameters": fParameters,
 }
 
 type language struct {

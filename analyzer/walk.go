@@ -154,6 +154,9 @@ func (w *walker) unsafeAttr(item int32) {
 	if name == "unsafe" || unsafeAttrs[name] {
 		w.use(caps.Unsafe, "#["+attrLabel(s, at)+"]", s.nodes[item].start, s.nodes[item].end)
 	}
+	if v := s.child(at, fValue); v >= 0 && s.nodes[v].kind == kMacroInvocation {
+		w.macro(v) // #[doc = include_str!("../../README.md")]
+	}
 }
 
 // attrLabel is the attribute as shown in an API name: its path and, for
