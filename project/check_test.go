@@ -39,7 +39,7 @@ func TestCheck(t *testing.T) {
 			}
 			dir := t.TempDir()
 			t.Setenv("CARGO_HOME", filepath.Join(dir, ".cargo-home")) // registry sources: none unless the case has them
-			want := map[string][]string{} // "file:line" → "code cap"
+			want := map[string][]string{}                             // "file:line" → "code cap"
 			var goldens []*txtar.File
 			for i, f := range ar.Files {
 				if renderers[f.Name] != nil {
