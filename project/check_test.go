@@ -38,8 +38,9 @@ func TestCheck(t *testing.T) {
 				t.Fatal(err)
 			}
 			dir := t.TempDir()
-			t.Setenv("CARGO_HOME", filepath.Join(dir, ".cargo-home")) // registry sources: none unless the case has them
-			want := map[string][]string{}                             // "file:line" → "code cap"
+			// Registry sources: none unless the case has them.
+			t.Setenv("CARGO_HOME", filepath.Join(dir, ".cargo-home"))
+			want := map[string][]string{} // "file:line" → "code cap"
 			var goldens []*txtar.File
 			for i, f := range ar.Files {
 				if renderers[f.Name] != nil {
