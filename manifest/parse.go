@@ -122,6 +122,7 @@ type reader struct {
 	reported     map[string]bool // key paths already reported as unknown or mistyped
 	formADefault bool            // Form A set default-capability
 	firstB       span.Range      // the first Form B declaration, for the both-forms warning
+	named        []item          // Form A features.X and dependencies.X entries, checked in finish
 }
 
 func (r *reader) pkg() *Package {
@@ -243,6 +244,7 @@ func (r *reader) formA(it item, rest []string) {
 		case 1:
 			r.table(it)
 		case 2:
+			r.named = append(r.named, it)
 			if vals, ok := r.capList(it, FormA); ok {
 				// An empty list is a declaration too: it grants nothing.
 				into[rest[1]] = append(slices.Clip(into[rest[1]]), vals...)
@@ -436,9 +438,41 @@ func (r *reader) finish() {
 		return
 	}
 	p.Declared = p.HasFormA || p.HasFormB
+	r.checkNames()
 	if p.HasFormA && p.HasFormB {
 		r.m.report(withSeverity(finding.New(finding.ManifestSyntax, r.m.loc(r.firstB),
 			"capabilities are declared in both forms ([package.metadata.capabilities] and Form B); their union counts: migrate Form B to Form A"), finding.Warning))
+	}
+}
+
+// checkNames warns about Form A entries naming no feature or no normal
+// dependency of this manifest: they would silently have no effect.
+func (r *reader) checkNames() {
+	var deps, feats []string
+	for _, d := range r.m.Dependencies {
+		if d.Kind == Normal {
+			deps = append(deps, d.Key)
+			if d.Optional {
+				feats = append(feats, d.Key) // an optional dependency is a feature too
+			}
+		}
+	}
+	for name := range r.m.Features {
+		feats = append(feats, name)
+	}
+	for _, it := range r.named {
+		name, known, what := it.path[4], deps, "normal dependency"
+		if it.path[3] == "features" {
+			known, what = feats, "feature"
+		}
+		if slices.Contains(known, name) {
+			continue
+		}
+		msg := fmt.Sprintf("this manifest has no %s %q, so this entry has no effect", what, name)
+		if s := suggestKey(name, known); s != "" {
+			msg += fmt.Sprintf("; did you mean %q?", s)
+		}
+		r.m.report(withSeverity(finding.New(finding.ManifestSyntax, r.m.loc(it.segs[4].rng), msg), finding.Warning))
 	}
 }
 
@@ -577,7 +611,7 @@ func suggestKey(k string, known []string) string {
 	if bestDist == 0 {
 		return ""
 	}
-	if bestDist <= 3 || len(k) >= 5 && strings.HasPrefix(best, k[:5]) {
+	if bestDist <= 1+len(k)/5 || len(k) >= 5 && strings.HasPrefix(best, k[:5]) {
 		return best
 	}
 	return ""
