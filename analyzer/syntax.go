@@ -70,6 +70,8 @@ const (
 	kBlock
 	kUnsafeBlock
 	kLetDeclaration
+	kClosureExpression
+	kClosureParameters
 	kParameter
 	kCallExpression
 	kFieldExpression
@@ -109,7 +111,7 @@ var kindNames = map[string]kind{
 	"extern_modifier": kExternModifier, "macro_definition": kMacroDefinition,
 	"macro_rule": kMacroRule, "macro_invocation": kMacroInvocation, "token_tree": kTokenTree, "attribute_item": kAttributeItem,
 	"inner_attribute_item": kInnerAttributeItem, "attribute": kAttribute, "block": kBlock,
-	"unsafe_block": kUnsafeBlock, "let_declaration": kLetDeclaration, "parameter": kParameter,
+	"unsafe_block": kUnsafeBlock, "let_declaration": kLetDeclaration, "closure_expression": kClosureExpression, "closure_parameters": kClosureParameters, "parameter": kParameter,
 	"call_expression": kCallExpression, "field_expression": kFieldExpression,
 	"reference_expression": kReferenceExpression, "parenthesized_expression": kParenthesizedExpression,
 	"try_expression": kTryExpression, "await_expression": kAwaitExpression, "reference_type": kReferenceType,

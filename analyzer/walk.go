@@ -299,6 +299,9 @@ func (w *walker) visit(i int32) {
 	case kLetDeclaration:
 		w.let(i)
 		return
+	case kClosureExpression:
+		w.closure(i)
+		return
 	case kCallExpression:
 		w.call(i)
 		return
@@ -378,6 +381,26 @@ func (w *walker) function(i int32) {
 	}
 	w.r.blocks = append(w.r.blocks, sc)
 	w.block(body)
+	w.r.blocks = w.r.blocks[:len(w.r.blocks)-1]
+}
+
+// closure walks a closure's body with its parameters bound.
+func (w *walker) closure(i int32) {
+	s := w.s
+	sc := &scope{}
+	if params := s.child(i, fParameters); params >= 0 {
+		for p := s.nodes[params].firstChild; p >= 0; p = s.nodes[p].nextSibling {
+			if s.nodes[p].kind == kParameter {
+				w.bindPattern(sc, s.child(p, fPattern), s.child(p, fType))
+			} else if s.nodes[p].field == fNone && s.nodes[p].firstChild >= 0 || s.nodes[p].kind == kIdentifier {
+				w.bindNames(sc, p, "")
+			}
+		}
+	}
+	w.r.blocks = append(w.r.blocks, sc)
+	if body := s.child(i, fBody); body >= 0 {
+		w.visit(body)
+	}
 	w.r.blocks = w.r.blocks[:len(w.r.blocks)-1]
 }
 
