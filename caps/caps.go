@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"math/bits"
 	"strings"
+
+	"github.com/cargo-caps/cargo-caps/suggest"
 )
 
 // Capability is one of the seven capabilities a crate can declare.
@@ -131,14 +133,8 @@ var PureAllowed = Of(EnvReadonly)
 // DidYouMean returns the capability name closest to a misspelt one, or "" when
 // none is close enough to be a plausible typo.
 func DidYouMean(name string) string {
-	best, bestDist := "", 1<<30
 	lower := strings.ToLower(strings.TrimSpace(name))
-	for _, n := range names {
-		d := editDistance(lower, n)
-		if d < bestDist {
-			best, bestDist = n, d
-		}
-	}
+	best, bestDist := suggest.Closest(lower, names[:])
 	if bestDist <= max(2, len(lower)/3) {
 		return best
 	}
@@ -164,24 +160,4 @@ func DidYouMean(name string) string {
 		}
 	}
 	return ""
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/cargo-caps/cargo-caps/suggest"
 	"github.com/cargo-caps/cargo-caps/caps"
 	"github.com/cargo-caps/cargo-caps/finding"
 	"github.com/cargo-caps/cargo-caps/span"
@@ -602,39 +603,14 @@ func (r *reader) once(path []string) bool {
 
 // suggestKey returns the known key a misspelt one most likely means, or "".
 func suggestKey(k string, known []string) string {
-	best, bestDist := "", 1<<30
-	for _, kn := range known {
-		if d := editDistance(k, kn); d < bestDist {
-			best, bestDist = kn, d
-		}
-	}
-	if bestDist == 0 {
+	best, bestDist := suggest.Closest(k, known)
+	if bestDist <= 0 {
 		return ""
 	}
 	if bestDist <= 1+len(k)/5 || len(k) >= 5 && strings.HasPrefix(best, k[:5]) {
 		return best
 	}
 	return ""
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 func hasPrefix(path, prefix []string) bool {
