@@ -8,10 +8,10 @@ import (
 
 	"github.com/BurntSushi/toml"
 
-	"github.com/cargo-caps/cargo-caps/suggest"
 	"github.com/cargo-caps/cargo-caps/caps"
 	"github.com/cargo-caps/cargo-caps/finding"
 	"github.com/cargo-caps/cargo-caps/span"
+	"github.com/cargo-caps/cargo-caps/suggest"
 )
 
 // The tables a declaration lives in (SPEC §2).
