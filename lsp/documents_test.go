@@ -3,8 +3,18 @@ package lsp
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	sitter "github.com/tree-sitter/go-tree-sitter"
+	"go.lsp.dev/protocol"
+
+	"github.com/cargo-caps/cargo-caps/analyzer"
+	"github.com/cargo-caps/cargo-caps/span"
 )
 
 // textOf is a test method that returns the server's text of an open buffer.
@@ -78,4 +88,97 @@ func TestChangeOfUnopenedDocumentIsHarmless(t *testing.T) {
 	if err := c.call("shutdown", nil, nil); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// treeShape is a tree's structure with each node's byte range, so that a
+// wrongly placed Tree.Edit shows even where the node kinds agree.
+func treeShape(t *sitter.Tree) string {
+	var b strings.Builder
+	var walk func(n *sitter.Node, depth int)
+	walk = func(n *sitter.Node, depth int) {
+		fmt.Fprintf(&b, "%*s%s %d-%d\n", depth, "", n.Kind(), n.StartByte(), n.EndByte())
+		for i := uint(0); i < n.ChildCount(); i++ {
+			walk(n.Child(i), depth+1)
+		}
+	}
+	walk(t.RootNode(), 0)
+	return b.String()
+}
+
+// TestIncrementalTreeMatchesFreshParse: after every change, the tree the
+// document store reparsed incrementally equals a fresh parse of the text.
+func TestIncrementalTreeMatchesFreshParse(t *testing.T) {
+	text := "// é𝕏 comment\nfn main() {\n    let s = \"𝕏\";\n    println!(\"{}\", s);\n}\n\nstruct A { x: u32 }\n"
+	doc := newDocument("", "/x/lib.rs", 1, []byte(text), nil, nil)
+	changes := []contentChange{
+		{Range: &protocol.Range{Start: protocol.Position{Line: 2, Character: 14}, End: protocol.Position{Line: 2, Character: 14}}, Text: "y"},
+		{Range: &protocol.Range{Start: protocol.Position{Line: 1, Character: 11}, End: protocol.Position{Line: 4, Character: 0}}, Text: "\n    let n = 1;\n    let m = n + 1;\n"},
+		{Range: &protocol.Range{Start: protocol.Position{Line: 0, Character: 3}, End: protocol.Position{Line: 0, Character: 6}}, Text: ""},
+		{Range: &protocol.Range{Start: protocol.Position{Line: 5, Character: 0}, End: protocol.Position{Line: 5, Character: 0}}, Text: "fn half( {\n"},
+		{Range: &protocol.Range{Start: protocol.Position{Line: 5, Character: 8}, End: protocol.Position{Line: 5, Character: 8}}, Text: ")"},
+		{Text: "fn whole() {}\n"},
+	}
+	for i, ch := range changes {
+		doc, _ = doc.changed(int32(i+2), []contentChange{ch})
+		fresh := analyzer.ParseRust(doc.Text, nil)
+		if got, want := treeShape(doc.Tree), treeShape(fresh); got != want {
+			t.Errorf("after change %d (%q): incremental tree\n%s\nfresh tree\n%s", i, doc.Text, got, want)
+		}
+		fresh.Close()
+	}
+	// Several changes in one notification, each against the previous text.
+	doc = newDocument("", "/x/lib.rs", 1, []byte(text), nil, nil)
+	doc, _ = doc.changed(2, changes[:5])
+	fresh := analyzer.ParseRust(doc.Text, nil)
+	defer fresh.Close()
+	if treeShape(doc.Tree) != treeShape(fresh) {
+		t.Errorf("after a batch of changes the incremental tree differs from a fresh parse of %q", doc.Text)
+	}
+}
+
+// FuzzApplyChange: any change to any text applies without panic, and the
+// result is the text with the UTF-16 range, clamped, replaced.
+func FuzzApplyChange(f *testing.F) {
+	f.Add("let é = \"𝕏\";\nx\r\n", 0, 5, 1, 1, "ab")
+	f.Add("", 3, 0, 0, 0, "\n")
+	f.Fuzz(func(t *testing.T, text string, l1, c1, l2, c2 int, insert string) {
+		if !utf8.ValidString(text) || l1 < 0 || c1 < 0 || l2 < 0 || c2 < 0 {
+			t.Skip()
+		}
+		idx := span.NewIndex([]byte(text))
+		ch := contentChange{Range: &protocol.Range{Start: protocol.Position{Line: uint32(l1), Character: uint32(c1)}, End: protocol.Position{Line: uint32(l2), Character: uint32(c2)}}, Text: insert}
+		got, e := applyChange([]byte(text), idx, ch)
+		start, end := utf16Offset(text, l1, c1), utf16Offset(text, l2, c2)
+		if end < start {
+			start, end = end, start
+		}
+		if want := text[:start] + insert + text[end:]; string(got) != want {
+			t.Errorf("got %q, want %q", got, want)
+		}
+		if int(e.StartByte) != start || int(e.OldEndByte) != end || int(e.NewEndByte) != start+len(insert) {
+			t.Errorf("edit %+v for bytes %d-%d", e.InputEdit, start, end)
+		}
+	})
+}
+
+// utf16Offset is the reference conversion: the byte offset of a line and a
+// UTF-16 column, clamped to the line, never inside a character.
+func utf16Offset(text string, line, col int) int {
+	lines := strings.SplitAfter(text, "\n")
+	if line >= len(lines) {
+		return len(text)
+	}
+	off := 0
+	for _, l := range lines[:line] {
+		off += len(l)
+	}
+	units := 0
+	for i, r := range strings.TrimSuffix(lines[line], "\n") {
+		n := len(utf16.Encode([]rune{r}))
+		if units+n > col {
+			return off + i
+		}
+		units += n
+	}
+	return off + len(strings.TrimSuffix(lines[line], "\n"))
 }

@@ -217,3 +217,36 @@ func TestMalformedMessagesDoNotEndTheSession(t *testing.T) {
 		t.Errorf("a call with malformed params: %v, want an error", resp)
 	}
 }
+
+// FuzzRequests sends any params to every method, as a request and as a
+// notification: the server answers and the session goes on.
+func FuzzRequests(f *testing.F) {
+	f.Add(0, `{"textDocument":{"uri":"file:///x.rs","version":1,"text":"fn"}}`)
+	f.Add(1, `{"textDocument":{"uri":"file:///x.rs","version":2},"contentChanges":[{"range":{"start":{"line":0,"character":9},"end":{"line":0,"character":0}},"text":"é"}]}`)
+	f.Add(5, `{"settings":{"cargoCaps":{"severity":{"x":"y"}}}}`)
+	f.Add(9, `{"id":1.5}`)
+	f.Fuzz(func(t *testing.T, which int, params string) {
+		if !json.Valid([]byte(params)) {
+			t.Skip()
+		}
+		methods := []string{"textDocument/didOpen", "textDocument/didChange", "textDocument/didClose", "textDocument/didSave",
+			"workspace/didChangeWatchedFiles", "workspace/didChangeConfiguration", "workspace/didChangeWorkspaceFolders",
+			"textDocument/codeAction", "textDocument/inlayHint", "$/cancelRequest", "textDocument/hover", "cargoCaps/report"}
+		m := methods[(which%len(methods)+len(methods))%len(methods)]
+		rc := startRaw(t, nil)
+		rc.send(`{"jsonrpc":"2.0","id":0,"method":"initialize","params":{}}`)
+		rc.read()
+		rc.send(`{"jsonrpc":"2.0","method":"` + m + `","params":` + params + `}`)
+		rc.send(`{"jsonrpc":"2.0","id":1,"method":"` + m + `","params":` + params + `}`)
+		rc.send(`{"jsonrpc":"2.0","id":2,"method":"shutdown"}`)
+		for {
+			resp := rc.read()
+			if string(resp["id"]) == "2" {
+				if resp["error"] != nil {
+					t.Errorf("shutdown after %s %s: %s", m, params, resp["error"])
+				}
+				return
+			}
+		}
+	})
+}
