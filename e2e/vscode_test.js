@@ -159,9 +159,14 @@ async function trusted(page) {
     });
     log(`dependency line with hint: ${JSON.stringify(text)}`);
   });
-  await step(page, 'status-bar-review-count', async () => {
+  await step(page, 'status-bar-progress-and-review-count', async () => {
     await poll('"need review" in the status bar', async () =>
       /needs? review/.test(await statusItem(page).innerText().catch(() => '')));
+    const labels = await page.evaluate(() => window.__cargoCapsStatus);
+    log(`status item labels: ${JSON.stringify(labels)}`);
+    if (!labels.some((l) => l.startsWith('cargo-caps is analysing'))) {
+      throw new Error(`the status item never showed the server's progress: ${JSON.stringify(labels)}`);
+    }
   });
   await step(page, 'report-document', async () => {
     await runCommand(page, 'cargo-caps: Show Capability Report');
@@ -225,6 +230,19 @@ async function main() {
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   try {
+    // Records every label the cargo-caps status item shows, from the start:
+    // progress is over before a test step could look.
+    await context.addInitScript(() => {
+      window.__cargoCapsStatus = [];
+      new MutationObserver(() => {
+        const item = document.querySelector('.statusbar-item[id$="cargoCaps.status"]');
+        const label = item && item.getAttribute('aria-label');
+        const seen = window.__cargoCapsStatus;
+        if (label && seen[seen.length - 1] !== label) {
+          seen.push(label);
+        }
+      }).observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
+    });
     const page = context.pages()[0] || (await context.newPage());
     page.setDefaultTimeout(timeout);
     await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);

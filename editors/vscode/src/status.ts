@@ -11,20 +11,22 @@ export interface ProgressValue {
 
 export type Status =
   | { state: 'starting' }
-  | { state: 'analysing'; title: string; message?: string; percentage?: number }
+  // review is the last count, shown again when analysis ends until a new one arrives.
+  | { state: 'analysing'; title: string; message?: string; percentage?: number; review?: number }
   | { state: 'ready'; review?: number; trusted: boolean }
   | { state: 'failed'; error: string };
 
 export function nextStatus(s: Status, p: ProgressValue, trusted: boolean): Status {
+  const review = s.state === 'ready' || s.state === 'analysing' ? s.review : undefined;
   switch (p.kind) {
     case 'begin':
-      return { state: 'analysing', title: p.title ?? 'analysing', message: p.message, percentage: p.percentage };
+      return { state: 'analysing', title: p.title ?? 'analysing', message: p.message, percentage: p.percentage, review };
     case 'report': {
       const title = s.state === 'analysing' ? s.title : 'analysing';
-      return { state: 'analysing', title, message: p.message, percentage: p.percentage };
+      return { state: 'analysing', title, message: p.message, percentage: p.percentage, review };
     }
     case 'end':
-      return { state: 'ready', trusted };
+      return { state: 'ready', trusted, review };
   }
 }
 
@@ -34,8 +36,9 @@ export function statusText(s: Status): { text: string; tooltip: string } {
       return { text: '$(sync~spin) cargo-caps', tooltip: 'cargo-caps: starting the language server' };
     case 'analysing': {
       const pct = s.percentage === undefined ? '' : ` ${Math.round(s.percentage)}%`;
-      const msg = s.message ? ` ${s.message}` : '';
-      return { text: `$(sync~spin) cargo-caps: ${s.title}${pct}`, tooltip: `cargo-caps: ${s.title}${msg}${pct}` };
+      // The status bar stays short; the tooltip has the server's words.
+      const what = [s.title === 'cargo-caps' ? '' : s.title, s.message ?? ''].filter((w) => w !== '').join(' ');
+      return { text: `$(sync~spin) cargo-caps${pct}`, tooltip: `cargo-caps is analysing${what ? `: ${what}` : ''}${pct}` };
     }
     case 'ready': {
       const mode = s.trusted ? '' : ' (untrusted: cargo not run)';
