@@ -158,6 +158,11 @@ func (fx *fixer) quickFixes(f finding.Finding) []protocol.CodeAction {
 			add(action(fmt.Sprintf("Declare `%s` for crate `%s`", val.Cap, f.Crate), protocol.QuickFix, m, manifest.AddCapability(m, val.Cap)))
 			add(action(fmt.Sprintf("Remove the grant of `%s`", val.Cap), protocol.QuickFix, m, manifest.RemoveCapability(m, val)))
 		}
+	case finding.UnknownCapability:
+		m := fx.fresh(f.File)
+		if e, suggestion, ok := respell(m, f.Range); ok {
+			add(action(fmt.Sprintf("Change to `%s`", suggestion), protocol.QuickFix, m, []manifest.Edit{e}))
+		}
 	case finding.CargoIncompatible:
 		m := fx.fresh(f.File)
 		add(action("Move the capability declarations to [package.metadata.capabilities]", protocol.QuickFix, m, manifest.MigrateFormB(m)))
@@ -320,4 +325,25 @@ func (fx *fixer) forbidUnsafe(member *graph.Crate, m *manifest.Manifest) *protoc
 			uriOf(root): {{Range: lspRange(idx, span.Range{Start: at, End: at}), NewText: "#![forbid(unsafe_code)]" + eol}},
 		}},
 	}
+}
+
+// respell replaces a misspelt capability name in the string literal at r
+// (quotes and a Form B `cap:` prefix stay) with the name it is closest to.
+func respell(m *manifest.Manifest, r span.Range) (manifest.Edit, string, bool) {
+	if m == nil || r.Start < 0 || r.End > len(m.Text) || r.End-r.Start < 2 {
+		return manifest.Edit{}, "", false
+	}
+	lit := string(m.Text[r.Start:r.End])
+	start, end := r.Start, r.End
+	if q := lit[0]; (q == '"' || q == '\'') && lit[len(lit)-1] == q {
+		start, end = start+1, end-1
+	}
+	if strings.HasPrefix(string(m.Text[start:end]), "cap:") {
+		start += len("cap:")
+	}
+	suggestion := caps.DidYouMean(string(m.Text[start:end]))
+	if suggestion == "" {
+		return manifest.Edit{}, "", false
+	}
+	return manifest.Edit{Range: span.Range{Start: start, End: end}, NewText: suggestion}, suggestion, true
 }
