@@ -142,7 +142,7 @@ func BenchmarkReparse(b *testing.B) {
 				for i, ch := range changes {
 					start := time.Now()
 					if mode == "incremental" {
-						doc, _ = doc.changed(int32(i+2), []contentChange{ch})
+						doc = doc.changed(int32(i+2), []contentChange{ch})
 					} else {
 						next, _ := applyChange(doc.Text, doc.Index, ch)
 						tree := analyzer.ParseRust(next, nil)
@@ -182,7 +182,7 @@ func BenchmarkAnalyseAfterEdit(b *testing.B) {
 				doc := newDocument("", path, 1, text, nil, nil)
 				for i, ch := range changes {
 					start := time.Now()
-					doc, _ = doc.changed(int32(i+2), []contentChange{ch})
+					doc = doc.changed(int32(i+2), []contentChange{ch})
 					crate := analyzer.Crate{Name: "big", Dir: dir, Targets: []analyzer.Target{{Kind: analyzer.Lib, Path: path}},
 						Read: func(string) ([]byte, error) { return doc.Text, nil }}
 					if mode == "incremental" {

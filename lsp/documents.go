@@ -37,7 +37,7 @@ type document struct {
 
 // newDocument makes a document, parsing Rust text; old is the document
 // before edits (nil for a fresh one), whose tree the parse reuses.
-func newDocument(uri protocol.DocumentURI, path string, version int32, text []byte, old *document, edits []textEdit) *document {
+func newDocument(uri protocol.DocumentURI, path string, version int32, text []byte, old *document, edits []sitter.InputEdit) *document {
 	doc := &document{URI: uri, Path: path, Version: version, Text: text, Index: span.NewIndex(text)}
 	if filepath.Ext(path) != ".rs" {
 		return doc
@@ -48,7 +48,7 @@ func newDocument(uri protocol.DocumentURI, path string, version int32, text []by
 		prev = old.Tree.Clone()
 		defer prev.Close()
 		for i := range edits {
-			prev.Edit(&edits[i].InputEdit)
+			prev.Edit(&edits[i])
 		}
 	}
 	doc.Tree = analyzer.ParseRust(text, prev)
@@ -102,16 +102,11 @@ type contentChange struct {
 	Text  string          `json:"text"`
 }
 
-// textEdit is one applied change, in bytes and rows/byte-columns of the
-// text before it (start, old end) and after it (new end), as tree-sitter's
-// Tree.Edit wants it.
-type textEdit struct {
-	sitter.InputEdit
-}
-
 // applyChange applies one content change to text, converting its UTF-16
-// range with the text's index.
-func applyChange(text []byte, index *span.Index, ch contentChange) ([]byte, textEdit) {
+// range with the text's index. It also returns the change as tree-sitter's
+// Tree.Edit wants it: bytes and rows/byte-columns before (start, old end)
+// and after (new end) the change.
+func applyChange(text []byte, index *span.Index, ch contentChange) ([]byte, sitter.InputEdit) {
 	start, end := 0, len(text)
 	if ch.Range != nil {
 		start = index.Offset(int(ch.Range.Start.Line), int(ch.Range.Start.Character))
@@ -131,10 +126,10 @@ func applyChange(text []byte, index *span.Index, ch contentChange) ([]byte, text
 	} else {
 		newEnd.Column += uint(len(ch.Text))
 	}
-	return out, textEdit{sitter.InputEdit{
+	return out, sitter.InputEdit{
 		StartByte: uint(start), OldEndByte: uint(end), NewEndByte: uint(start + len(ch.Text)),
 		StartPosition: startPoint, OldEndPosition: point(index, end), NewEndPosition: newEnd,
-	}}
+	}
 }
 
 // point is tree-sitter's row and byte column of a byte offset.
@@ -145,18 +140,18 @@ func point(index *span.Index, off int) sitter.Point {
 
 // changed returns doc after the changes, applied in order as LSP asks: each
 // range refers to the text the previous change produced.
-func (doc *document) changed(version int32, changes []contentChange) (*document, []textEdit) {
+func (doc *document) changed(version int32, changes []contentChange) *document {
 	text, index := doc.Text, doc.Index
-	edits := make([]textEdit, 0, len(changes))
+	edits := make([]sitter.InputEdit, 0, len(changes))
 	for i, ch := range changes {
-		var e textEdit
+		var e sitter.InputEdit
 		text, e = applyChange(text, index, ch)
 		if i < len(changes)-1 {
 			index = span.NewIndex(text)
 		}
 		edits = append(edits, e)
 	}
-	return newDocument(doc.URI, doc.Path, version, text, doc, edits), edits
+	return newDocument(doc.URI, doc.Path, version, text, doc, edits)
 }
 
 // pathOf returns the absolute path of a file URI.
@@ -227,8 +222,7 @@ func (s *server) didChange(_ context.Context, params json.RawMessage) (any, erro
 	if doc == nil {
 		return nil, fmt.Errorf("didChange of %s, which is not open", p.TextDocument.URI)
 	}
-	next, _ := doc.changed(p.TextDocument.Version, p.ContentChanges)
-	s.docs.put(next)
+	s.docs.put(doc.changed(p.TextDocument.Version, p.ContentChanges))
 	s.changed(path)
 	return nil, nil
 }

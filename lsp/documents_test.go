@@ -119,7 +119,7 @@ func TestIncrementalTreeMatchesFreshParse(t *testing.T) {
 		{Text: "fn whole() {}\n"},
 	}
 	for i, ch := range changes {
-		doc, _ = doc.changed(int32(i+2), []contentChange{ch})
+		doc = doc.changed(int32(i+2), []contentChange{ch})
 		fresh := analyzer.ParseRust(doc.Text, nil)
 		if got, want := treeShape(doc.Tree), treeShape(fresh); got != want {
 			t.Errorf("after change %d (%q): incremental tree\n%s\nfresh tree\n%s", i, doc.Text, got, want)
@@ -128,7 +128,7 @@ func TestIncrementalTreeMatchesFreshParse(t *testing.T) {
 	}
 	// Several changes in one notification, each against the previous text.
 	doc = newDocument("", "/x/lib.rs", 1, []byte(text), nil, nil)
-	doc, _ = doc.changed(2, changes[:5])
+	doc = doc.changed(2, changes[:5])
 	fresh := analyzer.ParseRust(doc.Text, nil)
 	defer fresh.Close()
 	if treeShape(doc.Tree) != treeShape(fresh) {
@@ -156,7 +156,7 @@ func FuzzApplyChange(f *testing.F) {
 			t.Errorf("got %q, want %q", got, want)
 		}
 		if int(e.StartByte) != start || int(e.OldEndByte) != end || int(e.NewEndByte) != start+len(insert) {
-			t.Errorf("edit %+v for bytes %d-%d", e.InputEdit, start, end)
+			t.Errorf("edit %+v for bytes %d-%d", e, start, end)
 		}
 	})
 }
