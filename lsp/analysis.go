@@ -18,6 +18,7 @@ import (
 
 // analysis keeps one project.Workspace per cargo workspace found in the
 // editor's folders and replaces it in the background as files change.
+// Lock order: analysis.mu before cargoWorkspace.mu.
 type analysis struct {
 	s      *server
 	ctx    context.Context
@@ -40,7 +41,6 @@ type cargoWorkspace struct {
 	pending   map[string]bool      // files changed since current
 	reload    bool                 // the graph must be resolved again
 	published map[string]bool      // files whose diagnostics are shown
-	err       error                // why the last analysis failed
 }
 
 func (s *server) startAnalysis() {
@@ -88,7 +88,7 @@ func (a *analysis) discover(folders []string) {
 			if a.ctx.Err() != nil {
 				return
 			}
-			if ws, _ := a.owner(path); ws != nil {
+			if ws := a.owner(path); ws != nil {
 				continue
 			}
 			ws := &cargoWorkspace{manifestPath: path, kick: make(chan struct{}, 1), reload: true,
@@ -99,24 +99,30 @@ func (a *analysis) discover(folders []string) {
 			a.workspaces = append(a.workspaces, ws)
 			a.mu.Unlock()
 			a.analyse(ws)
-			a.mu.Lock()
-			claimed := false
-			if ws.current != nil {
-				for p := range a.unassigned {
-					if claims(ws.current, p) {
-						ws.pending[p], claimed = true, true
-						delete(a.unassigned, p)
-					}
-				}
-			}
-			a.mu.Unlock()
-			if claimed {
-				ws.wake()
-			}
+			a.claimUnassigned(ws)
 			a.wg.Add(1)
 			go a.loop(ws)
 		}
 	}()
+}
+
+// claimUnassigned gives ws the changed files no workspace answered for
+// while it loaded.
+func (a *analysis) claimUnassigned(ws *cargoWorkspace) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	if ws.current == nil {
+		return
+	}
+	for p := range a.unassigned {
+		if claims(ws.current, p) {
+			ws.pending[p] = true
+			delete(a.unassigned, p)
+			ws.wake()
+		}
+	}
 }
 
 // manifestsUnder lists the Cargo.toml files in folders, shallowest first,
@@ -149,8 +155,10 @@ func claims(w *project.Workspace, path string) bool {
 		filepath.Base(path) == "Cargo.lock" && filepath.Dir(path) == w.Root
 }
 
-// owner returns the workspace that answers for path and its latest analysis.
-func (a *analysis) owner(path string) (*cargoWorkspace, *project.Workspace) {
+// owner returns the workspace that answers for path. A workspace not (yet)
+// loaded answers for everything under its directory, so that a change there
+// starts the load again after a failure.
+func (a *analysis) owner(path string) *cargoWorkspace {
 	a.mu.Lock()
 	wss := slices.Clone(a.workspaces)
 	a.mu.Unlock()
@@ -158,11 +166,11 @@ func (a *analysis) owner(path string) (*cargoWorkspace, *project.Workspace) {
 		ws.mu.Lock()
 		cur := ws.current
 		ws.mu.Unlock()
-		if cur != nil && claims(cur, path) {
-			return ws, cur
+		if cur != nil && claims(cur, path) || cur == nil && within(filepath.Dir(ws.manifestPath), path) {
+			return ws
 		}
 	}
-	return nil, nil
+	return nil
 }
 
 func (ws *cargoWorkspace) wake() {
@@ -249,16 +257,15 @@ func (a *analysis) analyse(ws *cargoWorkspace) {
 			a.s.log.Error("analysis failed", "manifest", ws.manifestPath, "error", err)
 			a.s.showError(fmt.Sprintf("cargo-caps could not analyse %s: %v", ws.manifestPath, err))
 		}
-		ws.mu.Lock()
-		ws.err = err
 		if reload {
+			ws.mu.Lock()
 			ws.reload = true // try again on the next change
+			ws.mu.Unlock()
 		}
-		ws.mu.Unlock()
 		return
 	}
 	ws.mu.Lock()
-	ws.current, ws.err = next, nil
+	ws.current = next
 	ws.mu.Unlock()
 	a.publish(ws)
 	a.s.refreshInlayHints(a.ctx)
@@ -298,7 +305,7 @@ func (s *server) viewOf(path string) view {
 	if a == nil {
 		return view{}
 	}
-	ws, _ := a.owner(path)
+	ws := a.owner(path)
 	if ws == nil {
 		return view{}
 	}
@@ -320,7 +327,7 @@ func (s *server) changed(path string) {
 		ws.wake()
 		return
 	}
-	if ws, _ := a.owner(path); ws != nil {
+	if ws := a.owner(path); ws != nil {
 		ws.mu.Lock()
 		ws.pending[path] = true
 		ws.mu.Unlock()
@@ -428,7 +435,7 @@ func (s *server) didChangeWatchedFiles(_ context.Context, params json.RawMessage
 		}
 		switch filepath.Base(path) {
 		case "Cargo.toml", "Cargo.lock":
-			ws, _ := a.owner(path)
+			ws := a.owner(path)
 			if ws == nil {
 				rediscover = true
 				continue
@@ -535,7 +542,7 @@ func (s *server) resolveAgain(path string) {
 	if a == nil {
 		return
 	}
-	if ws, _ := a.owner(path); ws != nil {
+	if ws := a.owner(path); ws != nil {
 		ws.mu.Lock()
 		ws.reload = true
 		ws.mu.Unlock()

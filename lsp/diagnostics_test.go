@@ -187,3 +187,31 @@ func TestWorkspaceFolders(t *testing.T) {
 		}
 	}
 }
+
+// TestBrokenManifestThenFixed: a workspace whose manifest cargo cannot read
+// loads from the manifest alone, showing what is wrong; once the manifest is
+// fixed and saved, it is resolved again.
+func TestBrokenManifestThenFixed(t *testing.T) {
+	dir, _ := writeCase(t, "testdata/recovery/broken.txtar")
+	s := &session{client: startServer(t, nil), dir: dir}
+	s.initialize(map[string]any{
+		"rootUri":      fileURI(dir),
+		"capabilities": map[string]any{"workspace": map[string]any{"inlayHint": map[string]any{"refreshSupport": true}}},
+	})
+	s.analysed()
+	if ds := s.diagnostics()["Cargo.toml"]; len(ds) == 0 || ds[0].Code != "manifest-syntax" {
+		t.Errorf("broken manifest: %v", ds)
+	}
+	fixed := "[package]\nname = \"broken\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[package.metadata.capabilities]\ndefault-capability = false\n"
+	if err := os.WriteFile(s.path("Cargo.toml"), []byte(fixed), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s.notify("textDocument/didSave", map[string]any{"textDocument": map[string]any{"uri": fileURI(s.path("Cargo.toml"))}})
+	s.analysed()
+	if ds := s.diagnostics()["src/lib.rs"]; len(ds) != 1 || ds[0].Code != "undeclared-capability" {
+		t.Errorf("after the fix: %v", ds)
+	}
+	if ds := s.diagnostics()["Cargo.toml"]; len(ds) != 0 {
+		t.Errorf("after the fix, Cargo.toml still shows %v", ds)
+	}
+}
