@@ -8,6 +8,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -213,8 +214,19 @@ func (a *analysis) read(ws *cargoWorkspace) func(string) ([]byte, error) {
 }
 
 // analyse brings ws up to date: a full load when the graph must be resolved,
-// else an update of the changed files; then publishes.
+// else an update of the changed files; then publishes. A panic in the
+// analysis core is logged and shown, and the next change tries again: the
+// session outlives it.
 func (a *analysis) analyse(ws *cargoWorkspace) {
+	defer func() {
+		if p := recover(); p != nil {
+			a.s.log.Error("analysis panicked", "manifest", ws.manifestPath, "panic", p, "stack", string(debug.Stack()))
+			a.s.showError(fmt.Sprintf("cargo-caps failed analysing %s (a bug: see the server log): %v", ws.manifestPath, p))
+			ws.mu.Lock()
+			ws.reload = true
+			ws.mu.Unlock()
+		}
+	}()
 	ws.mu.Lock()
 	changed := slices.Sorted(maps.Keys(ws.pending))
 	clear(ws.pending)
