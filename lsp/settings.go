@@ -15,6 +15,8 @@ import (
 //
 //	{"trusted": true, "features": ["tls"], "severity": {"unused-capability": "off"},
 //	 "analyzeDependencies": true}
+//
+// A key left out keeps its value (at initialize: its default).
 type Settings struct {
 	// Trusted workspaces may run cargo; untrusted ones are read from
 	// Cargo.lock and manifests only (SPEC §6).
@@ -127,9 +129,11 @@ func (s *server) didChangeConfiguration(_ context.Context, params json.RawMessag
 			section = sub
 		}
 	}
-	next, err := defaultSettings().with(section)
+	// What the section does not say stays: a client that sends null, or
+	// leaves out `trusted`, must not make an untrusted workspace trusted.
 	s.mu.Lock()
 	prev := s.settings
+	next, err := prev.with(section)
 	s.settings = next
 	s.mu.Unlock()
 	s.log.Info("settings changed", "settings", next)

@@ -67,9 +67,10 @@ func TestDidChangeConfiguration(t *testing.T) {
 		settings any
 		want     Settings
 	}{
-		{map[string]any{"cargoCaps": map[string]any{"features": []string{"a"}}}, Settings{Trusted: true, AnalyzeDependencies: true, Features: []string{"a"}}},
-		{map[string]any{"analyzeDependencies": false}, Settings{Trusted: true}},
-		{nil, defaultSettings()},
+		{map[string]any{"cargoCaps": map[string]any{"features": []string{"a"}}}, Settings{AnalyzeDependencies: true, Features: []string{"a"}}},
+		{map[string]any{"analyzeDependencies": false}, Settings{Features: []string{"a"}}},
+		{nil, Settings{Features: []string{"a"}}},
+		{map[string]any{"cargoCaps": map[string]any{"trusted": true, "features": []string{}}}, Settings{Trusted: true, Features: []string{}}},
 	} {
 		c.notify("workspace/didChangeConfiguration", map[string]any{"settings": tt.settings})
 		var got Settings
