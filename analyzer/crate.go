@@ -1,6 +1,7 @@
 package analyzer
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"sort"
@@ -188,6 +189,9 @@ func (a *crateAnalysis) modFiles(f *sourceFile, d modDecl) []string {
 }
 
 func (a *crateAnalysis) parse(path string, text []byte) *syntax {
+	if a.crate.Parse == nil {
+		text = renameTryMacro(text)
+	}
 	var s *syntax
 	if tree, owned := a.tree(path, text); tree != nil {
 		s = flatten(tree, text)
@@ -254,6 +258,31 @@ func (a *crateAnalysis) finish() {
 		return x.Range.Start < y.Range.Start
 	})
 	sort.Strings(a.sum.Files)
+}
+
+// renameTryMacro returns text with the 2015 edition's `try!(…)` spelt
+// `tr_!(…)`: tree-sitter-rust reads `try` as the 2018 keyword and fails on
+// it. The length is kept, so every offset stays true; text is not modified.
+func renameTryMacro(text []byte) []byte {
+	if !bytes.Contains(text, []byte("try!")) {
+		return text
+	}
+	out := bytes.Clone(text)
+	for i := 0; ; {
+		j := bytes.Index(out[i:], []byte("try!"))
+		if j < 0 {
+			return out
+		}
+		j += i
+		if j == 0 || !isIdentByte(out[j-1]) {
+			out[j+2] = '_'
+		}
+		i = j + 4
+	}
+}
+
+func isIdentByte(b byte) bool {
+	return b == '_' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9'
 }
 
 // cachedRead reads each file once per analysis: finding a module's file and
