@@ -139,6 +139,7 @@ func BenchmarkReparse(b *testing.B) {
 			var latencies []time.Duration
 			for range b.N {
 				doc := newDocument("", path, 1, text, nil, nil)
+				var parsed *sitter.Tree // the last full parse, closed when replaced
 				for i, ch := range changes {
 					start := time.Now()
 					if mode == "incremental" {
@@ -147,9 +148,15 @@ func BenchmarkReparse(b *testing.B) {
 						next, _ := applyChange(doc.Text, doc.Index, ch)
 						tree := analyzer.ParseRust(next, nil)
 						doc = &document{Path: path, Text: next, Index: span.NewIndex(next), Tree: tree}
-						defer tree.Close()
+						if parsed != nil {
+							parsed.Close()
+						}
+						parsed = tree
 					}
 					latencies = append(latencies, time.Since(start))
+				}
+				if parsed != nil {
+					parsed.Close()
 				}
 			}
 			slices.Sort(latencies)
