@@ -129,4 +129,10 @@ func TestFixRoundTrip(t *testing.T) {
 			t.Errorf("after %q: still %s", actions[0].Title, d.Message)
 		}
 	}
+	// Closed without saving: the manifest on disk counts again.
+	s.notify("textDocument/didClose", map[string]any{"textDocument": map[string]any{"uri": fileURI(s.path("Cargo.toml"))}})
+	s.analysed()
+	if ds := s.diagnostics()["src/lib.rs"]; len(ds) != 1 || ds[0].Code != "undeclared-capability" {
+		t.Errorf("after closing the unsaved manifest: %v", ds)
+	}
 }

@@ -233,8 +233,11 @@ func (s *server) didClose(_ context.Context, params json.RawMessage) (any, error
 		return nil, err
 	}
 	if path, ok := pathOf(p.TextDocument.URI); ok {
+		doc := s.docs.get(path)
 		s.docs.remove(path)
-		s.changed(path) // the file on disk counts again
+		if disk, err := os.ReadFile(path); doc != nil && (err != nil || !bytes.Equal(disk, doc.Text)) {
+			s.changed(path) // unsaved changes are gone: the file on disk counts again
+		}
 	}
 	return nil, nil
 }
