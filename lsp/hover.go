@@ -104,6 +104,24 @@ func manifestHover(v view, m *manifest.Manifest, off int) (string, span.Range) {
 			}
 		}
 	}
+	if m.Workspace != nil {
+		for _, a := range m.Workspace.Audited {
+			if !a.Range.Contains(off) {
+				continue
+			}
+			// What the audited crate does, for each version in the graph the entry covers.
+			var parts []string
+			for i := range v.w.Result.Crates {
+				if r := &v.w.Result.Crates[i]; r.Name == a.Crate && (a.Version == "" || a.Version == r.Version) {
+					parts = append(parts, dependencyHover(v, r))
+				}
+			}
+			if len(parts) == 0 {
+				parts = append(parts, fmt.Sprintf("No crate `%s` in this workspace's graph: the audit has no effect.", a.Crate))
+			}
+			return strings.Join(parts, "\n\n---\n\n"), a.Range
+		}
+	}
 	return "", span.Range{}
 }
 
