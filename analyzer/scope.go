@@ -158,7 +158,11 @@ func (a *crateAnalysis) collectModule(f *sourceFile, s *syntax, c int32, m *modu
 			child.state = applyAttrs(s, attrs, m.state)
 			if body := s.child(i, fBody); body >= 0 {
 				f.inlines[nodeRef{s, i}] = child
-				decls = append(decls, a.collectModule(f, s, body, child, filepath.Join(dir, name))...)
+				childDir := filepath.Join(dir, name)
+				if ps := pathAttrs(s, attrs); len(ps) > 0 { // #[path = "."] mod x { mod y; }
+					childDir = filepath.Join(dir, ps[0])
+				}
+				decls = append(decls, a.collectModule(f, s, body, child, childDir)...)
 			} else {
 				d := modDecl{syn: s, node: i, name: name, dir: dir, module: child}
 				if ps := pathAttrs(s, attrs); len(ps) > 0 {
