@@ -561,3 +561,31 @@ func (s *server) resolveAgain(path string) {
 		ws.wake()
 	}
 }
+
+// adopt loads the cargo workspace of a file opened without any workspace
+// folder (an editor's single-file mode): the nearest Cargo.toml above it.
+// With folders, files outside them are not ours to analyse.
+func (s *server) adopt(path string) {
+	a := s.currentAnalysis()
+	s.mu.Lock()
+	singleFile := s.singleFile
+	s.mu.Unlock()
+	if a == nil || !singleFile || a.owner(path) != nil {
+		return
+	}
+	for dir := filepath.Dir(path); ; dir = filepath.Dir(dir) {
+		if _, err := os.Stat(filepath.Join(dir, "Cargo.toml")); err == nil {
+			s.mu.Lock()
+			s.folders = append(s.folders, dir)
+			s.mu.Unlock()
+			a.mu.Lock()
+			a.unassigned[path] = true
+			a.mu.Unlock()
+			a.discover([]string{dir})
+			return
+		}
+		if dir == filepath.Dir(dir) {
+			return
+		}
+	}
+}

@@ -215,3 +215,18 @@ func TestBrokenManifestThenFixed(t *testing.T) {
 		t.Errorf("after the fix, Cargo.toml still shows %v", ds)
 	}
 }
+
+// TestSingleFileMode: a client with no workspace folder opens a Rust file;
+// the cargo workspace around it is found and analysed.
+func TestSingleFileMode(t *testing.T) {
+	dir, _ := writeCase(t, "testdata/diagnostics/own-code.txtar")
+	s := &session{client: startServer(t, nil), dir: dir}
+	s.initialize(map[string]any{
+		"capabilities": map[string]any{"workspace": map[string]any{"inlayHint": map[string]any{"refreshSupport": true}}},
+	})
+	s.open("src/lib.rs", 1)
+	s.analysed()
+	if ds := s.diagnostics()["src/lib.rs"]; len(ds) != 1 {
+		t.Errorf("src/lib.rs: %v", ds)
+	}
+}

@@ -202,6 +202,7 @@ func (s *server) didOpen(_ context.Context, params json.RawMessage) (any, error)
 	text := []byte(p.TextDocument.Text)
 	doc := newDocument(protocol.DocumentURI(p.TextDocument.URI), path, p.TextDocument.Version, text, nil, nil)
 	s.docs.put(doc)
+	s.adopt(path)
 	if disk, err := os.ReadFile(path); err == nil && bytes.Equal(disk, text) {
 		return nil, nil // opened as saved: the analysis read the same
 	}

@@ -93,6 +93,7 @@ type server struct {
 	client      clientCapabilities
 	settings    Settings
 	folders     []string // absolute workspace folder paths
+	singleFile  bool     // initialized without folders: workspaces come from opened files
 	analysis    *analysis
 }
 
@@ -330,6 +331,7 @@ func (s *server) initialize(_ context.Context, params json.RawMessage) (any, err
 	s.mu.Lock()
 	s.initialized = true
 	s.folders = folders
+	s.singleFile = len(folders) == 0
 	s.settings = settings
 	s.client = clientCapabilities{
 		workDoneProgress: p.Capabilities.Window.WorkDoneProgress,
