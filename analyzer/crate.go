@@ -137,7 +137,7 @@ func (a *crateAnalysis) analyseTarget(t Target) {
 		}
 	}
 	load(t.Path, root, nil, modDecl{})
-	root.findAliases()
+	root.index()
 	for _, f := range files {
 		for _, exps := range f.expansions {
 			for _, e := range exps {

@@ -157,7 +157,7 @@ func findCfgAttr(s *syntax, tt int32) (Cfg, bool) {
 
 // macroCfg returns the cfg a crate macro of that name puts on its items.
 func (m *module) macroCfg(name string) (Cfg, bool) {
-	for _, x := range m.allModules() {
+	for _, x := range m.all {
 		if c, ok := x.names.macroCfgs[name]; ok {
 			return c, true
 		}

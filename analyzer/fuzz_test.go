@@ -24,6 +24,8 @@ func FuzzAnalyze(f *testing.F) {
 			}
 		}
 	}
+	f.Add([]byte("use self as x; use {self as y, ::*}; fn f() { x::a(); y(); }"))
+	f.Add([]byte("mod a { pub use super::*; } use a::*; pub use self::a::*; fn f() { b(); a::c::d(); }"))
 	f.Fuzz(func(t *testing.T, src []byte) {
 		const root = "/fuzz/src/lib.rs"
 		sum := AnalyzeCrate(Crate{

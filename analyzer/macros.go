@@ -1,6 +1,7 @@
 package analyzer
 
 import (
+	"sort"
 	"strings"
 
 	"github.com/cargo-caps/cargo-caps/caps"
@@ -96,7 +97,7 @@ func (w *walker) include(path string, start, end uint32) {
 	f.syn = w.a.parse(path, text)
 	w.a.sum.Files = append(w.a.sum.Files, path)
 	w.a.sum.Lines += countLines(text)
-	sub := &walker{a: w.a, f: f, s: f.syn, table: w.table, st: w.st, depth: w.depth + 1}
+	sub := &walker{a: w.a, f: f, s: f.syn, table: w.table, st: w.st, root: w.root, depth: w.depth + 1}
 	sub.r = resolver{mod: w.r.mod, blocks: w.r.blocks, known: sub.known}
 	if f.syn.hasError {
 		sub.reportErrors()
@@ -172,7 +173,7 @@ func (w *walker) syscallMacro(name string) string {
 			return p
 		}
 	}
-	for _, m := range w.r.mod.root().allModules() {
+	for _, m := range w.root.all {
 		if p, ok := m.names.macros[name]; ok { // #[macro_use] modules declared earlier
 			return p
 		}
@@ -180,10 +181,16 @@ func (w *walker) syscallMacro(name string) string {
 	return ""
 }
 
+// allModules lists m and the modules inside it, in a stable order.
 func (m *module) allModules() []*module {
 	out := []*module{m}
-	for _, c := range m.mods {
-		out = append(out, c.allModules()...)
+	names := make([]string, 0, len(m.mods))
+	for n := range m.mods {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		out = append(out, m.mods[n].allModules()...)
 	}
 	return out
 }

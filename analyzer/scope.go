@@ -24,6 +24,7 @@ type module struct {
 	names    scope
 	mods     map[string]*module
 	aliases  map[string]bool // root only: names some `use … as name` in the crate binds
+	all      []*module       // root only: every module of the crate
 	// globBases caches what names.globs resolve to; globState is 0 before,
 	// 1 while and 2 after computing it (1 breaks cycles of globs).
 	globBases []globBase
@@ -56,11 +57,13 @@ func (r *resolver) bases(m *module, depth int) []globBase {
 	return out
 }
 
-// findAliases fills the root's aliases: a path ending in one of them may name
-// an API under another name, so the cheap last-segment filter must let it pass.
-func (m *module) findAliases() {
+// index fills the root's crate-wide tables once its modules are known:
+// every module, and the aliases — a path ending in one of them may name an
+// API under another name, so the cheap last-segment filter must let it pass.
+func (m *module) index() {
+	m.all = m.allModules()
 	m.aliases = map[string]bool{}
-	for _, x := range m.allModules() {
+	for _, x := range m.all {
 		for name, p := range x.names.uses {
 			if p[len(p)-1] != name {
 				m.aliases[name] = true
@@ -92,6 +95,9 @@ func (s *scope) setItem(name string) {
 }
 
 func (s *scope) setUse(name string, path []string) {
+	if len(path) == 0 { // `use self as x;` names nothing
+		return
+	}
 	if name == "_" {
 		s.anon = append(s.anon, path)
 		return

@@ -18,6 +18,7 @@ type walker struct {
 	s     *syntax
 	table *apis.Table
 	r     resolver
+	root  *module // the crate root: crate-wide tables
 	st    state
 	depth int // include! nesting
 	// macroInput: walking the body of an item macro other than cfg_if!,
@@ -26,7 +27,7 @@ type walker struct {
 }
 
 func (a *crateAnalysis) analyseFile(f *sourceFile) {
-	w := &walker{a: a, f: f, s: f.syn, table: a.table, st: f.module.state}
+	w := &walker{a: a, f: f, s: f.syn, table: a.table, st: f.module.state, root: f.module.root()}
 	w.r = resolver{mod: f.module, known: w.known}
 	if f.syn.hasError {
 		w.reportErrors()
@@ -346,7 +347,7 @@ func (w *walker) expansions(exps []expansion) {
 		w.s = e.syn
 		w.macroInput = savedInput || e.macro != "cfg_if"
 		gates := append(w.st.gates[:len(w.st.gates):len(w.st.gates)], cfgGates(e.cfg)...)
-		if c, ok := w.r.mod.root().macroCfg(e.macro); ok {
+		if c, ok := w.root.macroCfg(e.macro); ok {
 			gates = append(gates, c)
 		}
 		w.st.gates = gates
@@ -720,7 +721,7 @@ func (w *walker) pathExpr(p, args int32) {
 // single-segment paths count only when a `use` binds them.
 func (w *walker) classifyPath(segs []string, start, end uint32, args int32, inMacro bool) {
 	last := segs[len(segs)-1]
-	if !w.table.MayClassify(last) && !w.r.mod.root().aliases[last] && !(len(segs) == 1 && w.renamed(last)) {
+	if !w.table.MayClassify(last) && !w.root.aliases[last] && !(len(segs) == 1 && w.renamed(last)) {
 		return
 	}
 	full, local := w.r.resolve(segs, true)
