@@ -109,7 +109,6 @@ func (w *walker) children(c int32, helpers bool) {
 		switch s.nodes[i].kind {
 		case kAttributeItem:
 			attrs = append(attrs, i)
-			w.unsafeAttr(i)
 			continue
 		case kInnerAttributeItem:
 			w.unsafeAttr(i)
@@ -130,7 +129,10 @@ func (w *walker) children(c int32, helpers bool) {
 		}
 		if len(attrs) > 0 {
 			before := w.st
-			w.st = applyAttrs(s, attrs, w.st)
+			w.st = applyAttrs(s, attrs, w.st) // the item's own cfg holds for its attributes too
+			for _, a := range attrs {
+				w.unsafeAttr(a)
+			}
 			if !helpers && !w.macroInput {
 				w.macroAttrs(attrs)
 			}
