@@ -254,7 +254,8 @@ func (w *walker) visit(i int32) {
 			return // its file is walked on its own
 		}
 		m := w.f.inlines[nodeRef{s, i}]
-		if m == nil {
+		if m == nil { // a module inside a fn body: its names are not in the crate's table
+			w.block(body)
 			return
 		}
 		saved, savedSt, savedBlocks := w.r.mod, w.st, w.r.blocks
