@@ -6,6 +6,7 @@ package render
 import (
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/cargo-caps/cargo-caps/span"
 )
@@ -13,7 +14,10 @@ import (
 // Sources reads and indexes the files findings point into; unsaved editor
 // buffers can win through Read.
 type Sources struct {
-	Read  func(path string) ([]byte, error) // nil = os.ReadFile
+	Read func(path string) ([]byte, error) // nil = os.ReadFile
+	// Base is where text output's paths are relative to, as rustc's are to
+	// the directory it runs in; "" shows each file relative to its crate.
+	Base  string
 	index map[string]*span.Index
 }
 
@@ -47,9 +51,10 @@ func (s *Sources) place(file, dir string, r span.Range) Place {
 	return Place{File: relative(file, dir), Line: start.Line, Column: start.Column, EndLine: end.Line, EndColumn: end.Column}
 }
 
+// relative is file relative to dir when it lies below it, else file.
 func relative(file, dir string) string {
 	if dir != "" {
-		if rel, err := filepath.Rel(dir, file); err == nil && !filepath.IsAbs(rel) && rel != "" && rel[0] != '.' {
+		if rel, err := filepath.Rel(dir, file); err == nil && rel != "." && !strings.HasPrefix(rel, "..") {
 			return filepath.ToSlash(rel)
 		}
 	}

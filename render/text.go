@@ -27,17 +27,17 @@ func Text(w io.Writer, res *policy.Result, src *Sources) error {
 
 func textFinding(w io.Writer, f finding.Finding, src *Sources) error {
 	level := map[finding.Severity]string{finding.Error: "error", finding.Warning: "warning", finding.Info: "note", finding.Hint: "help"}[f.Severity]
-	p := src.place(f.File, f.CrateDir, f.Range)
+	base := src.Base
+	if base == "" {
+		base = f.CrateDir
+	}
+	p := src.place(f.File, base, f.Range)
 	x := src.Index(f.File)
 	line := x.LineText(p.Line - 1)
 	gutter := strings.Repeat(" ", len(fmt.Sprint(p.Line)))
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s[%s]: %s\n", level, f.Code, f.Message)
-	where := p.File
-	if f.Crate != "" {
-		where = fmt.Sprintf("%s (crate %s)", p.File, f.Crate)
-	}
-	fmt.Fprintf(&b, "%s--> %s:%d:%d\n", gutter, where, p.Line, p.Column)
+	fmt.Fprintf(&b, "%s--> %s:%d:%d\n", gutter, p.File, p.Line, p.Column)
 	fmt.Fprintf(&b, "%s |\n", gutter)
 	fmt.Fprintf(&b, "%d | %s\n", p.Line, strings.ReplaceAll(line, "\t", "    "))
 	width := 1
@@ -56,7 +56,7 @@ func textFinding(w io.Writer, f finding.Finding, src *Sources) error {
 		fmt.Fprintf(&b, "%s = note: chain: %s\n", gutter, strings.Join(f.Chain, " → "))
 	}
 	for _, r := range f.Related {
-		rp := src.place(r.File, "", r.Range)
+		rp := src.place(r.File, src.Base, r.Range)
 		fmt.Fprintf(&b, "%s = note: %s: %s:%d:%d\n", gutter, r.Message, rp.File, rp.Line, rp.Column)
 	}
 	b.WriteString("\n")

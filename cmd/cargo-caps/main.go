@@ -168,6 +168,9 @@ func check(ctx context.Context, args []string, stdout io.Writer) (int, error) {
 		}
 	}
 	src := &render.Sources{}
+	if *format == "text" {
+		src.Base, _ = os.Getwd()
+	}
 	switch *format {
 	case "json":
 		err = render.JSON(stdout, res, src)
