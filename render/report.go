@@ -78,7 +78,11 @@ func ReviewText(w io.Writer, r Review) error {
 	fmt.Fprintln(&b, r.Summary())
 	fmt.Fprintln(&b, "\nNeed review (most powerful first):")
 	for _, c := range r.NeedReview {
-		fmt.Fprintf(&b, "  %-28s %-28s %7d lines", c.Name+" "+c.Version, c.Uses.String(), c.Lines)
+		uses := c.Uses.String()
+		if uses == "" {
+			uses = "(unknown)"
+		}
+		fmt.Fprintf(&b, "  %-28s %-28s %7d lines", c.Name+" "+c.Version, uses, c.Lines)
 		if c.Unanalysed > 0 {
 			fmt.Fprintf(&b, "  (%d unanalysed)", c.Unanalysed)
 		}
