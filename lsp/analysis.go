@@ -1,6 +1,7 @@
 package lsp
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -13,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	sitter "github.com/tree-sitter/go-tree-sitter"
 
 	"github.com/cargo-caps/cargo-caps/project"
 )
@@ -42,6 +45,7 @@ type cargoWorkspace struct {
 	pending   map[string]bool      // files changed since current
 	reload    bool                 // the graph must be resolved again
 	published map[string]bool      // files whose diagnostics are shown
+	lent      []*sitter.Tree       // buffer trees lent to the running analysis
 }
 
 func (s *server) startAnalysis() {
@@ -213,6 +217,35 @@ func (a *analysis) read(ws *cargoWorkspace) func(string) ([]byte, error) {
 	}
 }
 
+// parse lends the analyser the syntax tree of an open buffer, kept current
+// edit by edit, when the text it read is that buffer's: a keystroke is then
+// not a full reparse. The analyser gets a copy (tree-sitter copies are cheap
+// and the buffer's tree may be replaced meanwhile); returnTrees frees them.
+func (a *analysis) parse(ws *cargoWorkspace) func(string, []byte) *sitter.Tree {
+	return func(path string, text []byte) *sitter.Tree {
+		doc := a.s.docs.get(path)
+		if doc == nil || doc.Tree == nil || !bytes.Equal(doc.Text, text) {
+			return nil // the analyser parses afresh
+		}
+		t := doc.Tree.Clone()
+		ws.mu.Lock()
+		ws.lent = append(ws.lent, t)
+		ws.mu.Unlock()
+		return t
+	}
+}
+
+// returnTrees frees the trees lent to an analysis that has finished.
+func (ws *cargoWorkspace) returnTrees() {
+	ws.mu.Lock()
+	lent := ws.lent
+	ws.lent = nil
+	ws.mu.Unlock()
+	for _, t := range lent {
+		t.Close()
+	}
+}
+
 // analyse brings ws up to date: a full load when the graph must be resolved,
 // else an update of the changed files; then publishes. A panic in the
 // analysis core is logged and shown, and the next change tries again: the
@@ -245,6 +278,7 @@ func (a *analysis) analyse(ws *cargoWorkspace) {
 			NoDeps:   !settings.AnalyzeDependencies,
 			Features: settings.Features,
 			Read:     a.read(ws),
+			Parse:    a.parse(ws),
 		}
 		prog := a.s.beginProgress(a.ctx, "cargo-caps", "Analysing "+ws.manifestPath+"…")
 		opts.Progress = func(done, total int) { prog.report(done, total) }
@@ -264,6 +298,7 @@ func (a *analysis) analyse(ws *cargoWorkspace) {
 	} else {
 		next, err = cur.Update(a.ctx, changed)
 	}
+	ws.returnTrees()
 	if err != nil {
 		if a.ctx.Err() == nil {
 			a.s.log.Error("analysis failed", "manifest", ws.manifestPath, "error", err)

@@ -276,7 +276,7 @@ func (w *Workspace) analyseCrate(c *graph.Crate, table *apis.Table, store *cache
 		// The whole crate is unseen: never pure, and said so.
 		return &analyzer.Summary{Unanalysed: []analyzer.Unanalysed{{Reason: c.Missing}}}
 	}
-	in := analyzer.Crate{Name: c.Name, Dir: c.Dir, Targets: targets, Table: table, Read: w.opts.Read}
+	in := analyzer.Crate{Name: c.Name, Dir: c.Dir, Targets: targets, Table: table, Read: w.opts.Read, Parse: w.opts.Parse}
 	if !c.Registry || store == nil {
 		s := analyzer.AnalyzeCrate(in)
 		return &s

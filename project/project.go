@@ -6,6 +6,8 @@
 package project
 
 import (
+	sitter "github.com/tree-sitter/go-tree-sitter"
+
 	"github.com/cargo-caps/cargo-caps/analyzer"
 	"github.com/cargo-caps/cargo-caps/finding"
 	"github.com/cargo-caps/cargo-caps/graph"
@@ -24,6 +26,10 @@ type Options struct {
 	Severity map[finding.Code]finding.Severity
 	// Read returns a file's text; unsaved editor buffers win over disk. nil = os.ReadFile.
 	Read func(path string) ([]byte, error)
+	// Parse, when set, returns the syntax tree of a file's text: a language
+	// server hands in the tree it keeps current with each edit, so a keystroke
+	// is not a full reparse. The analyser does not close these trees.
+	Parse func(path string, text []byte) *sitter.Tree
 	// Progress, when set, is told how many crates are analysed so far.
 	Progress func(done, total int)
 }

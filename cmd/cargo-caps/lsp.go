@@ -25,7 +25,9 @@ func serveLSP(ctx context.Context, args []string) (int, error) {
 	// stdout carries the protocol: logs go to stderr, which editors show as the server's log.
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	if err := lsp.Serve(ctx, stdio{os.Stdin, os.Stdout}, log); err != nil {
-		return 2, err
+		// LSP asks for exit status 1 when the client ends the session without shutdown.
+		log.Error("session ended", "err", err)
+		return 1, nil
 	}
 	return 0, nil
 }
