@@ -61,6 +61,9 @@ type Unanalysed struct {
 	File   string
 	Range  span.Range
 	Reason string // one line for people: "parse error", "module file not found: src/foo.rs", …
+	// Context is when the unseen code would run: unseen test code does not
+	// make a crate's own code less pure. Parse errors take their file's context.
+	Context Context
 }
 
 // TargetKind is the kind of a cargo target.

@@ -23,7 +23,8 @@ var update = flag.Bool("update", false, "rewrite the //@ markers in testdata fro
 //	std::fs::write("x", b"")?; //@ fs std::fs::write
 //
 // A marker is `<cap> <api>`, then the context if not normal, then one
-// `cfg:<predicate>` per gate; or `unanalysed: <reason>`. Several markers on
+// `cfg:<predicate>` per gate; or `unanalysed: <reason>` (`unanalysed test: …`
+// when not in normal code). Several markers on
 // one line are separated by `//@`. A line without a marker expects nothing.
 func TestAnalyze(t *testing.T) {
 	files, _ := filepath.Glob("testdata/*.txtar")
@@ -159,7 +160,11 @@ func markersByLine(t *testing.T, sum Summary) map[string]map[int][]string {
 		add(u.File, u.Range, useMarker(u))
 	}
 	for _, u := range sum.Unanalysed {
-		add(u.File, u.Range, "unanalysed: "+u.Reason)
+		m := "unanalysed: "
+		if u.Context != Normal {
+			m = "unanalysed " + u.Context.String() + ": "
+		}
+		add(u.File, u.Range, m+u.Reason)
 	}
 	for _, lines := range out {
 		for _, ms := range lines {

@@ -110,10 +110,10 @@ func (a *crateAnalysis) analyseTarget(t Target) {
 		text, err := a.read(path)
 		if err != nil {
 			if from == nil {
-				a.unanalysed(path, span.Range{}, "target root not found: "+a.rel(path))
+				a.unanalysed(path, span.Range{}, "target root not found: "+a.rel(path), m.state.ctx)
 			} else {
 				n := decl.syn.nodes[decl.node]
-				a.unanalysed(from.path, span.Range{Start: int(n.start), End: int(n.end)}, "module file not found: "+a.rel(path))
+				a.unanalysed(from.path, span.Range{Start: int(n.start), End: int(n.end)}, "module file not found: "+a.rel(path), m.state.ctx)
 			}
 			return
 		}
@@ -169,7 +169,7 @@ func (a *crateAnalysis) modFiles(f *sourceFile, d modDecl) []string {
 		for _, pa := range d.pathAttrs {
 			p := filepath.Clean(filepath.Join(d.dir, pa))
 			if !a.inPackage(p) {
-				a.unanalysed(f.path, r, "#[path] leaves the package: "+pa)
+				a.unanalysed(f.path, r, "#[path] leaves the package: "+pa, d.module.state.ctx)
 				continue
 			}
 			out = append(out, p)
@@ -184,7 +184,7 @@ func (a *crateAnalysis) modFiles(f *sourceFile, d modDecl) []string {
 	if _, err := a.read(two); err == nil {
 		return []string{two}
 	}
-	a.unanalysed(f.path, r, "module file not found: "+a.rel(one))
+	a.unanalysed(f.path, r, "module file not found: "+a.rel(one), d.module.state.ctx)
 	return nil
 }
 
@@ -232,8 +232,8 @@ func (a *crateAnalysis) rel(p string) string {
 	return p
 }
 
-func (a *crateAnalysis) unanalysed(file string, r span.Range, reason string) {
-	a.sum.Unanalysed = append(a.sum.Unanalysed, Unanalysed{File: file, Range: r, Reason: reason})
+func (a *crateAnalysis) unanalysed(file string, r span.Range, reason string, ctx Context) {
+	a.sum.Unanalysed = append(a.sum.Unanalysed, Unanalysed{File: file, Range: r, Reason: reason, Context: ctx})
 }
 
 func (a *crateAnalysis) finish() {
