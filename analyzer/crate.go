@@ -189,9 +189,6 @@ func (a *crateAnalysis) modFiles(f *sourceFile, d modDecl) []string {
 }
 
 func (a *crateAnalysis) parse(path string, text []byte) *syntax {
-	if a.crate.Parse == nil {
-		text = renameTryMacro(text)
-	}
 	var s *syntax
 	if tree, owned := a.tree(path, text); tree != nil {
 		s = flatten(tree, text)
@@ -212,7 +209,7 @@ func (a *crateAnalysis) tree(path string, text []byte) (*sitter.Tree, bool) {
 			return tree, false
 		}
 	}
-	return a.parser.Parse(text, nil), true
+	return a.parser.Parse(renameTryMacro(text), nil), true
 }
 
 func (a *crateAnalysis) inPackage(p string) bool {

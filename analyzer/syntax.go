@@ -196,12 +196,13 @@ func (l *language) kindOf(id uint16) kind {
 	return kOther
 }
 
-// ParseRust parses Rust source text. Pass the previous tree of the same file
-// (after Tree.Edit) to reparse incrementally, or nil. The caller closes the tree.
+// ParseRust parses Rust source text as the analyser does. Pass the previous
+// tree of the same file (after Tree.Edit) to reparse incrementally, or nil.
+// The caller closes the tree.
 func ParseRust(text []byte, old *sitter.Tree) *sitter.Tree {
 	p := newParser()
 	defer p.Close()
-	return p.Parse(text, old)
+	return p.Parse(renameTryMacro(text), old)
 }
 
 func newParser() *sitter.Parser {
