@@ -199,6 +199,7 @@ func (a *crateAnalysis) parse(path string, text []byte) *syntax {
 		s = &syntax{src: text, nodes: []node{{kind: kSourceFile, parent: -1, firstChild: -1, nextSibling: -1, end: uint32(len(text))}}}
 	}
 	s.file = path
+	s.parsed = renameTryMacro(text)
 	return s
 }
 

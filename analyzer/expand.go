@@ -80,7 +80,11 @@ func (a *crateAnalysis) parseItems(s *syntax, start, end uint32) *syntax {
 	if err := a.parser.SetIncludedRanges(r); err != nil {
 		return nil
 	}
-	tree := a.parser.Parse(s.src, nil)
+	text := s.parsed
+	if text == nil {
+		text = s.src
+	}
+	tree := a.parser.Parse(text, nil)
 	_ = a.parser.SetIncludedRanges(nil)
 	if tree == nil {
 		return nil
@@ -90,7 +94,7 @@ func (a *crateAnalysis) parseItems(s *syntax, start, end uint32) *syntax {
 		return nil
 	}
 	sub := flatten(tree, s.src)
-	sub.file = s.file
+	sub.file, sub.parsed = s.file, s.parsed
 	return sub
 }
 

@@ -229,6 +229,7 @@ type node struct {
 type syntax struct {
 	file     string // the file's path, for macro_rules! textual scope
 	src      []byte
+	parsed   []byte // src as given to the parser (see renameTryMacro)
 	nodes    []node
 	hasError bool
 	missing  map[int32]string // the token tree-sitter inserted, for MISSING nodes
