@@ -25,10 +25,16 @@ type module struct {
 	mods     map[string]*module
 	aliases  map[string]bool // root only: names some `use … as name` in the crate binds
 	all      []*module       // root only: every module of the crate
-	// globBases caches what names.globs resolve to; globState is 0 before,
-	// 1 while and 2 after computing it (1 breaks cycles of globs).
-	globBases []globBase
-	globState uint8
+	// globLocal and globExtern are what m's glob imports resolve to: crate
+	// modules and external paths, computed once (globState 0 → 1 → 2).
+	// globOwners and globPaths memoise lookups through them: crates such as
+	// web-sys glob-import thousands of modules, and a name must not cost a
+	// visit to each of them more than once.
+	globLocal  []*module
+	globExtern []string
+	globState  uint8
+	globOwners map[string]*module // name → the glob-imported module that has it (nil: none, or in progress)
+	globPaths  map[string]string  // path → the external path it names through globs ("": none, or in progress)
 }
 
 type globBase struct {
@@ -36,25 +42,97 @@ type globBase struct {
 	local bool
 }
 
-// bases returns what m's glob imports resolve to, computed once.
-func (r *resolver) bases(m *module, depth int) []globBase {
-	switch m.globState {
-	case 1:
-		return nil
-	case 2:
-		return m.globBases
+// globBases computes m's glob targets once.
+func (r *resolver) globBases(m *module) {
+	if m.globState != 0 {
+		return
 	}
 	m.globState = 1
 	steps := r.steps
-	out := make([]globBase, 0, len(m.names.globs))
+	seen := map[string]bool{}
 	for _, g := range m.names.globs {
 		r.steps = resolveBudget
-		p, local := r.resolveIn(m, g, false, depth+1)
-		out = append(out, globBase{p, local})
+		base, local := r.resolveIn(m, g, false, 1)
+		if seen[base] {
+			continue
+		}
+		seen[base] = true
+		if !local {
+			m.globExtern = append(m.globExtern, base)
+		} else if gm := r.moduleAt(base); gm != nil && gm != m {
+			m.globLocal = append(m.globLocal, gm)
+		}
 	}
 	r.steps = steps
-	m.globBases, m.globState = out, 2
-	return out
+	m.globState = 2
+}
+
+// globOwner returns the module among m's glob-imported crate modules (or
+// theirs, transitively) that defines name.
+func (r *resolver) globOwner(m *module, name string) *module {
+	if gm, ok := m.globOwners[name]; ok {
+		return gm
+	}
+	if m.globOwners == nil {
+		m.globOwners = map[string]*module{}
+	}
+	m.globOwners[name] = nil // in progress: breaks cycles
+	r.globBases(m)
+	var owner *module
+	for _, gm := range m.globLocal {
+		if gm.defines(name) || r.globOwner(gm, name) != nil {
+			owner = gm
+			break
+		}
+	}
+	m.globOwners[name] = owner
+	return owner
+}
+
+func (m *module) defines(name string) bool {
+	_, mod := m.mods[name]
+	_, use := m.names.uses[name]
+	_, ext := m.names.externs[name]
+	return mod || use || ext || m.names.items[name]
+}
+
+// globPath returns the external path full names through m's external glob
+// imports (or those of the crate modules it glob-imports), if the API table
+// knows it. rest is "::"-joined segs.
+func (r *resolver) globPath(m *module, rest string) string {
+	if p, ok := m.globPaths[rest]; ok {
+		return p
+	}
+	if m.globPaths == nil {
+		m.globPaths = map[string]string{}
+	}
+	m.globPaths[rest] = "" // in progress
+	r.globBases(m)
+	found := ""
+	for _, base := range m.globExtern {
+		if full := base + "::" + rest; r.known(full) {
+			found = full
+			break
+		}
+	}
+	for i := 0; found == "" && i < len(m.globLocal); i++ {
+		found = r.globPath(m.globLocal[i], rest)
+	}
+	m.globPaths[rest] = found
+	return found
+}
+
+// fromModuleGlobs resolves segs through module m's glob imports.
+func (r *resolver) fromModuleGlobs(m *module, segs []string, depth int) (path string, local, ok bool) {
+	if gm := r.globOwner(m, segs[0]); gm != nil && depth <= maxResolveDepth {
+		if p, l, ok := r.lookup(gm, segs, depth+1); ok {
+			return p, l, true
+		}
+	}
+	if p := r.globPath(m, join(segs)); p != "" {
+		return p, false, true
+	}
+	return "", false, false
 }
 
 // index fills the root's crate-wide tables once its modules are known:
@@ -507,7 +585,7 @@ func (r *resolver) lookup(m *module, segs []string, depth int) (string, bool, bo
 	if c, ok := sc.externs[first]; ok {
 		return join(append([]string{c}, segs[1:]...)), false, true
 	}
-	if p, local, ok := r.fromBases(m, r.bases(m, depth), segs, depth); ok {
+	if p, local, ok := r.fromModuleGlobs(m, segs, depth); ok {
 		return p, local, true
 	}
 	return "", false, false
