@@ -71,6 +71,8 @@ const (
 	kUnsafeBlock
 	kLetDeclaration
 	kClosureExpression
+	kLetCondition
+	kLetChain
 	kClosureParameters
 	kParameter
 	kCallExpression
@@ -111,7 +113,7 @@ var kindNames = map[string]kind{
 	"extern_modifier": kExternModifier, "macro_definition": kMacroDefinition,
 	"macro_rule": kMacroRule, "macro_invocation": kMacroInvocation, "token_tree": kTokenTree, "attribute_item": kAttributeItem,
 	"inner_attribute_item": kInnerAttributeItem, "attribute": kAttribute, "block": kBlock,
-	"unsafe_block": kUnsafeBlock, "let_declaration": kLetDeclaration, "closure_expression": kClosureExpression, "closure_parameters": kClosureParameters, "parameter": kParameter,
+	"unsafe_block": kUnsafeBlock, "let_declaration": kLetDeclaration, "closure_expression": kClosureExpression, "let_condition": kLetCondition, "let_chain": kLetChain, "closure_parameters": kClosureParameters, "parameter": kParameter,
 	"call_expression": kCallExpression, "field_expression": kFieldExpression,
 	"reference_expression": kReferenceExpression, "parenthesized_expression": kParenthesizedExpression,
 	"try_expression": kTryExpression, "await_expression": kAwaitExpression, "reference_type": kReferenceType,
@@ -148,13 +150,14 @@ const (
 	fMacro
 	fRight
 	fParameters
+	fCondition
 )
 
 var fieldNames = map[string]field{
 	"path": fPath, "name": fName, "alias": fAlias, "list": fList, "argument": fArgument,
 	"function": fFunction, "arguments": fArguments, "value": fValue, "field": fField,
 	"type": fType, "pattern": fPattern, "body": fBody, "trait": fTrait, "macro": fMacro,
-	"right": fRight, "parameters": fParameters,
+	"right": fRight, "parameters": fParameters, "condition": fCondition,
 }
 
 type language struct {

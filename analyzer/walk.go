@@ -334,6 +334,28 @@ func (w *walker) visit(i int32) {
 	case kAttribute:
 		return
 	}
+	// match arms, for loops, if let / while let: the names their patterns
+	// bind shadow the items and imports of the same names inside them.
+	var sc *scope
+	for c := n.firstChild; c >= 0; c = s.nodes[c].nextSibling {
+		switch {
+		case s.nodes[c].field == fPattern:
+			sc = w.bindInto(sc, c)
+		case s.nodes[c].field == fCondition && (s.nodes[c].kind == kLetCondition || s.nodes[c].kind == kLetChain):
+			for l := s.nodes[c].firstChild; l >= 0; l = s.nodes[l].nextSibling {
+				if s.nodes[l].kind == kLetCondition {
+					sc = w.bindInto(sc, s.child(l, fPattern))
+				}
+			}
+			if s.nodes[c].kind == kLetCondition {
+				sc = w.bindInto(sc, s.child(c, fPattern))
+			}
+		}
+	}
+	if sc != nil {
+		w.r.blocks = append(w.r.blocks, sc)
+		defer func() { w.r.blocks = w.r.blocks[:len(w.r.blocks)-1] }()
+	}
 	for c := n.firstChild; c >= 0; c = s.nodes[c].nextSibling {
 		switch s.nodes[c].field {
 		case fType, fPattern, fName, fAlias, fTrait:
@@ -341,6 +363,18 @@ func (w *walker) visit(i int32) {
 		}
 		w.visit(c)
 	}
+}
+
+// bindInto adds the names pattern pat binds to sc, creating it if needed.
+func (w *walker) bindInto(sc *scope, pat int32) *scope {
+	if pat < 0 {
+		return sc
+	}
+	if sc == nil {
+		sc = &scope{}
+	}
+	w.bindNames(sc, pat, "")
+	return sc
 }
 
 // expansions walks the bodies of an item-level macro parsed as items.
