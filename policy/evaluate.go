@@ -674,7 +674,7 @@ func (e *evaluation) crateReports() []CrateReport {
 	pure := map[graph.ID]bool{}
 	for id, c := range e.in.Graph.Crates {
 		s := e.in.Summaries[id]
-		pure[id] = s != nil && len(s.Unanalysed) == 0 && e.uses[id].SubsetOf(caps.PureAllowed) && !c.ProcMacro
+		pure[id] = s != nil && unseen(s) == 0 && e.uses[id].SubsetOf(caps.PureAllowed) && !c.ProcMacro
 	}
 	for id, c := range e.in.Graph.Crates {
 		r := CrateReport{
@@ -687,7 +687,7 @@ func (e *evaluation) crateReports() []CrateReport {
 			r.Allowed = e.own(c)
 		}
 		if s := e.in.Summaries[id]; s != nil {
-			r.Unanalysed, r.Lines = len(s.Unanalysed), s.Lines
+			r.Unanalysed, r.Lines = unseen(s), s.Lines
 		}
 		v := e.view(c)
 		r.TreeSize = len(v.order)
@@ -708,6 +708,18 @@ func (e *evaluation) crateReports() []CrateReport {
 		return out[i].Version < out[j].Version
 	})
 	return out
+}
+
+// unseen counts the ranges of code that runs (normal context) the analyser
+// could not see: unseen tests or build scripts do not make a crate impure.
+func unseen(s *analyzer.Summary) int {
+	n := 0
+	for _, u := range s.Unanalysed {
+		if u.Context == analyzer.Normal {
+			n++
+		}
+	}
+	return n
 }
 
 // SortFindings orders findings by file, place, code and message.

@@ -33,7 +33,7 @@ type CrateReport struct {
 	PureTree    bool // Pure for it and all it reaches through normal edges
 	BuildScript bool
 	ProcMacro   bool
-	Unanalysed  int
+	Unanalysed  int // ranges of its normal code the analyser could not see
 	Lines       int
 	// TreeUses is what it and its normal-dependency subtree use; TreeSize counts that subtree's crates (itself included).
 	TreeUses caps.Set
