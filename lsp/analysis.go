@@ -235,6 +235,19 @@ func (a *analysis) parse(ws *cargoWorkspace) func(string, []byte) *sitter.Tree {
 	}
 }
 
+// markReload says the graph must be resolved again at the next analysis.
+func (ws *cargoWorkspace) markReload() {
+	ws.mu.Lock()
+	ws.reload = true
+	ws.mu.Unlock()
+}
+
+// requestReload resolves the graph again now, in the background.
+func (ws *cargoWorkspace) requestReload() {
+	ws.markReload()
+	ws.wake()
+}
+
 // returnTrees frees the trees lent to an analysis that has finished.
 func (ws *cargoWorkspace) returnTrees() {
 	ws.mu.Lock()
@@ -255,9 +268,7 @@ func (a *analysis) analyse(ws *cargoWorkspace) {
 		if p := recover(); p != nil {
 			a.s.log.Error("analysis panicked", "manifest", ws.manifestPath, "panic", p, "stack", string(debug.Stack()))
 			a.s.showError(fmt.Sprintf("cargo-caps failed analysing %s (a bug: see the server log): %v", ws.manifestPath, p))
-			ws.mu.Lock()
-			ws.reload = true
-			ws.mu.Unlock()
+			ws.markReload()
 		}
 	}()
 	ws.mu.Lock()
@@ -305,9 +316,7 @@ func (a *analysis) analyse(ws *cargoWorkspace) {
 			a.s.showError(fmt.Sprintf("cargo-caps could not analyse %s: %v", ws.manifestPath, err))
 		}
 		if reload {
-			ws.mu.Lock()
-			ws.reload = true // try again on the next change
-			ws.mu.Unlock()
+			ws.markReload() // try again on the next change
 		}
 		return
 	}
@@ -368,10 +377,7 @@ func (s *server) changed(path string) {
 	if ws := a.pathDependent(path); ws != nil {
 		// Only members are updated in place; a path dependency's code needs
 		// a new load.
-		ws.mu.Lock()
-		ws.reload = true
-		ws.mu.Unlock()
-		ws.wake()
+		ws.requestReload()
 		return
 	}
 	if ws := a.owner(path); ws != nil {
@@ -419,10 +425,7 @@ func (s *server) reload() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for _, ws := range a.workspaces {
-		ws.mu.Lock()
-		ws.reload = true
-		ws.mu.Unlock()
-		ws.wake()
+		ws.requestReload()
 	}
 }
 
@@ -487,10 +490,7 @@ func (s *server) didChangeWatchedFiles(_ context.Context, params json.RawMessage
 				rediscover = true
 				continue
 			}
-			ws.mu.Lock()
-			ws.reload = true
-			ws.mu.Unlock()
-			ws.wake()
+			ws.requestReload()
 		default:
 			s.changed(path)
 		}
@@ -590,10 +590,7 @@ func (s *server) resolveAgain(path string) {
 		return
 	}
 	if ws := a.owner(path); ws != nil {
-		ws.mu.Lock()
-		ws.reload = true
-		ws.mu.Unlock()
-		ws.wake()
+		ws.requestReload()
 	}
 }
 
