@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 
@@ -185,14 +186,39 @@ func withMemberFeatures(g *graph.Graph, features []string) *graph.Graph {
 // crates lists what to analyse: members always, dependencies unless noDeps.
 // Proc-macro crates run in the compiler, outside the model; they are still
 // analysed so reports can say what they do.
+//
+// The order is the schedule: members first (an editor shows their
+// diagnostics soonest), then dependencies largest first, so that no big
+// crate starts last while the other cores sit idle.
 func (w *Workspace) crates(noDeps bool) []*graph.Crate {
 	var out []*graph.Crate
+	size := map[graph.ID]int64{}
 	for _, c := range w.Graph.Sorted() {
 		if c.Member || !noDeps {
 			out = append(out, c)
+			size[c.ID] = sourceSize(c)
 		}
 	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Member != out[j].Member {
+			return out[i].Member
+		}
+		return size[out[i].ID] > size[out[j].ID]
+	})
 	return out
+}
+
+// sourceSize estimates a registry crate's size from its checksum file, which
+// lists every file it ships: one stat, not a walk.
+func sourceSize(c *graph.Crate) int64 {
+	if !c.Registry {
+		return 0
+	}
+	st, err := os.Stat(filepath.Join(c.Dir, ".cargo-checksum.json"))
+	if err != nil {
+		return 0
+	}
+	return st.Size()
 }
 
 // userAPIs fingerprints the workspace's own API entries.
