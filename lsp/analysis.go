@@ -285,11 +285,12 @@ func (a *analysis) analyse(ws *cargoWorkspace) {
 	var err error
 	if reload {
 		opts := project.Options{
-			NoCargo:  !settings.Trusted,
-			NoDeps:   !settings.AnalyzeDependencies,
-			Features: settings.Features,
-			Read:     a.read(ws),
-			Parse:    a.parse(ws),
+			NoCargo:   !settings.Trusted,
+			NoDeps:    !settings.AnalyzeDependencies,
+			Features:  settings.Features,
+			Read:      a.read(ws),
+			Parse:     a.parse(ws),
+			KeepTrees: true,
 		}
 		prog := a.s.beginProgress(a.ctx, "cargo-caps", "Analysing "+ws.manifestPath+"…")
 		opts.Progress = func(done, total int) { prog.report(done, total) }

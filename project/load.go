@@ -40,6 +40,9 @@ func Load(ctx context.Context, manifestPath string, opts Options) (*Workspace, e
 		Summaries: map[graph.ID]*analyzer.Summary{},
 		opts:      opts,
 	}
+	if opts.KeepTrees {
+		w.trees = newTrees()
+	}
 	for _, c := range w.Graph.Crates {
 		w.Manifests[c.ManifestPath] = w.readManifest(c.ManifestPath)
 	}
@@ -79,6 +82,7 @@ func unresolved(path string, opts Options, cause error) (*Workspace, error) {
 // Update returns a new Workspace after the given files changed. Manifests
 // among them are re-read; member crates holding a changed Rust file, or whose
 // manifest changed, are re-analysed; policy re-runs. The graph is kept.
+// Updates of Workspaces that come from one Load must not run concurrently.
 func (w *Workspace) Update(ctx context.Context, changed []string) (*Workspace, error) {
 	next := &Workspace{
 		Root:      w.Root,
@@ -86,6 +90,10 @@ func (w *Workspace) Update(ctx context.Context, changed []string) (*Workspace, e
 		Manifests: maps(w.Manifests),
 		Summaries: maps(w.Summaries),
 		opts:      w.opts,
+		trees:     w.trees,
+	}
+	if next.trees != nil {
+		next.trees.sweep() // Updates of one workspace run one at a time
 	}
 	var redo []*graph.Crate
 	for _, path := range changed {
@@ -303,6 +311,9 @@ func (w *Workspace) analyseCrate(c *graph.Crate, table *apis.Table, store *cache
 		return &analyzer.Summary{Unanalysed: []analyzer.Unanalysed{{Reason: c.Missing}}}
 	}
 	in := analyzer.Crate{Name: c.Name, Dir: c.Dir, Targets: targets, Table: table, Read: w.opts.Read, Parse: w.opts.Parse}
+	if c.Member && w.trees != nil {
+		in.Parse = w.trees.hook(w.opts.Parse)
+	}
 	if !c.Registry || store == nil {
 		s := analyzer.AnalyzeCrate(in)
 		return &s

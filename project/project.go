@@ -30,6 +30,10 @@ type Options struct {
 	// server hands in the tree it keeps current with each edit, so a keystroke
 	// is not a full reparse. The analyser does not close these trees.
 	Parse func(path string, text []byte) *sitter.Tree
+	// KeepTrees keeps the syntax trees of members' files for Update, so an
+	// edit re-parses only the edited file (a language server wants this; a
+	// one-shot check does not need the memory).
+	KeepTrees bool
 	// Progress, when set, is told how many crates are analysed so far.
 	Progress func(done, total int)
 }
@@ -42,6 +46,7 @@ type Workspace struct {
 	Summaries map[graph.ID]*analyzer.Summary
 	Result    *policy.Result
 	opts      Options
+	trees     *trees // with KeepTrees: shared with the Workspaces Update derives
 }
 
 // Load resolves and analyses the workspace of manifestPath.
