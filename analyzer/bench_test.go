@@ -138,6 +138,8 @@ func TestRealCrates(t *testing.T) {
 		"tokio-1.":    {"unsafe", "fs", "net", "process"},
 		"which-":      {"fs-readonly", "env-readonly"},
 		"serde_json-": {"unsafe"},
+		"clap-4.":     {"env-readonly"}, // `env` feature: arguments from environment variables
+		"reqwest-":    {"env-readonly"}, // proxies from HTTP_PROXY and friends
 	}
 	for _, e := range entries {
 		for prefix, caps := range want {
