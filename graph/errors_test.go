@@ -8,6 +8,39 @@ import (
 	"testing"
 )
 
+// TestNoLockfileYet: a workspace never built has no Cargo.lock; lockfile
+// mode locks its path packages as cargo would and leaves each registry
+// dependency unresolved, saying why, instead of failing.
+func TestNoLockfileYet(t *testing.T) {
+	dir := t.TempDir()
+	for name, text := range map[string]string{
+		"Cargo.toml":       "[package]\nname = \"app\"\nversion = \"0.1.0\"\n[dependencies]\nserde = \"1\"\nlocal = { path = \"local\" }\n",
+		"src/lib.rs":       "",
+		"local/Cargo.toml": "[package]\nname = \"local\"\nversion = \"0.2.0\"\n",
+		"local/src/lib.rs": "",
+	} {
+		os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755)
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	g, err := Load(filepath.Join(dir, "Cargo.toml"), Options{NoCargo: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range g.Sorted() {
+		got = append(got, c.Name+" "+c.Version+" missing="+strings.Fields(c.Missing + " -")[0])
+	}
+	want := []string{"app 0.1.0 missing=-", "local 0.2.0 missing=-", "serde 0.0.0-unlocked missing=serde"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("crates = %q, want %q", got, want)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "Cargo.lock")); err == nil {
+		t.Error("lockfile mode wrote a Cargo.lock")
+	}
+}
+
 // TestErrors: input that cannot be resolved is one clear error, never a panic.
 func TestErrors(t *testing.T) {
 	cases := []struct {
@@ -20,8 +53,8 @@ func TestErrors(t *testing.T) {
 			"cargo metadata failed"},
 		{"no manifest", map[string]string{}, Options{NoCargo: true}, "reading manifest"},
 		{"bad manifest", map[string]string{"Cargo.toml": "[package\n"}, Options{NoCargo: true}, "reading manifest"},
-		{"no lockfile", map[string]string{"Cargo.toml": "[package]\nname = \"a\"\nversion = \"0.1.0\"\n"}, Options{NoCargo: true},
-			"lockfile mode needs a Cargo.lock"},
+		{"no such lockfile", map[string]string{"Cargo.toml": "[package]\nname = \"a\"\nversion = \"0.1.0\"\n"},
+			Options{Lockfile: "/nonexistent/Cargo.lock"}, "lockfile mode needs a Cargo.lock"},
 		{"bad lockfile", map[string]string{"Cargo.toml": "[package]\nname = \"a\"\nversion = \"0.1.0\"\n", "Cargo.lock": "[[package]\n"},
 			Options{NoCargo: true}, "Cargo.lock"},
 		{"stale lockfile", map[string]string{"Cargo.toml": "[package]\nname = \"a\"\nversion = \"0.1.0\"\n",
@@ -34,7 +67,7 @@ func TestErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if !c.opts.NoCargo {
+			if !c.opts.NoCargo && c.opts.Lockfile == "" {
 				haveCargo(t)
 			}
 			dir := t.TempDir()
@@ -48,7 +81,7 @@ func TestErrors(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("error %v, want one containing %q", err, c.want)
 			}
-			if !c.opts.NoCargo && !strings.Contains(err.Error(), "--no-cargo") {
+			if !c.opts.NoCargo && c.opts.Lockfile == "" && !strings.Contains(err.Error(), "--no-cargo") {
 				t.Errorf("error %v does not suggest --no-cargo", err)
 			}
 		})

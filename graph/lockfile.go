@@ -60,7 +60,9 @@ func loadLockfile(manifestPath string, opts Options) (*Graph, error) {
 	var lock struct {
 		Package []lockPackage `toml:"package"` // v1 to v4 alike
 	}
-	if _, err := toml.DecodeFile(lockPath, &lock); err != nil {
+	if _, err := toml.DecodeFile(lockPath, &lock); os.IsNotExist(err) && opts.Lockfile == "" {
+		lock.Package = unlockedPackages(ws)
+	} else if err != nil {
 		return nil, fmt.Errorf("reading %s: %v (lockfile mode needs a Cargo.lock: run `cargo generate-lockfile` where you trust the workspace)", lockPath, err)
 	}
 	home := opts.CargoHome
@@ -79,6 +81,10 @@ func loadLockfile(manifestPath string, opts Options) (*Graph, error) {
 			if n.man == nil {
 				n.missing = fmt.Sprintf("path package %s %s not found from the workspace's path dependencies", lp.Name, lp.Version)
 			}
+			continue
+		}
+		if lp.Version == unlockedVersion {
+			n.missing = fmt.Sprintf("%s is not locked: there is no Cargo.lock yet (run `cargo generate-lockfile` where you trust the workspace)", lp.Name)
 			continue
 		}
 		dir, tried := loc.find(lp)
@@ -105,6 +111,43 @@ func loadLockfile(manifestPath string, opts Options) (*Graph, error) {
 		}
 	}
 	return buildGraph(ws.dir, nodes), nil
+}
+
+// unlockedVersion is the version given to a registry dependency when there is no
+// Cargo.lock to say which version it resolves to.
+const unlockedVersion = "0.0.0-unlocked"
+
+// unlockedPackages stands in for a Cargo.lock that does not exist yet (a
+// fresh `cargo new` before its first build): every path package locked as
+// cargo would lock it, and each registry dependency as a package of unknown
+// version, which is reported as not analysed rather than guessed.
+func unlockedPackages(ws *workspace) []lockPackage {
+	var out []lockPackage
+	registry := map[string]bool{}
+	for _, path := range slices.Sorted(maps.Keys(ws.byPath)) {
+		m := ws.byPath[path]
+		lp := lockPackage{Name: m.name, Version: m.version}
+		for _, d := range m.deps {
+			dep := d.pkg + " " + unlockedVersion
+			if d.path != "" {
+				target := ws.byPath[filepath.Join(d.path, "Cargo.toml")]
+				if target == nil {
+					continue
+				}
+				dep = target.name + " " + target.version
+			} else {
+				registry[d.pkg] = true
+			}
+			if !slices.Contains(lp.Dependencies, dep) {
+				lp.Dependencies = append(lp.Dependencies, dep)
+			}
+		}
+		out = append(out, lp)
+	}
+	for _, name := range slices.Sorted(maps.Keys(registry)) {
+		out = append(out, lockPackage{Name: name, Version: unlockedVersion, Source: "registry+https://github.com/rust-lang/crates.io-index"})
+	}
+	return out
 }
 
 func lockHas(nodes []*node, m *pkgManifest) bool {

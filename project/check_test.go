@@ -13,7 +13,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/BurntSushi/toml"
 	"golang.org/x/tools/txtar"
 
 	"github.com/cargo-caps/cargo-caps/render"
@@ -54,9 +53,6 @@ func TestCheck(t *testing.T) {
 						want[key] = append(want[key], exp)
 					}
 				}
-			}
-			if _, err := os.Stat(filepath.Join(dir, "Cargo.lock")); err != nil {
-				writeLockfile(t, dir, ar)
 			}
 			w, err := Load(context.Background(), filepath.Join(dir, "Cargo.toml"), Options{NoCargo: true, NoCache: true})
 			if err != nil {
@@ -157,43 +153,4 @@ func writeFile(t *testing.T, path string, data []byte) {
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// writeLockfile writes the Cargo.lock cargo would for a workspace of path
-// crates only, so test cases need not carry one (and may hold manifests cargo
-// rejects, like Form B's `cap:` features).
-func writeLockfile(t *testing.T, dir string, ar *txtar.Archive) {
-	t.Helper()
-	var b strings.Builder
-	b.WriteString("version = 3\n")
-	for _, f := range ar.Files {
-		if filepath.Base(f.Name) != "Cargo.toml" {
-			continue
-		}
-		var m struct {
-			Package      struct{ Name, Version string }
-			Dependencies map[string]any
-			Dev          map[string]any `toml:"dev-dependencies"`
-			Build        map[string]any `toml:"build-dependencies"`
-		}
-		if _, err := toml.Decode(string(f.Data), &m); err != nil || m.Package.Name == "" {
-			continue
-		}
-		if m.Package.Version == "" {
-			m.Package.Version = "0.1.0"
-		}
-		fmt.Fprintf(&b, "\n[[package]]\nname = %q\nversion = %q\n", m.Package.Name, m.Package.Version)
-		var deps []string
-		for _, table := range []map[string]any{m.Dependencies, m.Dev, m.Build} {
-			for name := range table {
-				deps = append(deps, fmt.Sprintf("%q", name))
-			}
-		}
-		slices.Sort(deps)
-		deps = slices.Compact(deps)
-		if len(deps) > 0 {
-			fmt.Fprintf(&b, "dependencies = [%s]\n", strings.Join(deps, ", "))
-		}
-	}
-	writeFile(t, filepath.Join(dir, "Cargo.lock"), []byte(b.String()))
 }
