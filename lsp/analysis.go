@@ -295,13 +295,6 @@ func (a *analysis) analyse(ws *cargoWorkspace) {
 		prog := a.s.beginProgress(a.ctx, "cargo-caps", "Analysing "+ws.manifestPath+"…")
 		opts.Progress = func(done, total int) { prog.report(done, total) }
 		next, err = project.Load(a.ctx, ws.manifestPath, opts)
-		if err != nil && !opts.NoCargo && a.ctx.Err() == nil {
-			// cargo refuses manifests cargo-caps still reads (Form B's
-			// `cap:` values, a half-typed edit): read Cargo.lock instead.
-			a.s.log.Warn("cargo metadata failed; reading Cargo.lock and manifests", "manifest", ws.manifestPath, "error", err)
-			opts.NoCargo = true
-			next, err = project.Load(a.ctx, ws.manifestPath, opts)
-		}
 		if err == nil {
 			prog.end(fmt.Sprintf("%d crates analysed", len(next.Summaries)))
 		} else {

@@ -30,6 +30,15 @@ func Load(ctx context.Context, manifestPath string, opts Options) (*Workspace, e
 		return nil, fmt.Errorf("no manifest at %s: %w", abs, err)
 	}
 	g, err := graph.LoadContext(ctx, abs, graph.Options{NoCargo: opts.NoCargo, Lockfile: opts.Lockfile})
+	if err != nil && !opts.NoCargo && opts.Lockfile == "" && ctx.Err() == nil {
+		// cargo refuses manifests cargo-caps still reads (Form B's `cap:`
+		// values, a half-typed edit): read Cargo.lock instead, and say so.
+		if byLock, lockErr := graph.LoadContext(ctx, abs, graph.Options{NoCargo: true}); lockErr == nil {
+			why, _, _ := strings.Cut(err.Error(), " (run with --no-cargo")
+			byLock.Warnings = append(byLock.Warnings, why+"; the dependency graph was read from Cargo.lock and the manifests instead")
+			g, err = byLock, nil
+		}
+	}
 	if err != nil {
 		return unresolved(abs, opts, err)
 	}
