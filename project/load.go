@@ -59,7 +59,7 @@ func Load(ctx context.Context, manifestPath string, opts Options) (*Workspace, e
 	if _, ok := w.Manifests[rootPath]; !ok {
 		w.Manifests[rootPath] = w.readManifest(rootPath)
 	}
-	if err := w.analyse(ctx, w.crates(opts.NoDeps)); err != nil {
+	if err := w.analyse(ctx, w.crates(opts.NoDeps), true); err != nil {
 		return nil, err
 	}
 	w.evaluate()
@@ -122,7 +122,7 @@ func (w *Workspace) Update(ctx context.Context, changed []string) (*Workspace, e
 			}
 		}
 	}
-	if err := next.analyse(ctx, redo); err != nil {
+	if err := next.analyse(ctx, redo, false); err != nil {
 		return nil, err
 	}
 	next.evaluate()
@@ -257,7 +257,12 @@ func (w *Workspace) table() (*apis.Table, error) {
 
 // analyse fills Summaries for crates, in parallel, through the disk cache for
 // registry crates (they never change).
-func (w *Workspace) analyse(ctx context.Context, crates []*graph.Crate) error {
+//
+// With release, libc is asked to hand back freed parser memory after each
+// crate: a whole-tree load wants the lower peak (measured ≈ 360 MB instead of
+// 380 – 460 MB on Debian's registry, for ≈ 5 % more time), an editor's update
+// of one crate does not need the extra work.
+func (w *Workspace) analyse(ctx context.Context, crates []*graph.Crate, release bool) error {
 	table, err := w.table()
 	if err != nil {
 		return fmt.Errorf("workspace API table: %w", err)
@@ -278,7 +283,11 @@ func (w *Workspace) analyse(ctx context.Context, crates []*graph.Crate) error {
 		go func() {
 			defer wg.Done()
 			for c := range jobs {
-				results <- result{c.ID, w.analyseCrate(c, table, store)}
+				s := w.analyseCrate(c, table, store)
+				if release {
+					analyzer.ReleaseMemory()
+				}
+				results <- result{c.ID, s}
 			}
 		}()
 	}
