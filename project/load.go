@@ -283,11 +283,7 @@ func (w *Workspace) analyse(ctx context.Context, crates []*graph.Crate, release 
 		go func() {
 			defer wg.Done()
 			for c := range jobs {
-				s := w.analyseCrate(c, table, store)
-				if release {
-					analyzer.ReleaseMemory()
-				}
-				results <- result{c.ID, s}
+				results <- result{c.ID, w.analyseCrate(c, table, store, release)}
 			}
 		}()
 	}
@@ -313,7 +309,7 @@ func (w *Workspace) analyse(ctx context.Context, crates []*graph.Crate, release 
 	return ctx.Err()
 }
 
-func (w *Workspace) analyseCrate(c *graph.Crate, table *apis.Table, store *cache.Cache) *analyzer.Summary {
+func (w *Workspace) analyseCrate(c *graph.Crate, table *apis.Table, store *cache.Cache, release bool) *analyzer.Summary {
 	targets := c.Targets
 	if !c.Member {
 		// A dependency's tests, benches and examples never build into the member.
@@ -332,23 +328,28 @@ func (w *Workspace) analyseCrate(c *graph.Crate, table *apis.Table, store *cache
 	if c.Member && w.trees != nil {
 		in.Parse = w.trees.hook(w.opts.Parse)
 	}
-	if !c.Registry || store == nil {
+	analyse := func() *analyzer.Summary {
 		s := analyzer.AnalyzeCrate(in)
+		if release {
+			analyzer.ReleaseMemory()
+		}
 		return &s
+	}
+	if !c.Registry || store == nil {
+		return analyse()
 	}
 	hash, err := cache.RegistryHash(c.Dir) // registry sources are immutable: the manifest and checksum file name them
 	if err != nil {
-		s := analyzer.AnalyzeCrate(in)
-		return &s
+		return analyse()
 	}
 	key := cache.CrateKey(c.Name, c.Version, hash, analysisVersion()+" apis="+w.userAPIs())
-	var s analyzer.Summary
-	if store.Get(key, &s) {
-		return &s
+	var cached analyzer.Summary
+	if store.Get(key, &cached) {
+		return &cached
 	}
-	s = analyzer.AnalyzeCrate(in)
-	_ = store.Put(key, &s) // a failed write only costs the next run time
-	return &s
+	s := analyse()
+	_ = store.Put(key, s) // a failed write only costs the next run time
+	return s
 }
 
 func (w *Workspace) evaluate() {
