@@ -20,7 +20,7 @@ import (
 const usage = `cargo-caps: hold Rust crates to the capabilities they declare in Cargo.toml
 
 Usage:
-  cargo-caps check  [--manifest-path P] [--package NAME] [--format text|json|sarif] [--no-cargo] [--no-cache] [--no-deps]
+  cargo-caps check  [--manifest-path P] [--package NAME] [--format text|json|sarif] [--no-cargo] [--no-cache] [--no-deps] [--features a,b]
   cargo-caps report [--manifest-path P] [--format text|json] [--no-cargo] [--no-cache]
   cargo-caps diff   OLD_LOCK NEW_LOCK [--manifest-path P]
   cargo-caps lsp    (language server over stdio)
