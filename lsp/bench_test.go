@@ -116,9 +116,7 @@ func BenchmarkDidChangeToDiagnostics(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	slices.Sort(latencies)
-	b.ReportMetric(float64(latencies[len(latencies)/2].Microseconds())/1000, "p50-ms")
-	b.ReportMetric(float64(latencies[len(latencies)*99/100].Microseconds())/1000, "p99-ms")
+	reportPercentiles(b, latencies)
 }
 
 // BenchmarkReparse compares, over the same 200 single-character edits of
@@ -126,13 +124,7 @@ func BenchmarkDidChangeToDiagnostics(b *testing.B) {
 // and the old tree) with parsing each version afresh.
 func BenchmarkReparse(b *testing.B) {
 	text := []byte(bigRustFile())
-	var changes []contentChange
-	for _, e := range singleCharEdits(string(text), 200) {
-		raw, _ := json.Marshal(e)
-		var ch contentChange
-		json.Unmarshal(raw, &ch)
-		changes = append(changes, ch)
-	}
+	changes := editChanges(text)
 	path := filepath.Join(b.TempDir(), "lib.rs")
 	for _, mode := range []string{"incremental", "full"} {
 		b.Run(mode, func(b *testing.B) {
@@ -159,9 +151,7 @@ func BenchmarkReparse(b *testing.B) {
 					parsed.Close()
 				}
 			}
-			slices.Sort(latencies)
-			b.ReportMetric(float64(latencies[len(latencies)/2].Microseconds())/1000, "p50-ms")
-			b.ReportMetric(float64(latencies[len(latencies)*99/100].Microseconds())/1000, "p99-ms")
+			reportPercentiles(b, latencies)
 		})
 	}
 }
@@ -170,16 +160,10 @@ func BenchmarkReparse(b *testing.B) {
 // the JSON-RPC and policy around it: applying each of the 200 edits to the
 // buffer and analysing the crate again, with the buffer's incrementally
 // reparsed tree handed to the analyser (analyzer.Crate.Parse) or with the
-// analyser parsing afresh, as project.Update does today.
+// analyser parsing afresh.
 func BenchmarkAnalyseAfterEdit(b *testing.B) {
 	text := []byte(bigRustFile())
-	var changes []contentChange
-	for _, e := range singleCharEdits(string(text), 200) {
-		raw, _ := json.Marshal(e)
-		var ch contentChange
-		json.Unmarshal(raw, &ch)
-		changes = append(changes, ch)
-	}
+	changes := editChanges(text)
 	dir := b.TempDir()
 	path := filepath.Join(dir, "src", "lib.rs")
 	for _, mode := range []string{"incremental", "full"} {
@@ -201,9 +185,27 @@ func BenchmarkAnalyseAfterEdit(b *testing.B) {
 					latencies = append(latencies, time.Since(start))
 				}
 			}
-			slices.Sort(latencies)
-			b.ReportMetric(float64(latencies[len(latencies)/2].Microseconds())/1000, "p50-ms")
-			b.ReportMetric(float64(latencies[len(latencies)*99/100].Microseconds())/1000, "p99-ms")
+			reportPercentiles(b, latencies)
 		})
 	}
+}
+
+// editChanges is the 200 single-character edits of text as the server
+// receives them.
+func editChanges(text []byte) []contentChange {
+	var changes []contentChange
+	for _, e := range singleCharEdits(string(text), 200) {
+		raw, _ := json.Marshal(e)
+		var ch contentChange
+		json.Unmarshal(raw, &ch)
+		changes = append(changes, ch)
+	}
+	return changes
+}
+
+// reportPercentiles reports the median and 99th percentile of latencies.
+func reportPercentiles(b *testing.B, latencies []time.Duration) {
+	slices.Sort(latencies)
+	b.ReportMetric(float64(latencies[len(latencies)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(latencies[len(latencies)*99/100].Microseconds())/1000, "p99-ms")
 }
