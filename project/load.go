@@ -3,6 +3,7 @@ package project
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -96,23 +97,26 @@ func (w *Workspace) Update(ctx context.Context, changed []string) (*Workspace, e
 	next := &Workspace{
 		Root:      w.Root,
 		Graph:     w.Graph,
-		Manifests: maps(w.Manifests),
-		Summaries: maps(w.Summaries),
+		Manifests: maps.Clone(w.Manifests),
+		Summaries: maps.Clone(w.Summaries),
 		opts:      w.opts,
 		trees:     w.trees,
 	}
 	if next.trees != nil {
 		next.trees.sweep() // Updates of one workspace run one at a time
 	}
-	var redo []*graph.Crate
+	changed = slices.Clone(changed)
+	for i := range changed {
+		changed[i] = filepath.Clean(changed[i])
+	}
 	for _, path := range changed {
-		path = filepath.Clean(path)
 		if filepath.Base(path) == "Cargo.toml" {
 			if _, ok := next.Manifests[path]; ok {
 				next.Manifests[path] = next.readManifest(path)
 			}
 		}
 	}
+	var redo []*graph.Crate
 	for _, id := range w.Graph.Members {
 		c := w.Graph.Crates[id]
 		for _, path := range changed {
@@ -127,14 +131,6 @@ func (w *Workspace) Update(ctx context.Context, changed []string) (*Workspace, e
 	}
 	next.evaluate()
 	return next, nil
-}
-
-func maps[K comparable, V any](m map[K]V) map[K]V {
-	out := make(map[K]V, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }
 
 // owns reports whether path belongs to crate c's sources or manifest.
@@ -191,7 +187,7 @@ func withMemberFeatures(g *graph.Graph, features []string) *graph.Graph {
 		return g
 	}
 	out := *g
-	out.Crates = maps(g.Crates)
+	out.Crates = maps.Clone(g.Crates)
 	for _, id := range g.Members {
 		c := *g.Crates[id]
 		c.Features = slices.Compact(slices.Sorted(slices.Values(append(slices.Clone(c.Features), features...))))
@@ -359,19 +355,17 @@ func (w *Workspace) evaluate() {
 		Root:      w.RootManifest(),
 		Summaries: w.Summaries,
 	})
+	// Manifest problems of members and the root are the user's to fix; a
+	// dependency's are not.
 	rootPath := filepath.Join(w.Root, "Cargo.toml")
-	for path, m := range w.Manifests {
-		c := w.crateOfManifest(path)
-		if path != rootPath && (c == nil || !c.Member) {
-			continue // a dependency's manifest problems are not the user's to fix
-		}
-		for _, f := range m.Findings {
-			f.CrateDir = filepath.Dir(path)
-			if c != nil {
-				f.Crate, f.CrateVersion = c.Name, c.Version
-			}
-			res.Findings = append(res.Findings, f)
-		}
+	rootIsMember := false
+	for _, id := range w.Graph.Members {
+		c := w.Graph.Crates[id]
+		res.Findings = append(res.Findings, manifestFindings(w.Manifests[c.ManifestPath], c)...)
+		rootIsMember = rootIsMember || c.ManifestPath == rootPath
+	}
+	if !rootIsMember {
+		res.Findings = append(res.Findings, manifestFindings(w.Manifests[rootPath], nil)...)
 	}
 	for _, warning := range w.Graph.Warnings {
 		f := finding.New(finding.Unanalysed, finding.Location{File: rootPath}, warning)
@@ -383,13 +377,21 @@ func (w *Workspace) evaluate() {
 	w.Result = res
 }
 
-func (w *Workspace) crateOfManifest(path string) *graph.Crate {
-	for _, c := range w.Graph.Crates {
-		if c.ManifestPath == path {
-			return c
-		}
+// manifestFindings are m's own findings, attributed to crate c (nil for a
+// virtual root manifest).
+func manifestFindings(m *manifest.Manifest, c *graph.Crate) []finding.Finding {
+	if m == nil {
+		return nil
 	}
-	return nil
+	out := make([]finding.Finding, 0, len(m.Findings))
+	for _, f := range m.Findings {
+		f.CrateDir = filepath.Dir(m.Path)
+		if c != nil {
+			f.Crate, f.CrateVersion = c.Name, c.Version
+		}
+		out = append(out, f)
+	}
+	return out
 }
 
 // Off is the severity override that drops a code's findings.
