@@ -49,6 +49,7 @@ type evaluation struct {
 	in       Input
 	res      *Result
 	decls    map[graph.ID]decl
+	owns     map[graph.ID]caps.Set // Own(c), SPEC §3.1
 	uses     map[graph.ID]caps.Set // normal-context uses under the crate's enabled features
 	allowed  map[graph.ID]caps.Set // union over roots of Ceil ∪ Audited
 	audited  map[graph.ID]caps.Set
@@ -61,6 +62,7 @@ func newEvaluation(in Input) *evaluation {
 		in:       in,
 		res:      &Result{Findings: []finding.Finding{}, Uses: []UseRecord{}},
 		decls:    map[graph.ID]decl{},
+		owns:     map[graph.ID]caps.Set{},
 		uses:     map[graph.ID]caps.Set{},
 		allowed:  map[graph.ID]caps.Set{},
 		audited:  map[graph.ID]caps.Set{},
@@ -69,6 +71,7 @@ func newEvaluation(in Input) *evaluation {
 	}
 	for id, c := range in.Graph.Crates {
 		e.decls[id] = e.declOf(c)
+		e.owns[id] = e.ownOf(c) // reads the decl just stored
 		e.uses[id] = e.usesOf(c)
 		e.audited[id] = e.auditOf(c)
 	}
@@ -139,8 +142,11 @@ func (e *evaluation) featureGrant(c *graph.Crate, f string) caps.Set {
 	return s.Close()
 }
 
-// own is Own(c): the base declaration widened by the enabled features.
-func (e *evaluation) own(c *graph.Crate) caps.Set {
+// own is Own(c), computed once per evaluation.
+func (e *evaluation) own(c *graph.Crate) caps.Set { return e.owns[c.ID] }
+
+// ownOf computes Own(c): the base declaration widened by the enabled features.
+func (e *evaluation) ownOf(c *graph.Crate) caps.Set {
 	d := e.decls[c.ID]
 	if !d.restricted {
 		return caps.Everything
