@@ -3,6 +3,7 @@ package policy
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -319,6 +320,23 @@ func (e *evaluation) view(root *graph.Crate) *rootView {
 			}
 		}
 	}
+	v.order = e.reachable(root)
+	v.ceil[root.ID] = e.own(root)
+	incoming := map[graph.ID]caps.Set{}
+	for _, c := range v.order {
+		if c.ID != root.ID {
+			v.ceil[c.ID] = e.own(c).Intersect(incoming[c.ID])
+		}
+		for _, ed := range e.normalDeps(c) {
+			incoming[ed.To] = incoming[ed.To].Union(e.edgeGrant(c, v.ceil[c.ID], ed))
+		}
+	}
+	return v
+}
+
+// reachable is root and every crate it reaches through normal edges,
+// dependents before their dependencies.
+func (e *evaluation) reachable(root *graph.Crate) []*graph.Crate {
 	visited := map[graph.ID]bool{}
 	var post []*graph.Crate
 	var visit func(c *graph.Crate)
@@ -333,20 +351,8 @@ func (e *evaluation) view(root *graph.Crate) *rootView {
 		post = append(post, c)
 	}
 	visit(root)
-	for i := len(post) - 1; i >= 0; i-- {
-		v.order = append(v.order, post[i])
-	}
-	v.ceil[root.ID] = e.own(root)
-	incoming := map[graph.ID]caps.Set{}
-	for _, c := range v.order {
-		if c.ID != root.ID {
-			v.ceil[c.ID] = e.own(c).Intersect(incoming[c.ID])
-		}
-		for _, ed := range e.normalDeps(c) {
-			incoming[ed.To] = incoming[ed.To].Union(e.edgeGrant(c, v.ceil[c.ID], ed))
-		}
-	}
-	return v
+	slices.Reverse(post)
+	return post
 }
 
 func (e *evaluation) checkMember(id graph.ID) {
@@ -695,10 +701,10 @@ func (e *evaluation) crateReports() []CrateReport {
 		if s := e.in.Summaries[id]; s != nil {
 			r.Unanalysed, r.Lines = unseen(s), s.Lines
 		}
-		v := e.view(c)
-		r.TreeSize = len(v.order)
+		tree := e.reachable(c)
+		r.TreeSize = len(tree)
 		r.PureTree = true
-		for _, d := range v.order {
+		for _, d := range tree {
 			r.TreeUses = r.TreeUses.Union(e.uses[d.ID])
 			r.PureTree = r.PureTree && pure[d.ID]
 		}
