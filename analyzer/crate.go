@@ -210,7 +210,7 @@ func (a *crateAnalysis) tree(path string, text []byte) (*sitter.Tree, bool) {
 			return tree, false
 		}
 	}
-	return a.parser.Parse(renameTryMacro(text), nil), true
+	return parseText(a.parser, renameTryMacro(text), nil), true
 }
 
 func (a *crateAnalysis) inPackage(p string) bool {

@@ -22,13 +22,48 @@ func (a *crateAnalysis) expand(s *syntax, i int32) []expansion {
 	if macro == "cfg_if" {
 		return a.expandCfgIf(s, tt)
 	}
-	if macro == "macro_rules" {
+	if macro == "macro_rules" || !startsLikeItems(s, tt) {
 		return nil
 	}
 	if syn := a.parseItems(s, s.nodes[tt].start+1, s.nodes[tt].end-1); syn != nil {
 		return []expansion{{syn: syn, macro: macro}}
 	}
 	return nil
+}
+
+// itemStarts are the tokens an item can begin with (besides a macro call,
+// `name!` or `path::name!`).
+var itemStarts = map[string]bool{
+	"#": true, "pub": true, "fn": true, "struct": true, "enum": true, "union": true,
+	"trait": true, "impl": true, "type": true, "const": true, "static": true, "mod": true,
+	"use": true, "extern": true, "unsafe": true, "async": true, "default": true,
+	"auto": true, "safe": true, "macro_rules": true,
+}
+
+// startsLikeItems reports whether the token tree tt could hold items, judged
+// by its first tokens, so that a DSL body (DEFINE_GUID!{IID_X, 0x…},
+// FN!{stdcall PFN(…)}) is not parsed twice only to fail.
+func startsLikeItems(s *syntax, tt int32) bool {
+	open := s.nodes[tt].firstChild
+	if open < 0 {
+		return false
+	}
+	var toks [2]string
+	n := 0
+	for c := s.nodes[open].nextSibling; c >= 0 && n < len(toks); c = s.nodes[c].nextSibling {
+		if k := s.nodes[c].kind; k != kLineComment && k != kBlockComment {
+			toks[n] = s.text(c)
+			n++
+		}
+	}
+	switch {
+	case n == 0 || toks[0] == "}":
+		return false
+	case itemStarts[toks[0]]:
+		return true
+	default: // a macro call: `name!` or `path::…`
+		return toks[0] != "" && isIdentByte(toks[0][0]) && (toks[1] == "!" || toks[1] == "::")
+	}
 }
 
 // expandCfgIf splits `if #[cfg(p)] { … } else if #[cfg(q)] { … } else { … }`.
@@ -84,7 +119,7 @@ func (a *crateAnalysis) parseItems(s *syntax, start, end uint32) *syntax {
 	if text == nil {
 		text = s.src
 	}
-	tree := a.parser.Parse(text, nil)
+	tree := parseText(a.parser, text, nil)
 	_ = a.parser.SetIncludedRanges(nil)
 	if tree == nil {
 		return nil

@@ -17,6 +17,7 @@ extern uint16_t ts_node_symbol(TSNode);
 extern uint32_t ts_node_start_byte(TSNode);
 extern uint32_t ts_node_end_byte(TSNode);
 extern uint32_t ts_node_descendant_count(TSNode);
+extern bool ts_node_is_missing(TSNode);
 extern TSTreeCursor ts_tree_cursor_new(TSNode);
 extern void ts_tree_cursor_delete(TSTreeCursor *);
 extern TSNode ts_tree_cursor_current_node(const TSTreeCursor *);
@@ -24,11 +25,13 @@ extern uint16_t ts_tree_cursor_current_field_id(const TSTreeCursor *);
 extern bool ts_tree_cursor_goto_first_child(TSTreeCursor *);
 extern bool ts_tree_cursor_goto_next_sibling(TSTreeCursor *);
 extern bool ts_tree_cursor_goto_parent(TSTreeCursor *);
+extern void *ts_parser_parse_string(void *parser, const void *old_tree, const char *text, uint32_t length);
 
 typedef struct {
 	uint16_t symbol, field;
 	uint32_t start, end;
 	int32_t parent, first, next;
+	bool missing;
 } flat_node;
 
 static uint32_t descendants(const void *tree) {
@@ -51,6 +54,7 @@ static int32_t flatten(const void *tree, flat_node *out, int32_t cap, const uint
 		f->field = ts_tree_cursor_current_field_id(&c);
 		f->start = ts_node_start_byte(node);
 		f->end = ts_node_end_byte(node);
+		f->missing = f->start == f->end && ts_node_is_missing(node);
 		f->parent = -1; f->first = -1; f->next = -1;
 		if (depth > 0) {
 			int32_t p = stack[depth-1];
@@ -92,22 +96,53 @@ import (
 	sitter "github.com/tree-sitter/go-tree-sitter"
 )
 
-// treePointer returns the TSTree* inside a go-tree-sitter Tree, whose only
-// field it is.
+// go-tree-sitter's Tree and Parser each hold nothing but the C pointer; the
+// array lengths below stop the build if that ever changes.
+var (
+	_ [unsafe.Sizeof(sitter.Tree{}) - unsafe.Sizeof(unsafe.Pointer(nil))]byte
+	_ [unsafe.Sizeof(unsafe.Pointer(nil)) - unsafe.Sizeof(sitter.Tree{})]byte
+	_ [unsafe.Sizeof(sitter.Parser{}) - unsafe.Sizeof(unsafe.Pointer(nil))]byte
+	_ [unsafe.Sizeof(unsafe.Pointer(nil)) - unsafe.Sizeof(sitter.Parser{})]byte
+)
+
+// treePointer returns the TSTree* inside a go-tree-sitter Tree.
 func treePointer(t *sitter.Tree) unsafe.Pointer {
 	return *(*unsafe.Pointer)(unsafe.Pointer(t))
 }
 
-// flattenC copies tree into flat nodes with one cgo call.
-func flattenC(l *language, tree *sitter.Tree) ([]node, bool) {
+// parseText parses text with p, reusing old (already edited) when not nil.
+// go-tree-sitter's Parser.Parse reads through a Go callback that copies the
+// rest of the text into a new C string on every read — once per parse for a
+// whole file, but once per seek when only included ranges are parsed or an
+// old tree is reused — where tree-sitter can read the bytes in place.
+func parseText(p *sitter.Parser, text []byte, old *sitter.Tree) *sitter.Tree {
+	var oldTree unsafe.Pointer
+	if old != nil {
+		oldTree = treePointer(old)
+	}
+	var src *C.char
+	if len(text) > 0 {
+		src = (*C.char)(unsafe.Pointer(&text[0]))
+	}
+	t := C.ts_parser_parse_string(*(*unsafe.Pointer)(unsafe.Pointer(p)), oldTree, src, C.uint32_t(len(text)))
+	if t == nil {
+		return nil
+	}
+	tree := new(sitter.Tree)
+	*(*unsafe.Pointer)(unsafe.Pointer(tree)) = t
+	return tree
+}
+
+// flattenC copies tree into nodes with one cgo call. It records the token
+// tree-sitter inserted for each MISSING node, which error messages name.
+func flattenC(l *language, tree *sitter.Tree) (nodes []node, missing map[int32]string) {
 	tp := treePointer(tree)
-	count := int(C.descendants(tp))
-	buf := make([]C.flat_node, count+1)
+	buf := make([]C.flat_node, int(C.descendants(tp))+1)
 	n := C.flatten(tp, &buf[0], C.int32_t(len(buf)), (*C.uint8_t)(unsafe.Pointer(&l.leaf[0])), C.uint32_t(len(l.leaf)))
 	if n < 0 {
-		return nil, false
+		panic("analyzer: out of memory flattening a syntax tree")
 	}
-	nodes := make([]node, n)
+	nodes = make([]node, n)
 	for i := range nodes {
 		f := &buf[i]
 		nd := &nodes[i]
@@ -117,6 +152,13 @@ func flattenC(l *language, tree *sitter.Tree) ([]node, bool) {
 		}
 		nd.start, nd.end = uint32(f.start), uint32(f.end)
 		nd.parent, nd.firstChild, nd.nextSibling = int32(f.parent), int32(f.first), int32(f.next)
+		if f.missing {
+			nd.missing = true
+			if missing == nil {
+				missing = map[int32]string{}
+			}
+			missing[int32(i)] = l.lang.NodeKindForId(uint16(f.symbol))
+		}
 	}
-	return nodes, true
+	return nodes, missing
 }

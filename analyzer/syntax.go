@@ -205,7 +205,7 @@ func (l *language) kindOf(id uint16) kind {
 func ParseRust(text []byte, old *sitter.Tree) *sitter.Tree {
 	p := newParser()
 	defer p.Close()
-	return p.Parse(renameTryMacro(text), old)
+	return parseText(p, renameTryMacro(text), old)
 }
 
 func newParser() *sitter.Parser {
@@ -249,59 +249,9 @@ func leafKind(k kind) bool {
 
 // flatten copies tree into a syntax value.
 func flatten(tree *sitter.Tree, src []byte) *syntax {
-	l := rustLanguage()
-	root := tree.RootNode()
-	s := &syntax{src: src, hasError: root.HasError()}
-	if !s.hasError { // the fast path; trees with errors also need MISSING tokens' names
-		if nodes, ok := flattenC(l, tree); ok {
-			s.nodes = nodes
-			return s
-		}
-	}
-	s.nodes = make([]node, 0, len(src)/4+16)
-	c := tree.Walk()
-	defer c.Close()
-	var stack []int32 // ancestors of the current node
-	var last []int32  // last child seen at each depth
-	for {
-		n := c.Node()
-		k := l.kindOf(n.KindId())
-		idx := int32(len(s.nodes))
-		nd := node{kind: k, start: uint32(n.StartByte()), end: uint32(n.EndByte()), parent: -1, firstChild: -1, nextSibling: -1}
-		if f := c.FieldId(); f != 0 && int(f) < len(l.fields) {
-			nd.field = l.fields[f]
-		}
-		if s.hasError && nd.start == nd.end && n.IsMissing() {
-			nd.missing = true
-			if s.missing == nil {
-				s.missing = map[int32]string{}
-			}
-			s.missing[idx] = n.Kind()
-		}
-		if len(stack) > 0 {
-			p := stack[len(stack)-1]
-			nd.parent = p
-			if prev := last[len(last)-1]; prev >= 0 {
-				s.nodes[prev].nextSibling = idx
-			} else {
-				s.nodes[p].firstChild = idx
-			}
-			last[len(last)-1] = idx
-		}
-		s.nodes = append(s.nodes, nd)
-		if !leafKind(k) && c.GotoFirstChild() {
-			stack = append(stack, idx)
-			last = append(last, -1)
-			continue
-		}
-		for !c.GotoNextSibling() {
-			if !c.GotoParent() || len(stack) == 0 {
-				return s
-			}
-			stack = stack[:len(stack)-1]
-			last = last[:len(last)-1]
-		}
-	}
+	s := &syntax{src: src, hasError: tree.RootNode().HasError()}
+	s.nodes, s.missing = flattenC(rustLanguage(), tree)
+	return s
 }
 
 func (s *syntax) text(i int32) string {
