@@ -31,18 +31,19 @@ func (a *crateAnalysis) expand(s *syntax, i int32) []expansion {
 	return nil
 }
 
-// itemStarts are the tokens an item can begin with (besides a macro call,
+// itemStarts are the keywords an item can begin with (besides a macro call,
 // `name!` or `path::name!`).
 var itemStarts = map[string]bool{
-	"#": true, "pub": true, "fn": true, "struct": true, "enum": true, "union": true,
+	"pub": true, "fn": true, "struct": true, "enum": true, "union": true,
 	"trait": true, "impl": true, "type": true, "const": true, "static": true, "mod": true,
 	"use": true, "extern": true, "unsafe": true, "async": true, "default": true,
 	"auto": true, "safe": true, "macro_rules": true,
 }
 
 // startsLikeItems reports whether the token tree tt could hold items, judged
-// by its first tokens, so that a DSL body (DEFINE_GUID!{IID_X, 0x…},
-// FN!{stdcall PFN(…)}) is not parsed twice only to fail.
+// by its first tokens after any attributes, so that a DSL body
+// (DEFINE_GUID!{IID_X, 0x…}, RIDL!{#[uuid(…)] interface IFoo…}) is not
+// parsed a second time only to fail.
 func startsLikeItems(s *syntax, tt int32) bool {
 	open := s.nodes[tt].firstChild
 	if open < 0 {
@@ -51,10 +52,17 @@ func startsLikeItems(s *syntax, tt int32) bool {
 	var toks [2]string
 	n := 0
 	for c := s.nodes[open].nextSibling; c >= 0 && n < len(toks); c = s.nodes[c].nextSibling {
-		if k := s.nodes[c].kind; k != kLineComment && k != kBlockComment {
-			toks[n] = s.text(c)
-			n++
+		switch s.nodes[c].kind {
+		case kLineComment, kBlockComment:
+			continue
+		case kTokenTree:
+			if n == 1 && toks[0] == "#" && s.src[s.nodes[c].start] == '[' { // an attribute
+				n = 0
+				continue
+			}
 		}
+		toks[n] = s.text(c)
+		n++
 	}
 	switch {
 	case n == 0 || toks[0] == "}":
