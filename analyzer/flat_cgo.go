@@ -1,113 +1,212 @@
 package analyzer
 
-// The flattening walk runs in C: one cgo call per file instead of several per
-// node, which is what keeps analysis within a small factor of parsing. The
-// declarations below mirror tree-sitter 0.25's api.h (TSNode, TSTreeCursor);
-// the functions are those go-tree-sitter compiles into the binary.
+// The flattening walk runs in C, over tree-sitter's own subtrees: one cgo
+// call per file, and no tree cursor, whose generic bookkeeping (a stack
+// entry, an alias and a field-map search per node and per step) cost about
+// three times the walk itself. The walk reads the library's internal
+// structures, so it compiles against the internal headers of exactly the
+// tree-sitter go-tree-sitter v0.25.0 builds (third_party/tree-sitter, see its
+// README); TestFlattenMatchesCursor checks it against the public cursor API.
 
 /*
-#include <stdint.h>
-#include <stdbool.h>
+#cgo CFLAGS: -I${SRCDIR}/../third_party/tree-sitter/include -I${SRCDIR}/../third_party/tree-sitter/src -std=c11 -D_POSIX_C_SOURCE=200112L -D_DEFAULT_SOURCE
 #include <stdlib.h>
+#include "tree_sitter/api.h"
+#include "tree.h"
+#include "language.h"
 
-typedef struct { uint32_t context[4]; const void *id; const void *tree; } TSNode;
-typedef struct { const void *tree; const void *id; uint32_t context[3]; } TSTreeCursor;
-extern TSNode ts_tree_root_node(const void *tree);
-extern uint16_t ts_node_symbol(TSNode);
-extern uint32_t ts_node_start_byte(TSNode);
-extern uint32_t ts_node_end_byte(TSNode);
-extern uint32_t ts_node_descendant_count(TSNode);
-extern bool ts_node_is_missing(TSNode);
-extern TSTreeCursor ts_tree_cursor_new(TSNode);
-extern void ts_tree_cursor_delete(TSTreeCursor *);
-extern TSNode ts_tree_cursor_current_node(const TSTreeCursor *);
-extern uint16_t ts_tree_cursor_current_field_id(const TSTreeCursor *);
-extern bool ts_tree_cursor_goto_first_child(TSTreeCursor *);
-extern bool ts_tree_cursor_goto_next_sibling(TSTreeCursor *);
-extern bool ts_tree_cursor_goto_parent(TSTreeCursor *);
-extern void *ts_parser_parse_string(void *parser, const void *old_tree, const char *text, uint32_t length);
-
+// flat_node is the Go type node, field for field.
 typedef struct {
-	uint16_t symbol, field;
+	uint8_t kind, field;
+	bool missing;
 	uint32_t start, end;
 	int32_t parent, first, next;
-	bool missing;
 } flat_node;
 
-static uint32_t descendants(const void *tree) {
-	return ts_node_descendant_count(ts_tree_root_node(tree));
+// flat_tables translate tree-sitter's symbols and field ids to the
+// analyser's kinds and fields.
+typedef struct {
+	const uint8_t *kinds; // by public symbol
+	const uint8_t *leaf;  // by public symbol: 1 = do not descend
+	uint32_t nkinds;
+	uint8_t error_kind;
+	const uint8_t *fields; // by field id
+	uint32_t nfields;
+} flat_tables;
+
+// frame is a node whose children are being visited: a visible node, or a
+// hidden one (a grammar rule without a node of its own) whose visible
+// descendants become children of the nearest visible ancestor.
+typedef struct {
+	Subtree tree;
+	uint32_t child, structural, pos;
+	const TSSymbol *aliases;
+	const TSFieldMapEntry *fields, *fields_end;
+	TSFieldId inherited; // a hidden node's field, for its children without one
+	bool visible;
+} flat_frame;
+
+typedef struct { int32_t node, last; } flat_parent;
+
+static inline uint8_t flat_kind(const flat_tables *t, TSSymbol sym) {
+	if (sym == ts_builtin_sym_error) return t->error_kind;
+	return sym < t->nkinds ? t->kinds[sym] : 0;
 }
 
-// flatten writes the tree in preorder into out (room for cap nodes), not
-// descending below symbols marked in leaf; it returns the count, or -1.
-static int32_t flatten(const void *tree, flat_node *out, int32_t cap, const uint8_t *leaf, uint32_t nleaf) {
-	TSTreeCursor c = ts_tree_cursor_new(ts_tree_root_node(tree));
-	int32_t depth_cap = 256, depth = 0, n = 0;
-	int32_t *stack = malloc(sizeof(int32_t) * depth_cap);
-	int32_t *last = malloc(sizeof(int32_t) * depth_cap);
-	if (!stack || !last) { free(stack); free(last); ts_tree_cursor_delete(&c); return -1; }
-	for (;;) {
-		if (n >= cap) { n = -1; break; }
-		TSNode node = ts_tree_cursor_current_node(&c);
-		flat_node *f = &out[n];
-		f->symbol = ts_node_symbol(node);
-		f->field = ts_tree_cursor_current_field_id(&c);
-		f->start = ts_node_start_byte(node);
-		f->end = ts_node_end_byte(node);
-		f->missing = f->start == f->end && ts_node_is_missing(node);
-		f->parent = -1; f->first = -1; f->next = -1;
-		if (depth > 0) {
-			int32_t p = stack[depth-1];
-			f->parent = p;
-			if (last[depth-1] >= 0) out[last[depth-1]].next = n; else out[p].first = n;
-			last[depth-1] = n;
-		}
-		int32_t idx = n++;
-		bool is_leaf = f->symbol < nleaf && leaf[f->symbol];
-		if (!is_leaf && ts_tree_cursor_goto_first_child(&c)) {
-			if (depth == depth_cap) {
-				depth_cap *= 2;
-				int32_t *s2 = realloc(stack, sizeof(int32_t) * depth_cap);
-				if (s2) stack = s2;
-				int32_t *l2 = realloc(last, sizeof(int32_t) * depth_cap);
-				if (l2) last = l2;
-				if (!s2 || !l2) { n = -1; break; }
-			}
-			stack[depth] = idx; last[depth] = -1; depth++;
+static inline bool flat_leaf(const flat_tables *t, TSSymbol sym) {
+	return sym < t->nkinds && t->leaf[sym];
+}
+
+static inline flat_frame flat_frame_of(const TSLanguage *lang, Subtree s, uint32_t pos, TSFieldId inherited, bool visible) {
+	flat_frame f = {s, 0, 0, pos, ts_language_alias_sequence(lang, s.ptr->production_id), NULL, NULL, inherited, visible};
+	ts_language_field_map(lang, s.ptr->production_id, &f.fields, &f.fields_end);
+	return f;
+}
+
+// flatten writes the visible nodes of tree in preorder into out (room for
+// cap), as tree-sitter's cursor would visit them, not descending below
+// symbols marked leaf. It counts MISSING nodes in *nmissing and writes the
+// symbols of the first missing_cap of them to missing_sym. It returns the
+// node count, or -1 when out of room or memory.
+static int32_t flatten(const TSTree *tree, const flat_tables *t, flat_node *out, int32_t cap,
+                       uint16_t *missing_sym, int32_t missing_cap, int32_t *nmissing_out) {
+	const TSLanguage *lang = tree->language;
+	int32_t n = 0, nmissing = 0, sp = 0, vp = 0, fcap = 64, vcap = 64;
+	flat_frame *fs = malloc(sizeof(flat_frame) * fcap);
+	flat_parent *vs = malloc(sizeof(flat_parent) * vcap);
+	if (!fs || !vs || cap < 1) goto fail;
+
+	Subtree root = tree->root;
+	TSSymbol root_sym = ts_language_public_symbol(lang, ts_subtree_symbol(root));
+	uint32_t root_start = ts_subtree_padding(root).bytes;
+	out[n++] = (flat_node){flat_kind(t, root_sym), 0, ts_subtree_missing(root),
+		root_start, root_start + ts_subtree_size(root).bytes, -1, -1, -1};
+	if (out[0].missing) {
+		if (nmissing < missing_cap) missing_sym[nmissing] = root_sym;
+		nmissing++;
+	}
+	if (ts_subtree_child_count(root) > 0 && !flat_leaf(t, root_sym)) {
+		vs[vp++] = (flat_parent){0, -1};
+		fs[sp++] = flat_frame_of(lang, root, root_start, 0, true);
+	}
+
+	while (sp > 0) {
+		flat_frame *f = &fs[sp - 1];
+		if (f->child == f->tree.ptr->child_count) {
+			if (f->visible) vp--;
+			sp--;
 			continue;
 		}
-		bool done = false;
-		while (!ts_tree_cursor_goto_next_sibling(&c)) {
-			if (depth == 0 || !ts_tree_cursor_goto_parent(&c)) { done = true; break; }
-			depth--;
+		Subtree child = ts_subtree_children(f->tree)[f->child];
+		uint32_t start = f->pos;
+		if (f->child > 0) start += ts_subtree_padding(child).bytes;
+		uint32_t end = start + ts_subtree_size(child).bytes;
+		f->pos = end;
+		f->child++;
+
+		// Alias and field as ts_tree_cursor_current_node and
+		// ts_tree_cursor_current_field_id find them: extras have neither;
+		// a child without a field of its own takes its hidden parent's.
+		bool extra = ts_subtree_extra(child);
+		TSSymbol alias = 0;
+		TSFieldId field = 0;
+		if (!extra) {
+			if (f->aliases) alias = f->aliases[f->structural];
+			field = f->inherited;
+			for (const TSFieldMapEntry *m = f->fields; m < f->fields_end; m++) {
+				if (!m->inherited && m->child_index == f->structural) {
+					field = m->field_id;
+					break;
+				}
+			}
+			f->structural++;
 		}
-		if (done) break;
+		bool has_children = ts_subtree_child_count(child) > 0;
+
+		if (ts_subtree_visible(child) || alias) {
+			if (n >= cap) goto fail;
+			TSSymbol sym = ts_language_public_symbol(lang, alias ? alias : ts_subtree_symbol(child));
+			flat_parent *p = &vs[vp - 1];
+			flat_node *o = &out[n];
+			*o = (flat_node){flat_kind(t, sym), field < t->nfields ? t->fields[field] : 0,
+				ts_subtree_missing(child), start, end, p->node, -1, -1};
+			if (p->last >= 0) out[p->last].next = n; else out[p->node].first = n;
+			p->last = n;
+			if (o->missing) {
+				if (nmissing < missing_cap) missing_sym[nmissing] = sym;
+				nmissing++;
+			}
+			int32_t idx = n++;
+			if (!has_children || flat_leaf(t, sym)) continue;
+			if (vp == vcap) {
+				vcap *= 2;
+				flat_parent *v2 = realloc(vs, sizeof(flat_parent) * vcap);
+				if (!v2) goto fail;
+				vs = v2;
+			}
+			vs[vp++] = (flat_parent){idx, -1};
+			field = 0;
+		} else if (!has_children || ts_subtree_visible_child_count(child) == 0) {
+			continue;
+		}
+		if (sp == fcap) {
+			fcap *= 2;
+			flat_frame *f2 = realloc(fs, sizeof(flat_frame) * fcap);
+			if (!f2) goto fail;
+			fs = f2;
+		}
+		bool visible = ts_subtree_visible(child) || alias;
+		fs[sp++] = flat_frame_of(lang, child, start, visible ? 0 : field, visible);
 	}
-	free(stack); free(last);
-	ts_tree_cursor_delete(&c);
+	free(fs);
+	free(vs);
+	*nmissing_out = nmissing;
 	return n;
+fail:
+	free(fs);
+	free(vs);
+	return -1;
+}
+
+static uint32_t flat_capacity(const TSTree *tree) {
+	return ts_node_descendant_count(ts_tree_root_node(tree)) + 1;
 }
 */
 import "C"
 
 import (
+	"sync"
 	"unsafe"
 
 	sitter "github.com/tree-sitter/go-tree-sitter"
 )
 
-// go-tree-sitter's Tree and Parser each hold nothing but the C pointer; the
-// array lengths below stop the build if that ever changes.
+var (
+	probeNode node
+	probeFlat C.flat_node
+)
+
+// Layouts the C side relies on; each pair of array lengths stops the build
+// if the two sides differ. go-tree-sitter's Tree and Parser hold nothing but
+// the C pointer; node and flat_node are the same struct.
 var (
 	_ [unsafe.Sizeof(sitter.Tree{}) - unsafe.Sizeof(unsafe.Pointer(nil))]byte
 	_ [unsafe.Sizeof(unsafe.Pointer(nil)) - unsafe.Sizeof(sitter.Tree{})]byte
 	_ [unsafe.Sizeof(sitter.Parser{}) - unsafe.Sizeof(unsafe.Pointer(nil))]byte
 	_ [unsafe.Sizeof(unsafe.Pointer(nil)) - unsafe.Sizeof(sitter.Parser{})]byte
+	_ [unsafe.Sizeof(probeNode) - unsafe.Sizeof(probeFlat)]byte
+	_ [unsafe.Sizeof(probeFlat) - unsafe.Sizeof(probeNode)]byte
+	_ [unsafe.Offsetof(probeNode.missing) - unsafe.Offsetof(probeFlat.missing)]byte
+	_ [unsafe.Offsetof(probeFlat.missing) - unsafe.Offsetof(probeNode.missing)]byte
+	_ [unsafe.Offsetof(probeNode.start) - unsafe.Offsetof(probeFlat.start)]byte
+	_ [unsafe.Offsetof(probeFlat.start) - unsafe.Offsetof(probeNode.start)]byte
+	_ [unsafe.Offsetof(probeNode.nextSibling) - unsafe.Offsetof(probeFlat.next)]byte
+	_ [unsafe.Offsetof(probeFlat.next) - unsafe.Offsetof(probeNode.nextSibling)]byte
 )
 
 // treePointer returns the TSTree* inside a go-tree-sitter Tree.
-func treePointer(t *sitter.Tree) unsafe.Pointer {
-	return *(*unsafe.Pointer)(unsafe.Pointer(t))
+func treePointer(t *sitter.Tree) *C.TSTree {
+	return *(**C.TSTree)(unsafe.Pointer(t))
 }
 
 // parseText parses text with p, reusing old (already edited) when not nil.
@@ -116,7 +215,7 @@ func treePointer(t *sitter.Tree) unsafe.Pointer {
 // whole file, but once per seek when only included ranges are parsed or an
 // old tree is reused — where tree-sitter can read the bytes in place.
 func parseText(p *sitter.Parser, text []byte, old *sitter.Tree) *sitter.Tree {
-	var oldTree unsafe.Pointer
+	var oldTree *C.TSTree
 	if old != nil {
 		oldTree = treePointer(old)
 	}
@@ -124,41 +223,61 @@ func parseText(p *sitter.Parser, text []byte, old *sitter.Tree) *sitter.Tree {
 	if len(text) > 0 {
 		src = (*C.char)(unsafe.Pointer(&text[0]))
 	}
-	t := C.ts_parser_parse_string(*(*unsafe.Pointer)(unsafe.Pointer(p)), oldTree, src, C.uint32_t(len(text)))
+	t := C.ts_parser_parse_string(*(**C.TSParser)(unsafe.Pointer(p)), oldTree, src, C.uint32_t(len(text)))
 	if t == nil {
 		return nil
 	}
 	tree := new(sitter.Tree)
-	*(*unsafe.Pointer)(unsafe.Pointer(tree)) = t
+	*(**C.TSTree)(unsafe.Pointer(tree)) = t
 	return tree
 }
+
+// flatTables are the language's tables in C memory, built once.
+var flatTables = sync.OnceValue(func() *C.flat_tables {
+	l := rustLanguage()
+	kinds := C.CBytes(unsafe.Slice((*byte)(unsafe.Pointer(&l.kinds[0])), len(l.kinds)))
+	leaf := C.CBytes(l.leaf)
+	fields := C.CBytes(unsafe.Slice((*byte)(unsafe.Pointer(&l.fields[0])), len(l.fields)))
+	t := (*C.flat_tables)(C.malloc(C.size_t(unsafe.Sizeof(C.flat_tables{}))))
+	*t = C.flat_tables{
+		kinds: (*C.uint8_t)(kinds), leaf: (*C.uint8_t)(leaf), nkinds: C.uint32_t(len(l.kinds)),
+		error_kind: C.uint8_t(kError),
+		fields:     (*C.uint8_t)(fields), nfields: C.uint32_t(len(l.fields)),
+	}
+	return t
+})
+
+// maxMissingNames bounds how many MISSING tokens of one file are named in
+// messages; later ones are called "token".
+const maxMissingNames = 64
 
 // flattenC copies tree into nodes with one cgo call. It records the token
 // tree-sitter inserted for each MISSING node, which error messages name.
 func flattenC(l *language, tree *sitter.Tree) (nodes []node, missing map[int32]string) {
 	tp := treePointer(tree)
-	buf := make([]C.flat_node, int(C.descendants(tp))+1)
-	n := C.flatten(tp, &buf[0], C.int32_t(len(buf)), (*C.uint8_t)(unsafe.Pointer(&l.leaf[0])), C.uint32_t(len(l.leaf)))
+	nodes = make([]node, C.flat_capacity(tp))
+	var syms [maxMissingNames]C.uint16_t
+	var nmissing C.int32_t
+	n := C.flatten(tp, flatTables(), (*C.flat_node)(unsafe.Pointer(&nodes[0])), C.int32_t(len(nodes)), &syms[0], maxMissingNames, &nmissing)
 	if n < 0 {
 		panic("analyzer: out of memory flattening a syntax tree")
 	}
-	nodes = make([]node, n)
+	nodes = nodes[:n]
+	if nmissing == 0 {
+		return nodes, nil
+	}
+	missing = make(map[int32]string, nmissing)
+	named := 0
 	for i := range nodes {
-		f := &buf[i]
-		nd := &nodes[i]
-		nd.kind = l.kindOf(uint16(f.symbol))
-		if int(f.field) < len(l.fields) {
-			nd.field = l.fields[f.field]
+		if !nodes[i].missing {
+			continue
 		}
-		nd.start, nd.end = uint32(f.start), uint32(f.end)
-		nd.parent, nd.firstChild, nd.nextSibling = int32(f.parent), int32(f.first), int32(f.next)
-		if f.missing {
-			nd.missing = true
-			if missing == nil {
-				missing = map[int32]string{}
-			}
-			missing[int32(i)] = l.lang.NodeKindForId(uint16(f.symbol))
+		name := "token"
+		if named < maxMissingNames {
+			name = l.lang.NodeKindForId(uint16(syms[named]))
+			named++
 		}
+		missing[int32(i)] = name
 	}
 	return nodes, missing
 }
