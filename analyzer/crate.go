@@ -22,10 +22,10 @@ type Crate struct {
 	Table   *apis.Table // nil = apis.Builtin()
 	// Read returns a file's text; unsaved editor buffers win over disk. nil = os.ReadFile.
 	Read func(path string) ([]byte, error)
-	// Parse, when set, returns the tree for a file's text, e.g. from an
-	// editor's cache kept current with Tree.Edit and ParseRust. The analyser
-	// does not close trees it gets from Parse. nil = parse afresh.
-	Parse func(path string, text []byte) *sitter.Tree
+	// Parse, when set, returns the syntax of a file's text if the caller
+	// has it (an editor's buffer, a file unchanged since the last
+	// analysis), or nil. nil = parse afresh.
+	Parse func(path string, text []byte) *Syntax
 }
 
 // AnalyzeCrate finds every capability use in the crate's targets, following
@@ -189,28 +189,28 @@ func (a *crateAnalysis) modFiles(f *sourceFile, d modDecl) []string {
 }
 
 func (a *crateAnalysis) parse(path string, text []byte) *syntax {
-	var s *syntax
-	if tree, owned := a.tree(path, text); tree != nil {
-		s = flatten(tree, text)
-		if owned {
+	var s syntax
+	if given := a.given(path, text); given != nil {
+		s = *given.syn // a copy: the file's name is this analysis's
+	} else {
+		parsed := renameTryMacro(text)
+		tree := parseText(a.parser, parsed, nil)
+		if tree == nil { // the parser gave up: nothing is seen
+			s = syntax{src: text, parsed: parsed, nodes: []node{{kind: kSourceFile, parent: -1, firstChild: -1, nextSibling: -1, end: uint32(len(text))}}}
+		} else {
+			s = *flatten(tree, text, parsed)
 			tree.Close()
 		}
-	} else {
-		s = &syntax{src: text, nodes: []node{{kind: kSourceFile, parent: -1, firstChild: -1, nextSibling: -1, end: uint32(len(text))}}}
 	}
 	s.file = path
-	s.parsed = renameTryMacro(text)
-	return s
+	return &s
 }
 
-// tree returns the file's tree and whether the analyser owns (must close) it.
-func (a *crateAnalysis) tree(path string, text []byte) (*sitter.Tree, bool) {
-	if a.crate.Parse != nil {
-		if tree := a.crate.Parse(path, text); tree != nil {
-			return tree, false
-		}
+func (a *crateAnalysis) given(path string, text []byte) *Syntax {
+	if a.crate.Parse == nil {
+		return nil
 	}
-	return parseText(a.parser, renameTryMacro(text), nil), true
+	return a.crate.Parse(path, text)
 }
 
 func (a *crateAnalysis) inPackage(p string) bool {

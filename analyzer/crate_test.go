@@ -5,8 +5,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	sitter "github.com/tree-sitter/go-tree-sitter"
-
 	"github.com/cargo-caps/cargo-caps/apis"
 	"github.com/cargo-caps/cargo-caps/caps"
 )
@@ -63,12 +61,11 @@ func TestReadAndParseHooks(t *testing.T) {
 		}
 		return os.ReadFile(p)
 	}
-	tree := ParseRust(buffer, nil)
-	defer tree.Close()
+	syn := ParseSyntax(buffer)
 	parsed := 0
-	c.Parse = func(p string, text []byte) *sitter.Tree {
+	c.Parse = func(p string, text []byte) *Syntax {
 		parsed++
-		return tree
+		return syn
 	}
 	sum := AnalyzeCrate(c)
 	if len(sum.Uses) != 1 || sum.Uses[0].API != "std::fs::write" || parsed != 1 {

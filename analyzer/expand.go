@@ -136,8 +136,8 @@ func (a *crateAnalysis) parseItems(s *syntax, start, end uint32) *syntax {
 	if tree.RootNode().HasError() {
 		return nil
 	}
-	sub := flatten(tree, s.src)
-	sub.file, sub.parsed = s.file, s.parsed
+	sub := flatten(tree, s.src, s.parsed)
+	sub.file = s.file
 	return sub
 }
 

@@ -63,28 +63,92 @@ static inline flat_frame flat_frame_of(const TSLanguage *lang, Subtree s, uint32
 	return f;
 }
 
+// flat_missing is a MISSING node: its index and either its symbol (from >= 0)
+// or, when copied from an earlier flattening, -1 - its index there.
+typedef struct { int32_t idx, from; } flat_missing;
+
+// flat_old is an earlier flattening of a tree the new one was reparsed from,
+// with each node's subtree pointer: tree-sitter's incremental parse shares
+// the subtrees an edit did not touch, so a subtree met again is copied from
+// there instead of walked. The old tree must still be alive, so that a
+// pointer met again is the same subtree and not a reused address.
+typedef struct {
+	const flat_node *nodes;
+	const uintptr_t *ptrs;
+	int32_t n;
+} flat_old;
+
+typedef struct {
+	const flat_old *old;
+	int32_t *slots; // open addressing: old node index + 1, 0 = empty
+	uint32_t mask;
+} flat_reuse;
+
+static inline uint32_t flat_hash(uintptr_t p) {
+	return (uint32_t)(((uint64_t)p * 0x9E3779B97F4A7C15ull) >> 32);
+}
+
+static bool flat_reuse_init(flat_reuse *r, const flat_old *old) {
+	uint32_t size = 64;
+	while (size < (uint32_t)old->n * 2) size *= 2;
+	r->old = old;
+	r->mask = size - 1;
+	r->slots = calloc(size, sizeof(int32_t));
+	if (!r->slots) return false;
+	for (int32_t i = 0; i < old->n; i++) {
+		if (!old->ptrs[i] || old->nodes[i].first < 0) continue;
+		uint32_t h = flat_hash(old->ptrs[i]) & r->mask;
+		while (r->slots[h]) h = (h + 1) & r->mask;
+		r->slots[h] = i + 1;
+	}
+	return true;
+}
+
+static int32_t flat_reuse_find(const flat_reuse *r, uintptr_t p) {
+	for (uint32_t h = flat_hash(p) & r->mask; r->slots[h]; h = (h + 1) & r->mask) {
+		int32_t i = r->slots[h] - 1;
+		if (r->old->ptrs[i] == p) return i;
+	}
+	return -1;
+}
+
+// flat_subtree_end is the index after the last descendant of old node j.
+static int32_t flat_subtree_end(const flat_old *old, int32_t j) {
+	for (int32_t k = j; k >= 0; k = old->nodes[k].parent) {
+		if (old->nodes[k].next >= 0) return old->nodes[k].next;
+	}
+	return old->n;
+}
+
 // flatten writes the visible nodes of tree in preorder into out (room for
 // cap), as tree-sitter's cursor would visit them, not descending below
-// symbols marked leaf. It counts MISSING nodes in *nmissing and writes the
-// symbols of the first missing_cap of them to missing_sym. It returns the
-// node count, or -1 when out of room or memory.
+// symbols marked leaf; with ptrs, each node's subtree pointer (0 for a leaf
+// stored inline); with old, subtrees found there are copied. It writes the
+// first missing_cap MISSING nodes to missing and counts them all in
+// *nmissing. It returns the node count, or -1 when out of room or memory.
 static int32_t flatten(const TSTree *tree, const flat_tables *t, flat_node *out, int32_t cap,
-                       uint16_t *missing_sym, int32_t missing_cap, int32_t *nmissing_out) {
+                       uintptr_t *ptrs, const flat_node *old_nodes, const uintptr_t *old_ptrs, int32_t old_n,
+                       flat_missing *missing, int32_t missing_cap, int32_t *nmissing_out) {
 	const TSLanguage *lang = tree->language;
+	const flat_old from = {old_nodes, old_ptrs, old_n}, *old = old_n > 0 ? &from : NULL;
 	int32_t n = 0, nmissing = 0, sp = 0, vp = 0, fcap = 64, vcap = 64;
 	flat_frame *fs = malloc(sizeof(flat_frame) * fcap);
 	flat_parent *vs = malloc(sizeof(flat_parent) * vcap);
+	flat_reuse reuse = {0};
 	if (!fs || !vs || cap < 1) goto fail;
+	if (old && !flat_reuse_init(&reuse, old)) goto fail;
 
 	Subtree root = tree->root;
 	TSSymbol root_sym = ts_language_public_symbol(lang, ts_subtree_symbol(root));
 	uint32_t root_start = ts_subtree_padding(root).bytes;
-	out[n++] = (flat_node){flat_kind(t, root_sym), 0, ts_subtree_missing(root),
+	out[n] = (flat_node){flat_kind(t, root_sym), 0, ts_subtree_missing(root),
 		root_start, root_start + ts_subtree_size(root).bytes, -1, -1, -1};
-	if (out[0].missing) {
-		if (nmissing < missing_cap) missing_sym[nmissing] = root_sym;
+	if (ptrs) ptrs[n] = root.data.is_inline ? 0 : (uintptr_t)root.ptr;
+	if (out[n].missing) {
+		if (nmissing < missing_cap) missing[nmissing] = (flat_missing){n, root_sym};
 		nmissing++;
 	}
+	n++;
 	if (ts_subtree_child_count(root) > 0 && !flat_leaf(t, root_sym)) {
 		vs[vp++] = (flat_parent){0, -1};
 		fs[sp++] = flat_frame_of(lang, root, root_start, 0, true);
@@ -97,7 +161,15 @@ static int32_t flatten(const TSTree *tree, const flat_tables *t, flat_node *out,
 			sp--;
 			continue;
 		}
-		Subtree child = ts_subtree_children(f->tree)[f->child];
+		const Subtree *siblings = ts_subtree_children(f->tree);
+		Subtree child = siblings[f->child];
+		// The subtrees' nodes are scattered over the heap: ask for the
+		// next siblings and the children ahead of reading them.
+		for (uint32_t k = f->child + 1; k < f->child + 4 && k < f->tree.ptr->child_count; k++) {
+			if (!siblings[k].data.is_inline) __builtin_prefetch(siblings[k].ptr);
+		}
+		bool has_children = ts_subtree_child_count(child) > 0;
+		if (has_children) __builtin_prefetch(ts_subtree_children(child));
 		uint32_t start = f->pos;
 		if (f->child > 0) start += ts_subtree_padding(child).bytes;
 		uint32_t end = start + ts_subtree_size(child).bytes;
@@ -121,23 +193,47 @@ static int32_t flatten(const TSTree *tree, const flat_tables *t, flat_node *out,
 			}
 			f->structural++;
 		}
-		bool has_children = ts_subtree_child_count(child) > 0;
 
-		if (ts_subtree_visible(child) || alias) {
+		bool visible = ts_subtree_visible(child) || alias;
+		if (visible) {
 			if (n >= cap) goto fail;
 			TSSymbol sym = ts_language_public_symbol(lang, alias ? alias : ts_subtree_symbol(child));
 			flat_parent *p = &vs[vp - 1];
 			flat_node *o = &out[n];
 			*o = (flat_node){flat_kind(t, sym), field < t->nfields ? t->fields[field] : 0,
 				ts_subtree_missing(child), start, end, p->node, -1, -1};
+			if (ptrs) ptrs[n] = child.data.is_inline ? 0 : (uintptr_t)child.ptr;
 			if (p->last >= 0) out[p->last].next = n; else out[p->node].first = n;
 			p->last = n;
 			if (o->missing) {
-				if (nmissing < missing_cap) missing_sym[nmissing] = sym;
+				if (nmissing < missing_cap) missing[nmissing] = (flat_missing){n, sym};
 				nmissing++;
 			}
 			int32_t idx = n++;
 			if (!has_children || flat_leaf(t, sym)) continue;
+			int32_t j = reuse.slots ? flat_reuse_find(&reuse, (uintptr_t)child.ptr) : -1;
+			if (j >= 0) { // the same subtree: copy its descendants, moved
+				const flat_node *src = old->nodes;
+				int32_t end_j = flat_subtree_end(old, j), di = idx - j;
+				uint32_t dp = start - src[j].start;
+				if (n + (end_j - j - 1) > cap) goto fail;
+				out[idx].first = src[j].first >= 0 ? src[j].first + di : -1;
+				for (int32_t k = j + 1; k < end_j; k++, n++) {
+					flat_node c = src[k];
+					c.start += dp;
+					c.end += dp;
+					c.parent += di;
+					if (c.first >= 0) c.first += di;
+					if (c.next >= 0) c.next += di;
+					out[n] = c;
+					if (ptrs) ptrs[n] = old->ptrs[k];
+					if (c.missing) {
+						if (nmissing < missing_cap) missing[nmissing] = (flat_missing){n, -1 - k};
+						nmissing++;
+					}
+				}
+				continue;
+			}
 			if (vp == vcap) {
 				vcap *= 2;
 				flat_parent *v2 = realloc(vs, sizeof(flat_parent) * vcap);
@@ -155,16 +251,17 @@ static int32_t flatten(const TSTree *tree, const flat_tables *t, flat_node *out,
 			if (!f2) goto fail;
 			fs = f2;
 		}
-		bool visible = ts_subtree_visible(child) || alias;
 		fs[sp++] = flat_frame_of(lang, child, start, visible ? 0 : field, visible);
 	}
 	free(fs);
 	free(vs);
+	free(reuse.slots);
 	*nmissing_out = nmissing;
 	return n;
 fail:
 	free(fs);
 	free(vs);
+	free(reuse.slots);
 	return -1;
 }
 
@@ -251,33 +348,52 @@ var flatTables = sync.OnceValue(func() *C.flat_tables {
 // messages; later ones are called "token".
 const maxMissingNames = 64
 
-// flattenC copies tree into nodes with one cgo call. It records the token
-// tree-sitter inserted for each MISSING node, which error messages name.
-func flattenC(l *language, tree *sitter.Tree) (nodes []node, missing map[int32]string) {
+// flattenC copies tree into nodes with one cgo call, and with keepPtrs each
+// node's subtree pointer; with old (from a tree this one was reparsed from,
+// still open), subtrees found in old are copied from it. It names the token
+// tree-sitter inserted for each MISSING node, which messages show.
+func flattenC(l *language, tree *sitter.Tree, old *Syntax, keepPtrs bool) (nodes []node, missing map[int32]string, ptrs []uintptr) {
 	tp := treePointer(tree)
 	nodes = make([]node, C.flat_capacity(tp))
-	var syms [maxMissingNames]C.uint16_t
+	var ptrsOut *C.uintptr_t
+	if keepPtrs {
+		ptrs = make([]uintptr, len(nodes))
+		ptrsOut = (*C.uintptr_t)(unsafe.Pointer(&ptrs[0]))
+	}
+	var oldNodes *C.flat_node
+	var oldPtrs *C.uintptr_t
+	var oldN C.int32_t
+	if old != nil && len(old.ptrs) > 0 {
+		oldNodes = (*C.flat_node)(unsafe.Pointer(&old.syn.nodes[0]))
+		oldPtrs = (*C.uintptr_t)(unsafe.Pointer(&old.ptrs[0]))
+		oldN = C.int32_t(len(old.ptrs))
+	}
+	var found [maxMissingNames]C.flat_missing
 	var nmissing C.int32_t
-	n := C.flatten(tp, flatTables(), (*C.flat_node)(unsafe.Pointer(&nodes[0])), C.int32_t(len(nodes)), &syms[0], maxMissingNames, &nmissing)
+	n := C.flatten(tp, flatTables(), (*C.flat_node)(unsafe.Pointer(&nodes[0])), C.int32_t(len(nodes)),
+		ptrsOut, oldNodes, oldPtrs, oldN, &found[0], maxMissingNames, &nmissing)
 	if n < 0 {
 		panic("analyzer: out of memory flattening a syntax tree")
 	}
 	nodes = nodes[:n]
+	if keepPtrs {
+		ptrs = ptrs[:n]
+	}
 	if nmissing == 0 {
-		return nodes, nil
+		return nodes, nil, ptrs
 	}
 	missing = make(map[int32]string, nmissing)
-	named := 0
 	for i := range nodes {
-		if !nodes[i].missing {
-			continue
+		if nodes[i].missing {
+			missing[int32(i)] = "token"
 		}
-		name := "token"
-		if named < maxMissingNames {
-			name = l.lang.NodeKindForId(uint16(syms[named]))
-			named++
-		}
-		missing[int32(i)] = name
 	}
-	return nodes, missing
+	for _, m := range found[:min(int(nmissing), maxMissingNames)] {
+		if m.from >= 0 {
+			missing[int32(m.idx)] = l.lang.NodeKindForId(uint16(m.from))
+		} else {
+			missing[int32(m.idx)] = old.syn.missing[int32(-1-m.from)]
+		}
+	}
+	return nodes, missing, ptrs
 }

@@ -27,7 +27,7 @@ func BenchmarkFlatten(b *testing.B) {
 	for range b.N {
 		nodes = 0
 		for i, t := range trees {
-			nodes += len(flatten(t, files[i].text).nodes)
+			nodes += len(flatten(t, files[i].text, files[i].text).nodes)
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*nodes), "ns/node")

@@ -1,8 +1,14 @@
 package analyzer
 
 import (
+	"bytes"
+	"maps"
+	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	sitter "github.com/tree-sitter/go-tree-sitter"
@@ -88,7 +94,7 @@ func TestFlattenMatchesCursor(t *testing.T) {
 	defer p.Close()
 	for name, text := range texts {
 		tree := parseText(p, renameTryMacro(text), nil)
-		got, gotMissing := flattenC(rustLanguage(), tree)
+		got, gotMissing, _ := flattenC(rustLanguage(), tree, nil, false)
 		want, wantMissing := flattenCursor(tree)
 		tree.Close()
 		if len(got) != len(want) {
@@ -108,6 +114,85 @@ func TestFlattenMatchesCursor(t *testing.T) {
 			if gotMissing[i] != k {
 				t.Errorf("%s: missing node %d named %q, cursor %q", name, i, gotMissing[i], k)
 			}
+		}
+	}
+}
+
+// TestReparsedMatchesFresh edits files at random — typing, deleting, opening
+// comments and strings, breaking syntax — and checks after every edit that
+// the syntax copied partly from the previous version equals a fresh copy.
+func TestReparsedMatchesFresh(t *testing.T) {
+	texts := [][]byte{
+		[]byte("mod a {\n    pub fn f(x: u8) -> u8 { let y = x + 1; g(y, \"s\") }\n}\n// c\nstruct S { a: u8 }\nimpl S { fn m(&self) { self.a; } }\n"),
+	}
+	if _, err := os.Stat(registry); err == nil {
+		for i, f := range loadReal(t) {
+			if i%60 == 0 {
+				texts = append(texts, f.text)
+			}
+		}
+	}
+	inserts := []string{"x", " ", "\n", "(", "}", "/*", "\"", "fn ", "::", "unsafe { ", "'"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for ti, text := range texts {
+		tree := ParseRust(text, nil)
+		syn := NewSyntax(tree, text)
+		for step := range 40 {
+			start := rng.IntN(len(text) + 1)
+			end := min(len(text), start+rng.IntN(3))
+			ins := inserts[rng.IntN(len(inserts))]
+			if step%3 == 0 {
+				ins = ""
+			}
+			next := append(append(append([]byte{}, text[:start]...), ins...), text[end:]...)
+			edited := tree.Clone()
+			edited.Edit(&sitter.InputEdit{
+				StartByte: uint(start), OldEndByte: uint(end), NewEndByte: uint(start + len(ins)),
+				StartPosition: pointAt(text, start), OldEndPosition: pointAt(text, end), NewEndPosition: pointAt(next, start+len(ins)),
+			})
+			newTree := ParseRust(next, edited)
+			edited.Close()
+			got := syn.Reparsed(newTree, next)
+			fresh := NewSyntax(newTree, next)
+			if !slices.Equal(got.syn.nodes, fresh.syn.nodes) || !slices.Equal(got.ptrs, fresh.ptrs) || !maps.Equal(got.syn.missing, fresh.syn.missing) {
+				t.Fatalf("text %d, step %d (%q at %d..%d): reparsed copy differs from a fresh one", ti, step, ins, start, end)
+			}
+			tree.Close()
+			tree, text, syn = newTree, next, got
+		}
+		tree.Close()
+	}
+}
+
+// pointAt is tree-sitter's row and byte column of offset off in text.
+func pointAt(text []byte, off int) sitter.Point {
+	line := bytes.Count(text[:off], []byte("\n"))
+	col := off - (bytes.LastIndexByte(text[:off], '\n') + 1)
+	return sitter.Point{Row: uint(line), Column: uint(col)}
+}
+
+// TestVendoredHeadersMatchModule: the internal headers flat_cgo.go compiles
+// against are those of the go-tree-sitter version go.mod names.
+func TestVendoredHeadersMatchModule(t *testing.T) {
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/tree-sitter/go-tree-sitter").Output()
+	if err != nil {
+		t.Skipf("go list: %v", err)
+	}
+	module := strings.TrimSpace(string(out))
+	vendored, _ := filepath.Glob("../third_party/tree-sitter/src/*.h")
+	vendored = append(vendored, "../third_party/tree-sitter/include/tree_sitter/api.h")
+	for _, v := range vendored {
+		rel := "src/" + filepath.Base(v)
+		if filepath.Base(v) == "api.h" {
+			rel = "include/tree_sitter/api.h"
+		}
+		want, err := os.ReadFile(filepath.Join(module, rel))
+		if err != nil {
+			t.Errorf("%s: %v", rel, err)
+			continue
+		}
+		if got, _ := os.ReadFile(v); !bytes.Equal(got, want) {
+			t.Errorf("%s differs from %s (see third_party/tree-sitter/README.md)", v, filepath.Join(module, rel))
 		}
 	}
 }

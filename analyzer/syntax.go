@@ -247,11 +247,54 @@ func leafKind(k kind) bool {
 	return false
 }
 
-// flatten copies tree into a syntax value.
-func flatten(tree *sitter.Tree, src []byte) *syntax {
-	s := &syntax{src: src, hasError: tree.RootNode().HasError()}
-	s.nodes, s.missing = flattenC(rustLanguage(), tree)
+// flatten copies tree, parsed from parsed (src as given to the parser, see
+// renameTryMacro), into a syntax value.
+func flatten(tree *sitter.Tree, src, parsed []byte) *syntax {
+	s, _ := flattenFrom(tree, src, parsed, nil, false)
 	return s
+}
+
+func flattenFrom(tree *sitter.Tree, src, parsed []byte, old *Syntax, keepPtrs bool) (*syntax, []uintptr) {
+	s := &syntax{src: src, parsed: parsed, hasError: tree.RootNode().HasError()}
+	var ptrs []uintptr
+	s.nodes, s.missing, ptrs = flattenC(rustLanguage(), tree, old, keepPtrs)
+	return s, ptrs
+}
+
+// Syntax is a Rust file as the analyser reads it: its text and a flat copy
+// of its syntax tree, made once. It is immutable, so analyses may share it
+// (see Crate.Parse).
+type Syntax struct {
+	syn  *syntax
+	ptrs []uintptr // each node's tree-sitter subtree, for Reparsed; nil if not kept
+}
+
+// ParseSyntax parses text.
+func ParseSyntax(text []byte) *Syntax {
+	tree := ParseRust(text, nil)
+	defer tree.Close()
+	s, _ := flattenFrom(tree, text, renameTryMacro(text), nil, false)
+	return &Syntax{syn: s}
+}
+
+// NewSyntax copies tree, which ParseRust made from text, keeping what
+// Reparsed needs: an editor makes one per buffer version.
+func NewSyntax(tree *sitter.Tree, text []byte) *Syntax {
+	return newSyntax(tree, text, nil)
+}
+
+// Reparsed is NewSyntax for tree, which ParseRust reparsed from the tree old
+// was made from (after Tree.Edit): whatever subtrees the parse shared with
+// that tree are copied from old rather than walked again, so a keystroke
+// costs the edited part of the tree, not the whole. That tree must still be
+// open.
+func (old *Syntax) Reparsed(tree *sitter.Tree, text []byte) *Syntax {
+	return newSyntax(tree, text, old)
+}
+
+func newSyntax(tree *sitter.Tree, text []byte, old *Syntax) *Syntax {
+	s, ptrs := flattenFrom(tree, text, renameTryMacro(text), old, true)
+	return &Syntax{syn: s, ptrs: ptrs}
 }
 
 func (s *syntax) text(i int32) string {

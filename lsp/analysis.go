@@ -15,8 +15,7 @@ import (
 	"sync"
 	"time"
 
-	sitter "github.com/tree-sitter/go-tree-sitter"
-
+	"github.com/cargo-caps/cargo-caps/analyzer"
 	"github.com/cargo-caps/cargo-caps/project"
 )
 
@@ -45,7 +44,6 @@ type cargoWorkspace struct {
 	pending   map[string]bool      // files changed since current
 	reload    bool                 // the graph must be resolved again
 	published map[string]bool      // files whose diagnostics are shown
-	lent      []*sitter.Tree       // buffer trees lent to the running analysis
 }
 
 func (s *server) startAnalysis() {
@@ -217,22 +215,15 @@ func (a *analysis) read(ws *cargoWorkspace) func(string) ([]byte, error) {
 	}
 }
 
-// parse lends the analyser the syntax tree of an open buffer, kept current
-// edit by edit, when the text it read is that buffer's: a keystroke is then
-// not a full reparse. The analyser gets a copy (tree-sitter copies are cheap
-// and the buffer's tree may be replaced meanwhile); returnTrees frees them.
-func (a *analysis) parse(ws *cargoWorkspace) func(string, []byte) *sitter.Tree {
-	return func(path string, text []byte) *sitter.Tree {
-		doc := a.s.docs.get(path)
-		if doc == nil || doc.Tree == nil || !bytes.Equal(doc.Text, text) {
-			return nil // the analyser parses afresh
-		}
-		t := doc.Tree.Clone()
-		ws.mu.Lock()
-		ws.lent = append(ws.lent, t)
-		ws.mu.Unlock()
-		return t
+// parse hands the analyser the syntax of an open buffer, kept current edit
+// by edit, when the text it read is that buffer's: a keystroke is then not
+// a full reparse.
+func (a *analysis) parse(path string, text []byte) *analyzer.Syntax {
+	doc := a.s.docs.get(path)
+	if doc == nil || doc.Syntax == nil || !bytes.Equal(doc.Text, text) {
+		return nil // the analyser parses afresh
 	}
+	return doc.Syntax
 }
 
 // markReload says the graph must be resolved again at the next analysis.
@@ -246,17 +237,6 @@ func (ws *cargoWorkspace) markReload() {
 func (ws *cargoWorkspace) requestReload() {
 	ws.markReload()
 	ws.wake()
-}
-
-// returnTrees frees the trees lent to an analysis that has finished.
-func (ws *cargoWorkspace) returnTrees() {
-	ws.mu.Lock()
-	lent := ws.lent
-	ws.lent = nil
-	ws.mu.Unlock()
-	for _, t := range lent {
-		t.Close()
-	}
 }
 
 // analyse brings ws up to date: a full load when the graph must be resolved,
@@ -289,7 +269,7 @@ func (a *analysis) analyse(ws *cargoWorkspace) {
 			NoDeps:    !settings.AnalyzeDependencies,
 			Features:  settings.Features,
 			Read:      a.read(ws),
-			Parse:     a.parse(ws),
+			Parse:     a.parse,
 			KeepTrees: true,
 		}
 		prog := a.s.beginProgress(a.ctx, "cargo-caps", "Analysing "+ws.manifestPath+"…")
@@ -303,7 +283,6 @@ func (a *analysis) analyse(ws *cargoWorkspace) {
 	} else {
 		next, err = cur.Update(a.ctx, changed)
 	}
-	ws.returnTrees()
 	if err != nil {
 		if a.ctx.Err() == nil {
 			a.s.log.Error("analysis failed", "manifest", ws.manifestPath, "error", err)

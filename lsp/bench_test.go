@@ -177,7 +177,7 @@ func BenchmarkAnalyseAfterEdit(b *testing.B) {
 					crate := analyzer.Crate{Name: "big", Dir: dir, Targets: []analyzer.Target{{Kind: analyzer.Lib, Path: path}},
 						Read: func(string) ([]byte, error) { return doc.Text, nil }}
 					if mode == "incremental" {
-						crate.Parse = func(string, []byte) *sitter.Tree { return doc.Tree }
+						crate.Parse = func(string, []byte) *analyzer.Syntax { return doc.Syntax }
 					}
 					if sum := analyzer.AnalyzeCrate(crate); len(sum.Uses) == 0 {
 						b.Fatal("no uses found")

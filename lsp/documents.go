@@ -33,6 +33,9 @@ type document struct {
 	// reparses (Tree.Edit + the old tree) as the buffer changes; nil for
 	// other files. It is closed when the document is no longer reachable.
 	Tree *sitter.Tree
+	// Syntax is the analyser's copy of Tree, made from the previous
+	// version's for the subtrees the reparse shared with it.
+	Syntax *analyzer.Syntax
 }
 
 // newDocument makes a document, parsing Rust text; old is the document
@@ -52,8 +55,15 @@ func newDocument(uri protocol.DocumentURI, path string, version int32, text []by
 		}
 	}
 	doc.Tree = analyzer.ParseRust(text, prev)
-	if doc.Tree != nil {
-		runtime.AddCleanup(doc, func(t *sitter.Tree) { t.Close() }, doc.Tree)
+	if doc.Tree == nil {
+		return doc
+	}
+	runtime.AddCleanup(doc, func(t *sitter.Tree) { t.Close() }, doc.Tree)
+	if prev != nil && old.Syntax != nil {
+		doc.Syntax = old.Syntax.Reparsed(doc.Tree, text)
+		runtime.KeepAlive(old) // its tree stays open until Reparsed is done
+	} else {
+		doc.Syntax = analyzer.NewSyntax(doc.Tree, text)
 	}
 	return doc
 }

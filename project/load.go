@@ -102,9 +102,6 @@ func (w *Workspace) Update(ctx context.Context, changed []string) (*Workspace, e
 		opts:      w.opts,
 		trees:     w.trees,
 	}
-	if next.trees != nil {
-		next.trees.sweep() // Updates of one workspace run one at a time
-	}
 	changed = slices.Clone(changed)
 	for i := range changed {
 		changed[i] = filepath.Clean(changed[i])

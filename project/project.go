@@ -6,8 +6,6 @@
 package project
 
 import (
-	sitter "github.com/tree-sitter/go-tree-sitter"
-
 	"github.com/cargo-caps/cargo-caps/analyzer"
 	"github.com/cargo-caps/cargo-caps/finding"
 	"github.com/cargo-caps/cargo-caps/graph"
@@ -26,11 +24,11 @@ type Options struct {
 	Severity map[finding.Code]finding.Severity
 	// Read returns a file's text; unsaved editor buffers win over disk. nil = os.ReadFile.
 	Read func(path string) ([]byte, error)
-	// Parse, when set, returns the syntax tree of a file's text: a language
-	// server hands in the tree it keeps current with each edit, so a keystroke
-	// is not a full reparse. The analyser does not close these trees.
-	Parse func(path string, text []byte) *sitter.Tree
-	// KeepTrees keeps the syntax trees of members' files for Update, so an
+	// Parse, when set, returns the syntax of a file's text, or nil: a
+	// language server hands in the syntax it keeps current with each edit,
+	// so a keystroke is not a full reparse.
+	Parse func(path string, text []byte) *analyzer.Syntax
+	// KeepTrees keeps the parsed syntax of members' files for Update, so an
 	// edit re-parses only the edited file (a language server wants this; a
 	// one-shot check does not need the memory).
 	KeepTrees bool

@@ -30,7 +30,7 @@ func TestUpdate(t *testing.T) {
 		t.Fatalf("findings before the edit: %v", w.Result.Findings)
 	}
 	lib := filepath.Join(dir, "src/lib.rs")
-	before := w.trees.store.byPath[lib].tree
+	before := w.trees.byPath[lib].syntax
 
 	disk := filepath.Join(dir, "src/disk.rs")
 	writeFile(t, disk, []byte("pub fn g() { let _ = std::fs::write(\"x\", b\"\"); }\n"))
@@ -38,7 +38,7 @@ func TestUpdate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if after := next.trees.store.byPath[lib].tree; after != before {
+	if after := next.trees.byPath[lib].syntax; after != before {
 		t.Error("the unchanged lib.rs was parsed again")
 	}
 	fresh, err := Load(ctx, filepath.Join(dir, "Cargo.toml"), Options{NoCargo: true, NoCache: true})
