@@ -306,7 +306,7 @@ func (w *Workspace) analyse(ctx context.Context, crates []*graph.Crate, release 
 // libc's per-thread arenas to matter to the peak, and trimming after every
 // crate made each next parse fault its memory in afresh (≈ 30 % slower
 // parsing on Debian's registry).
-const releaseAfterLines = 20000
+const releaseAfterLines = 100000
 
 func (w *Workspace) analyseCrate(c *graph.Crate, table *apis.Table, store *cache.Cache, release bool) *analyzer.Summary {
 	targets := c.Targets
