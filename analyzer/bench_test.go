@@ -6,9 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
+
+	"github.com/cargo-caps/cargo-caps/internal/cpuclock"
 )
 
 const registry = "/usr/share/cargo/registry"
@@ -107,18 +107,10 @@ func BenchmarkAnalyzeParseOnly(b *testing.B) {
 // neighbours too, CPU time mostly this process.
 func reportCPU(b *testing.B) func() {
 	b.ResetTimer()
-	start := cpuTime()
+	start := cpuclock.Now()
 	return func() {
-		b.ReportMetric(float64((cpuTime()-start).Milliseconds())/float64(b.N), "cpu-ms/op")
+		b.ReportMetric(float64((cpuclock.Now()-start).Milliseconds())/float64(b.N), "cpu-ms/op")
 	}
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // TestRealCrates analyses real crates end to end: no panic, ranges inside

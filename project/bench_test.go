@@ -6,17 +6,21 @@ import (
 	"runtime"
 	"sync"
 	"testing"
+	"time"
 
 	sitter "github.com/tree-sitter/go-tree-sitter"
 	rust "github.com/tree-sitter/tree-sitter-rust/bindings/go"
+
+	"github.com/cargo-caps/cargo-caps/internal/cpuclock"
 )
 
 const debianTree = "../testdata/workspaces/debian-all/Cargo.toml"
 
 // BenchmarkTree measures the whole Debian crate tree (about 220 crates):
 // cold (no cache), warm (summaries from the disk cache), and parse-only — the
-// same files through tree-sitter and nothing else, with the same parallelism —
-// so cold/parse-only is a ratio taken in one run. bench/tree.sh adds peak RSS.
+// same files through tree-sitter and nothing else, with the same parallelism.
+// cold-vs-parse alternates the two and reports their ratio, taken in one run
+// (-benchtime 3x for three of each). bench/tree.sh adds peak RSS.
 func BenchmarkTree(b *testing.B) {
 	if _, err := os.Stat("/usr/share/cargo/registry"); err != nil {
 		b.Skip("Debian's crate sources are not installed (see .ci/run)")
@@ -56,6 +60,27 @@ func BenchmarkTree(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+		})
+		// cold/parse: the two alternate, so drift in the machine's load
+		// (a shared machine) falls on both alike.
+		b.Run(mode.name+"/cold-vs-parse", func(b *testing.B) {
+			var cold, parse, coldCPU, parseCPU time.Duration
+			for range b.N {
+				start, startCPU := time.Now(), cpuclock.Now()
+				parseAll(b, files)
+				parse += time.Since(start)
+				parseCPU += cpuclock.Now() - startCPU
+				start, startCPU = time.Now(), cpuclock.Now()
+				if _, err := Load(ctx, debianTree, Options{NoCargo: mode.noCargo, NoCache: true}); err != nil {
+					b.Fatal(err)
+				}
+				cold += time.Since(start)
+				coldCPU += cpuclock.Now() - startCPU
+			}
+			b.ReportMetric(cold.Seconds()/float64(b.N), "cold-s/op")
+			b.ReportMetric(parse.Seconds()/float64(b.N), "parse-s/op")
+			b.ReportMetric(cold.Seconds()/parse.Seconds(), "cold/parse")
+			b.ReportMetric(coldCPU.Seconds()/parseCPU.Seconds(), "cold/parse-cpu")
 		})
 		if mode.noCargo {
 			continue
