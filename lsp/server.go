@@ -277,6 +277,9 @@ type initializeParams struct {
 			InlayHint struct {
 				RefreshSupport bool `json:"refreshSupport"`
 			} `json:"inlayHint"`
+			DidChangeWatchedFiles struct {
+				DynamicRegistration bool `json:"dynamicRegistration"`
+			} `json:"didChangeWatchedFiles"`
 		} `json:"workspace"`
 	} `json:"capabilities"`
 }
@@ -290,6 +293,7 @@ type workspaceFolder struct {
 type clientCapabilities struct {
 	workDoneProgress bool // the server may create $/progress tokens
 	inlayHintRefresh bool // workspace/inlayHint/refresh is understood
+	watchFiles       bool // the server may register file watchers
 }
 
 // initializeResult is protocol's with the 3.17 inlayHintProvider the 3.15
@@ -336,6 +340,7 @@ func (s *server) initialize(_ context.Context, params json.RawMessage) (any, err
 	s.client = clientCapabilities{
 		workDoneProgress: p.Capabilities.Window.WorkDoneProgress,
 		inlayHintRefresh: p.Capabilities.Workspace.InlayHint.RefreshSupport,
+		watchFiles:       p.Capabilities.Workspace.DidChangeWatchedFiles.DynamicRegistration,
 	}
 	s.mu.Unlock()
 	s.log.Info("initialize", "folders", folders, "settings", settings)
@@ -363,5 +368,39 @@ func (s *server) initialize(_ context.Context, params json.RawMessage) (any, err
 
 func (s *server) initializedNotification(context.Context, json.RawMessage) (any, error) {
 	s.startAnalysis()
+	go s.registerWatchers()
 	return nil, nil
+}
+
+// watchedFiles are the files whose changes on disk the server must hear
+// of: manifests and lockfiles re-resolve a graph, Rust files not open in
+// the editor are re-analysed.
+var watchedFiles = []string{"**/Cargo.toml", "**/Cargo.lock", "**/*.rs"}
+
+type fileSystemWatcher struct {
+	GlobPattern string `json:"globPattern"`
+}
+
+// registerWatchers asks the client to report changes to watchedFiles, as
+// rust-analyzer does, when the client can (VS Code can; Neovim 0.7 cannot,
+// and there changes on disk count when a buffer is saved).
+func (s *server) registerWatchers() {
+	s.mu.Lock()
+	ok := s.client.watchFiles
+	s.mu.Unlock()
+	if !ok {
+		return
+	}
+	var watchers []fileSystemWatcher
+	for _, g := range watchedFiles {
+		watchers = append(watchers, fileSystemWatcher{GlobPattern: g})
+	}
+	params := map[string]any{"registrations": []map[string]any{{
+		"id":              "cargo-caps-watched-files",
+		"method":          "workspace/didChangeWatchedFiles",
+		"registerOptions": map[string]any{"watchers": watchers},
+	}}}
+	if _, err := s.conn.Call(s.ctx, "client/registerCapability", params, nil); err != nil {
+		s.log.Warn("the client refused file watchers: changes on disk are seen on save only", "error", err)
+	}
 }

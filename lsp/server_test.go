@@ -250,3 +250,43 @@ func FuzzRequests(f *testing.F) {
 		}
 	})
 }
+
+// The server asks for file watchers when the client can register them
+// dynamically, and only then.
+func TestRegistersFileWatchers(t *testing.T) {
+	c := startServer(t, nil)
+	c.initialize(map[string]any{"rootUri": fileURI(t.TempDir()), "capabilities": map[string]any{
+		"workspace": map[string]any{"didChangeWatchedFiles": map[string]any{"dynamicRegistration": true}},
+	}})
+	var got struct {
+		Registrations []struct {
+			Method          string
+			RegisterOptions struct {
+				Watchers []struct{ GlobPattern string }
+			}
+		}
+	}
+	if err := json.Unmarshal(c.waitFor("client/registerCapability", nil), &got); err != nil {
+		t.Fatal(err)
+	}
+	var globs []string
+	for _, r := range got.Registrations {
+		if r.Method == "workspace/didChangeWatchedFiles" {
+			for _, w := range r.RegisterOptions.Watchers {
+				globs = append(globs, w.GlobPattern)
+			}
+		}
+	}
+	if strings.Join(globs, " ") != "**/Cargo.toml **/Cargo.lock **/*.rs" {
+		t.Errorf("watchers registered: %v", globs)
+	}
+
+	plain := startServer(t, nil)
+	plain.initialize(map[string]any{"rootUri": fileURI(t.TempDir())})
+	if err := plain.call("shutdown", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(plain.received("client/registerCapability")); n != 0 {
+		t.Errorf("%d registrations sent to a client that cannot register watchers", n)
+	}
+}

@@ -24,16 +24,13 @@ let status: vscode.StatusBarItem;
 let output: vscode.OutputChannel;
 const reports = new Map<string, string>();
 const reportChanged = new vscode.EventEmitter<vscode.Uri>();
-// Created once: a restarted client reuses them.
-let watchers: vscode.FileSystemWatcher[] = [];
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   output = vscode.window.createOutputChannel('cargo-caps');
   status = vscode.window.createStatusBarItem('cargoCaps.status', vscode.StatusBarAlignment.Left, 0);
   status.name = 'cargo-caps';
   status.command = 'cargoCaps.showReport';
-  watchers = ['**/Cargo.toml', '**/Cargo.lock', '**/*.rs'].map((g) => vscode.workspace.createFileSystemWatcher(g));
-  context.subscriptions.push(output, status, reportChanged, ...watchers);
+  context.subscriptions.push(output, status, reportChanged);
 
   context.subscriptions.push(
     vscode.workspace.registerTextDocumentContentProvider(reportScheme, {
@@ -108,7 +105,7 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
     ],
     initializationOptions: currentSettings(),
     outputChannel: output,
-    synchronize: { fileEvents: watchers },
+    // File watchers: the server registers its own (client/registerCapability).
   };
   const c = new LanguageClient('cargoCaps', 'cargo-caps', serverOptions, clientOptions);
   client = c;
