@@ -101,6 +101,7 @@ func (w *Workspace) Update(ctx context.Context, changed []string) (*Workspace, e
 		Summaries: maps.Clone(w.Summaries),
 		opts:      w.opts,
 		trees:     w.trees,
+		edited:    maps.Clone(w.edited),
 	}
 	changed = slices.Clone(changed)
 	for i := range changed {
@@ -110,6 +111,10 @@ func (w *Workspace) Update(ctx context.Context, changed []string) (*Workspace, e
 		if filepath.Base(path) == "Cargo.toml" {
 			if _, ok := next.Manifests[path]; ok {
 				next.Manifests[path] = next.readManifest(path)
+				if next.edited == nil {
+					next.edited = map[string]bool{}
+				}
+				next.edited[path] = true
 			}
 		}
 	}
@@ -377,9 +382,41 @@ func (w *Workspace) evaluate() {
 		f.CrateDir = w.Root
 		res.Findings = append(res.Findings, f)
 	}
+	res.Findings = append(res.Findings, w.unresolvedDependencies()...)
 	res.Findings = applySeverity(res.Findings, w.opts.Severity)
 	policy.SortFindings(res.Findings)
 	w.Result = res
+}
+
+// unresolvedDependencies warns on each dependency that an edited member
+// manifest declares and the graph does not hold: its code is not analysed
+// until the graph is resolved again, which reads manifests from disk (cargo
+// does), so an editor resolves it when the manifest is saved. Optional
+// dependencies are left alone: the graph holds only those a feature enables.
+func (w *Workspace) unresolvedDependencies() []finding.Finding {
+	var out []finding.Finding
+	for _, id := range w.Graph.Members {
+		c := w.Graph.Crates[id]
+		m := w.Manifests[c.ManifestPath]
+		if !w.edited[c.ManifestPath] || m == nil {
+			continue
+		}
+		resolved := map[string]bool{}
+		for _, e := range c.Deps {
+			resolved[e.Key] = true
+		}
+		for _, d := range m.Dependencies {
+			if d.Optional || resolved[d.Key] {
+				continue
+			}
+			f := finding.New(finding.Unanalysed, finding.Location{File: m.Path, Range: d.KeyRange},
+				fmt.Sprintf("dependency `%s` is not resolved yet, so its code is not analysed: save %s to resolve the dependency graph again", d.Key, filepath.Base(m.Path)))
+			f.CrateDir, f.Crate, f.CrateVersion = filepath.Dir(m.Path), c.Name, c.Version
+			resolved[d.Key] = true // one warning per key, however many tables list it
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // manifestFindings are m's own findings, attributed to crate c (nil for a

@@ -45,6 +45,9 @@ type Workspace struct {
 	Result    *policy.Result
 	opts      Options
 	trees     *trees // with KeepTrees: shared with the Workspaces Update derives
+	// edited are the manifests Update re-read since the graph was resolved
+	// (an editor's unsaved buffers): dependencies they add are not in it.
+	edited map[string]bool
 }
 
 // Load resolves and analyses the workspace of manifestPath.

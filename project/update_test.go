@@ -2,9 +2,14 @@ package project
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/cargo-caps/cargo-caps/finding"
 )
 
 // TestUpdate: after an edit, Update gives what a fresh Load gives, and with
@@ -54,5 +59,68 @@ func TestUpdate(t *testing.T) {
 	}
 	if got, want := describe(next), describe(fresh); !slices.Equal(got, want) || len(got) != 2 {
 		t.Errorf("after Update: %v; fresh Load: %v", got, want)
+	}
+}
+
+// TestUnsavedDependency: a dependency added to a manifest buffer is not in
+// the graph (resolved from disk) until the manifest is saved: Update says so
+// on its key, and only there — not for a dependency the graph holds, nor
+// for an optional one that no feature enables.
+func TestUnsavedDependency(t *testing.T) {
+	dir := t.TempDir()
+	manifest := "[package]\nname = \"u\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nlocal = { path = \"local\" }\n"
+	files := map[string]string{
+		"Cargo.toml":       manifest,
+		"Cargo.lock":       "version = 3\n\n[[package]]\nname = \"local\"\nversion = \"0.1.0\"\n\n[[package]]\nname = \"u\"\nversion = \"0.1.0\"\ndependencies = [\"local\"]\n",
+		"src/lib.rs":       "pub fn f() {}\n",
+		"local/Cargo.toml": "[package]\nname = \"local\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+		"local/src/lib.rs": "pub fn g() {}\n",
+	}
+	for name, text := range files {
+		writeFile(t, filepath.Join(dir, name), []byte(text))
+	}
+	path := filepath.Join(dir, "Cargo.toml")
+	buffer := manifest
+	read := func(p string) ([]byte, error) {
+		if p == path {
+			return []byte(buffer), nil
+		}
+		return os.ReadFile(p)
+	}
+	ctx := context.Background()
+	w, err := Load(ctx, path, Options{NoCargo: true, NoCache: true, Read: read})
+	if err != nil {
+		t.Fatal(err)
+	}
+	unresolved := func(w *Workspace) []string {
+		var out []string
+		for _, f := range w.Result.Findings {
+			if f.Code == finding.Unanalysed {
+				out = append(out, fmt.Sprintf("%s %d:%d %s", filepath.Base(f.File), f.Range.Start, f.Range.End, f.Message))
+			}
+		}
+		return out
+	}
+	if got := unresolved(w); len(got) != 0 {
+		t.Fatalf("before the edit: %v", got)
+	}
+	buffer = manifest + "serde = \"1\"\nextra = { version = \"1\", optional = true }\n"
+	next, err := w.Update(ctx, []string{path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := len(manifest)
+	want := []string{fmt.Sprintf("Cargo.toml %d:%d dependency `serde` is not resolved yet, so its code is not analysed: save Cargo.toml to resolve the dependency graph again", start, start+len("serde"))}
+	if got := unresolved(next); !slices.Equal(got, want) {
+		t.Errorf("after adding serde to the buffer:\n got %q\nwant %q", got, want)
+	}
+	saved, err := Load(ctx, path, Options{NoCargo: true, NoCache: true, Read: read})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, msg := range unresolved(saved) {
+		if strings.Contains(msg, "not resolved yet") {
+			t.Errorf("after resolving again: %s", msg)
+		}
 	}
 }
