@@ -337,7 +337,7 @@ func (w *Workspace) analyseCrate(c *graph.Crate, table *apis.Table, store *cache
 		s := analyzer.AnalyzeCrate(in)
 		if release && s.Lines >= releaseAfterLines {
 			analyzer.ReleaseMemory()
-			runtime.GC() // the crate's syntax is garbage now: do not let the heap goal grow on it
+			go runtime.GC() // the crate's syntax is garbage now: do not let the heap goal grow on it (in the background: a worker that waited for the collection would idle)
 		}
 		return &s
 	}
