@@ -127,7 +127,7 @@ func (a *crateAnalysis) parseItems(s *syntax, start, end uint32) *syntax {
 	if text == nil {
 		text = s.src
 	}
-	tree := parseText(a.parser, text, nil)
+	tree := parseClean(a.parser, text)
 	_ = a.parser.SetIncludedRanges(nil)
 	if tree == nil {
 		return nil

@@ -268,6 +268,43 @@ fail:
 static uint32_t flat_capacity(const TSTree *tree) {
 	return ts_node_descendant_count(ts_tree_root_node(tree)) + 1;
 }
+
+typedef struct { const char *text; uint32_t length; } clean_input;
+
+static const char *clean_read(void *payload, uint32_t byte, TSPoint point, uint32_t *bytes_read) {
+	const clean_input *in = payload;
+	if (byte >= in->length) {
+		*bytes_read = 0;
+		return "";
+	}
+	*bytes_read = in->length - byte;
+	return in->text + byte;
+}
+
+static bool stop_at_error(TSParseState *state) { return state->has_error; }
+
+// parse_clean parses text, giving up (NULL) as soon as the parser has only
+// error recovery left: the caller wants a tree without errors or nothing.
+// A parser halted by its progress callback keeps its state to resume (even
+// past ts_parser_reset, when it was halted while balancing the tree), so on
+// NULL *parser is replaced by a fresh one for the same language.
+static TSTree *parse_clean(TSParser **parser, const char *text, uint32_t length) {
+	clean_input in = {text, length};
+	TSInput input = {&in, clean_read, TSInputEncodingUTF8, NULL};
+	TSParseOptions options = {NULL, stop_at_error};
+	TSTree *tree = ts_parser_parse_with_options(*parser, NULL, input, options);
+	if (!tree) {
+		const TSLanguage *lang = ts_parser_language(*parser);
+		TSParser *fresh = ts_parser_new();
+		if (fresh && ts_parser_set_language(fresh, lang)) {
+			ts_parser_delete(*parser);
+			*parser = fresh;
+		} else if (fresh) {
+			ts_parser_delete(fresh);
+		}
+	}
+	return tree;
+}
 */
 import "C"
 
@@ -321,6 +358,24 @@ func parseText(p *sitter.Parser, text []byte, old *sitter.Tree) *sitter.Tree {
 		src = (*C.char)(unsafe.Pointer(&text[0]))
 	}
 	t := C.ts_parser_parse_string(*(**C.TSParser)(unsafe.Pointer(p)), oldTree, src, C.uint32_t(len(text)))
+	if t == nil {
+		return nil
+	}
+	tree := new(sitter.Tree)
+	*(**C.TSTree)(unsafe.Pointer(tree)) = t
+	return tree
+}
+
+// parseClean is parseText for text that is of use only if it parses
+// without error (a macro body read as items): the parse stops, and it
+// returns nil, as soon as error recovery begins, which for a DSL body is
+// where most of the time would go. p's included ranges are reset then.
+func parseClean(p *sitter.Parser, text []byte) *sitter.Tree {
+	var src *C.char
+	if len(text) > 0 {
+		src = (*C.char)(unsafe.Pointer(&text[0]))
+	}
+	t := C.parse_clean((**C.TSParser)(unsafe.Pointer(p)), src, C.uint32_t(len(text)))
 	if t == nil {
 		return nil
 	}
