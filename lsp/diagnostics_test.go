@@ -230,3 +230,28 @@ func TestSingleFileMode(t *testing.T) {
 		t.Errorf("src/lib.rs: %v", ds)
 	}
 }
+
+// TestUnsavedDependency: a dependency typed into Cargo.toml and not saved is
+// flagged on its key until a save resolves the graph again.
+func TestUnsavedDependency(t *testing.T) {
+	s := openCase(t, "testdata/diagnostics/own-code.txtar")
+	s.open("Cargo.toml", 1)
+	manifest := string(s.text("Cargo.toml"))
+	helper := `helper = { path = "helper" }`
+	edited := strings.Replace(manifest, helper, helper+"\nunsaved-dep = \"1\"", 1)
+	s.notify("textDocument/didChange", map[string]any{
+		"textDocument":   map[string]any{"uri": fileURI(s.path("Cargo.toml")), "version": 2},
+		"contentChanges": []map[string]any{{"text": edited}},
+	})
+	s.analysedVersion("Cargo.toml", 2)
+	var found []string
+	for _, d := range s.diagnostics()["Cargo.toml"] {
+		if strings.Contains(d.Message, "not resolved yet") {
+			found = append(found, fmt.Sprintf("%s %v", fmtRange(d.Range), d.Code))
+		}
+	}
+	line := strings.Count(manifest[:strings.Index(manifest, helper)], "\n") + 1
+	if want := fmt.Sprintf("%d:0-%d:11 unanalysed", line, line); len(found) != 1 || found[0] != want {
+		t.Errorf("unsaved dependency: %v, want [%s]", found, want)
+	}
+}
