@@ -27,7 +27,7 @@ func flattenCursor(tree *sitter.Tree) ([]node, map[int32]string) {
 	for {
 		n := c.Node()
 		idx := int32(len(nodes))
-		nd := node{kind: l.kindOf(n.KindId()), start: uint32(n.StartByte()), end: uint32(n.EndByte()), parent: -1, firstChild: -1, nextSibling: -1}
+		nd := node{kind: kindOf(l, n.KindId()), start: uint32(n.StartByte()), end: uint32(n.EndByte()), parent: -1, firstChild: -1, nextSibling: -1}
 		if f := c.FieldId(); f != 0 && int(f) < len(l.fields) {
 			nd.field = l.fields[f]
 		}
@@ -62,6 +62,17 @@ func flattenCursor(tree *sitter.Tree) ([]node, map[int32]string) {
 			last = last[:len(last)-1]
 		}
 	}
+}
+
+// kindOf is flat_kind in flat_cgo.go.
+func kindOf(l *language, id uint16) kind {
+	if id == 0xFFFF {
+		return kError
+	}
+	if int(id) < len(l.kinds) {
+		return l.kinds[id]
+	}
+	return kOther
 }
 
 // TestFlattenMatchesCursor checks the C walk over tree-sitter's internal

@@ -189,16 +189,6 @@ var rustLanguage = sync.OnceValue(func() *language {
 	return l
 })
 
-func (l *language) kindOf(id uint16) kind {
-	if id == 0xFFFF {
-		return kError
-	}
-	if int(id) < len(l.kinds) {
-		return l.kinds[id]
-	}
-	return kOther
-}
-
 // ParseRust parses Rust source text as the analyser does. Pass the previous
 // tree of the same file (after Tree.Edit) to reparse incrementally, or nil.
 // The caller closes the tree.
