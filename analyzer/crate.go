@@ -302,7 +302,7 @@ func cachedRead(read func(string) ([]byte, error)) func(string) ([]byte, error) 
 }
 
 func countLines(src []byte) int {
-	n := strings.Count(string(src), "\n")
+	n := bytes.Count(src, []byte{'\n'})
 	if len(src) > 0 && src[len(src)-1] != '\n' {
 		n++
 	}
