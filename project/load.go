@@ -79,12 +79,10 @@ func unresolved(path string, opts Options, cause error) (*Workspace, error) {
 		opts:      opts,
 	}
 	m := w.readManifest(path)
-	for _, f := range m.Findings {
-		if f.Code == finding.ManifestSyntax && f.Severity == finding.Error {
-			w.Manifests[path] = m
-			w.evaluate()
-			return w, nil
-		}
+	if hasSyntaxError(m) {
+		w.Manifests[path] = m
+		w.evaluate()
+		return w, nil
 	}
 	return nil, cause
 }
@@ -359,7 +357,7 @@ func (w *Workspace) analyseCrate(c *graph.Crate, table *apis.Table, store *cache
 
 func (w *Workspace) evaluate() {
 	res := policy.Evaluate(policy.Input{
-		Graph:     w.Graph,
+		Graph:     w.asEdited(),
 		Manifests: w.Manifests,
 		Root:      w.RootManifest(),
 		Summaries: w.Summaries,
@@ -385,6 +383,55 @@ func (w *Workspace) evaluate() {
 	res.Findings = applySeverity(res.Findings, w.opts.Severity)
 	policy.SortFindings(res.Findings)
 	w.Result = res
+}
+
+// asEdited is the graph without the dependencies that edited member
+// manifests no longer declare (of that kind): a dependency deleted from an
+// unsaved Cargo.toml stops counting at once, where one added waits for the
+// graph (see unresolvedDependencies). A manifest with a syntax error is
+// taken as it was, so that findings do not come and go while it is typed.
+func (w *Workspace) asEdited() *graph.Graph {
+	var g *graph.Graph
+	for _, id := range w.Graph.Members {
+		c := w.Graph.Crates[id]
+		m := w.Manifests[c.ManifestPath]
+		if !w.edited[c.ManifestPath] || m == nil || hasSyntaxError(m) {
+			continue
+		}
+		type decl struct {
+			key  string
+			kind manifest.DepKind
+		}
+		declared := map[decl]bool{}
+		for _, d := range m.Dependencies {
+			declared[decl{d.Key, d.Kind}] = true
+		}
+		kept := slices.DeleteFunc(slices.Clone(c.Deps), func(e graph.Edge) bool { return !declared[decl{e.Key, e.Kind}] })
+		if len(kept) == len(c.Deps) {
+			continue
+		}
+		if g == nil {
+			copied := *w.Graph
+			copied.Crates = maps.Clone(w.Graph.Crates)
+			g = &copied
+		}
+		edited := *c
+		edited.Deps = kept
+		g.Crates[id] = &edited
+	}
+	if g == nil {
+		return w.Graph
+	}
+	return g
+}
+
+func hasSyntaxError(m *manifest.Manifest) bool {
+	for _, f := range m.Findings {
+		if f.Code == finding.ManifestSyntax && f.Severity == finding.Error {
+			return true
+		}
+	}
+	return false
 }
 
 // unresolvedDependencies warns on each dependency that an edited member

@@ -124,3 +124,63 @@ func TestUnsavedDependency(t *testing.T) {
 		}
 	}
 }
+
+// TestUnsavedDependencyRemoved: a dependency deleted from a manifest buffer
+// stops counting before the save; a buffer with a syntax error is taken as
+// the last graph had it, so findings do not come and go while it is typed.
+func TestUnsavedDependencyRemoved(t *testing.T) {
+	dir := t.TempDir()
+	dep := "local = { path = \"local\" }\n"
+	manifest := "[package]\nname = \"u\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[package.metadata.capabilities]\ndefault-capability = false\n\n[dependencies]\n" + dep
+	files := map[string]string{
+		"Cargo.toml":       manifest,
+		"Cargo.lock":       "version = 3\n\n[[package]]\nname = \"local\"\nversion = \"0.1.0\"\n\n[[package]]\nname = \"u\"\nversion = \"0.1.0\"\ndependencies = [\"local\"]\n",
+		"src/lib.rs":       "pub fn f() {}\n",
+		"local/Cargo.toml": "[package]\nname = \"local\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+		"local/src/lib.rs": "pub fn g() { let _ = std::fs::write(\"x\", b\"\"); }\n",
+	}
+	for name, text := range files {
+		writeFile(t, filepath.Join(dir, name), []byte(text))
+	}
+	path := filepath.Join(dir, "Cargo.toml")
+	buffer := manifest
+	read := func(p string) ([]byte, error) {
+		if p == path {
+			return []byte(buffer), nil
+		}
+		return os.ReadFile(p)
+	}
+	ctx := context.Background()
+	w, err := Load(ctx, path, Options{NoCargo: true, NoCache: true, Read: read})
+	if err != nil {
+		t.Fatal(err)
+	}
+	onLocal := func(w *Workspace) int {
+		n := 0
+		for _, f := range w.Result.Findings {
+			if f.Code == finding.DependencyCapability && f.File == path {
+				n++
+			}
+		}
+		return n
+	}
+	if onLocal(w) == 0 {
+		t.Fatal("no dependency-capability finding for local before the edit")
+	}
+	buffer = strings.Replace(manifest, dep, "local = { path = \"local\"\n", 1) // half-typed
+	halfTyped, err := w.Update(ctx, []string{path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if onLocal(halfTyped) == 0 {
+		t.Error("a half-typed manifest dropped the dependency's findings")
+	}
+	buffer = strings.Replace(manifest, dep, "", 1)
+	removed, err := halfTyped.Update(ctx, []string{path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := onLocal(removed); n != 0 {
+		t.Errorf("%d dependency-capability findings for a dependency deleted from the buffer", n)
+	}
+}
