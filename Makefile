@@ -31,6 +31,7 @@ FUZZTIME ?= 2m
 fuzz:
 	$(GO) test ./manifest -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
 	$(GO) test ./analyzer -run '^$$' -fuzz FuzzAnalyze -fuzztime $(FUZZTIME)
+	$(GO) test ./analyzer -run '^$$' -fuzz FuzzFlatten -fuzztime $(FUZZTIME)
 
 bench:
 	$(GO) test ./analyzer ./project ./graph ./lsp -run '^$$' -bench . -benchmem -benchtime 3x
