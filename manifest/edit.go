@@ -162,7 +162,7 @@ func MigrateFormB(m *Manifest) []Edit {
 		case e.blocked(path):
 			blocked = true
 		default:
-			top = append(top, keyValue{k, e.text(it.ent.val.rng)})
+			top = append(top, keyValue{key: k, text: e.text(it.ent.val.rng), comment: e.trailingComment(it.ent)})
 		}
 	}
 	edits = append(edits, e.setKeys(packageCaps, top)...)
@@ -187,7 +187,7 @@ func MigrateFormB(m *Manifest) []Edit {
 			} else if e.blocked(path) {
 				blocked = true
 			} else {
-				kvs = append(kvs, keyValue{mv.key, e.capArray(mv.names...)})
+				kvs = append(kvs, keyValue{key: mv.key, text: e.capArray(mv.names...)})
 			}
 		}
 		edits = append(edits, e.setKeys(table, kvs)...)
@@ -241,7 +241,7 @@ func DeclareCapabilities(m *Manifest, set caps.Set) []Edit {
 	var kvs []keyValue
 	defPath := append(slices.Clone(packageCaps), "default-capability")
 	if it := m.item(defPath); it == nil {
-		kvs = append(kvs, keyValue{"default-capability", "false"})
+		kvs = append(kvs, keyValue{key: "default-capability", text: "false"})
 	} else if it.ent.val.kind != vBool || it.ent.val.b {
 		edits = append(edits, Edit{Range: it.ent.val.rng, NewText: "false"})
 	}
@@ -250,7 +250,7 @@ func DeclareCapabilities(m *Manifest, set caps.Set) []Edit {
 	} else if it := m.item(append(slices.Clone(packageCaps), "capability")); it != nil {
 		edits = append(edits, Edit{Range: it.ent.val.rng, NewText: e.capArray(set.Names()...)})
 	} else {
-		kvs = append(kvs, keyValue{"capability", e.capArray(set.Names()...)})
+		kvs = append(kvs, keyValue{key: "capability", text: e.capArray(set.Names()...)})
 	}
 	return append(edits, e.setKeys(packageCaps, kvs)...)
 }
@@ -265,7 +265,7 @@ func (e *editor) addTo(path []string, names ...string) []Edit {
 	if e.blocked(path) {
 		return nil
 	}
-	return e.setKeys(path[:len(path)-1], []keyValue{{path[len(path)-1], e.capArray(names...)}})
+	return e.setKeys(path[:len(path)-1], []keyValue{{key: path[len(path)-1], text: e.capArray(names...)}})
 }
 
 // blocked reports whether something is written at or under path, or a
@@ -631,8 +631,22 @@ func (e *editor) removeEntry(it item) []Edit {
 }
 
 type keyValue struct {
-	key  string // one key segment
-	text string // the value as TOML source
+	key     string // one key segment
+	text    string // the value as TOML source
+	comment string // a comment that followed it on its line (with the blanks before it), kept where the key moves to its own line
+}
+
+// trailingComment is the comment after en's value on its last line, with
+// the blanks before it, or "".
+func (e *editor) trailingComment(en *entry) string {
+	if en.line == (span.Range{}) {
+		return ""
+	}
+	rest := strings.TrimRight(string(e.m.Text[en.rng.End:en.line.End]), "\r\n")
+	if !strings.HasPrefix(strings.TrimLeft(rest, " \t"), "#") {
+		return ""
+	}
+	return rest
 }
 
 // setKeys adds keys (absent so far) to the table at path: inside the inline
@@ -680,7 +694,7 @@ func (e *editor) setKeys(path []string, kvs []keyValue) []Edit {
 	lines := func(rel []string) string {
 		var b strings.Builder
 		for _, kv := range kvs {
-			b.WriteString(formatKey(append(slices.Clone(rel), kv.key)) + " = " + kv.text + e.nl)
+			b.WriteString(formatKey(append(slices.Clone(rel), kv.key)) + " = " + kv.text + kv.comment + e.nl)
 		}
 		return b.String()
 	}
