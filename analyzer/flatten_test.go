@@ -85,6 +85,9 @@ func TestFlattenMatchesCursor(t *testing.T) {
 		"missing":      []byte("pub fn broken( { }\nfn g() { f(1, 2 }\n"),
 		"extras":       []byte("/* a */ fn /* b */ f /* c */ () { // d\n x /* e */ . /* f */ y(); }\n"),
 		"macro bodies": []byte("cfg_if! { if #[cfg(unix)] { mod a; } else { mod b; } }\nm!{ a b c => d; }\n"),
+		"deep":         []byte("fn f() { let x = " + strings.Repeat("(", 2000) + "1" + strings.Repeat(")", 2000) + "; }\n"),
+		"long chain":   []byte("fn f() { x" + strings.Repeat(" + x", 5000) + "; }\n"),
+		"bom and nul":  []byte("\ufefffn f() { \x00 }\n"),
 	}
 	archives, _ := filepath.Glob("testdata/*.txtar")
 	for _, a := range archives {
