@@ -1,12 +1,14 @@
 package analyzer
 
-// The flattening walk runs in C, over tree-sitter's own subtrees: one cgo
-// call per file, and no tree cursor, whose generic bookkeeping (a stack
-// entry, an alias and a field-map search per node and per step) cost about
-// three times the walk itself. The walk reads the library's internal
-// structures, so it compiles against the internal headers of exactly the
-// tree-sitter go-tree-sitter v0.25.0 builds (third_party/tree-sitter, see its
-// README); TestFlattenMatchesCursor checks it against the public cursor API.
+// The C side of the analyser's syntax: parsing in place (parseText,
+// parseClean) and the flattening walk, which runs over tree-sitter's own
+// subtrees — one cgo call per file, and no tree cursor, whose generic
+// bookkeeping (a stack entry, an alias and a field-map search per node and
+// per step) made the copy about twice as slow. The walk reads the library's
+// internal structures, so it compiles against the internal headers of
+// exactly the tree-sitter go-tree-sitter v0.25.0 builds (third_party/
+// tree-sitter, see its README); TestFlattenMatchesCursor and FuzzFlatten
+// check it against the public cursor API.
 
 /*
 #cgo CFLAGS: -I${SRCDIR}/../third_party/tree-sitter/include -I${SRCDIR}/../third_party/tree-sitter/src -std=c11 -D_POSIX_C_SOURCE=200112L -D_DEFAULT_SOURCE
@@ -34,7 +36,7 @@ typedef struct {
 	uint32_t nfields;
 } flat_tables;
 
-// frame is a node whose children are being visited: a visible node, or a
+// flat_frame is a node whose children are being visited: a visible node, or a
 // hidden one (a grammar rule without a node of its own) whose visible
 // descendants become children of the nearest visible ancestor.
 typedef struct {
