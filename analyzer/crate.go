@@ -195,8 +195,8 @@ func (a *crateAnalysis) parse(path string, text []byte) *syntax {
 	} else {
 		parsed := renameTryMacro(text)
 		tree := parseText(a.parser, parsed, nil)
-		if tree == nil { // the parser gave up: nothing is seen
-			s = syntax{src: text, parsed: parsed, nodes: []node{{kind: kSourceFile, parent: -1, firstChild: -1, nextSibling: -1, end: uint32(len(text))}}}
+		if tree == nil {
+			s = *unparsed(text, parsed)
 		} else {
 			s = *flatten(tree, text, parsed)
 			tree.Close()

@@ -262,9 +262,17 @@ type Syntax struct {
 // ParseSyntax parses text.
 func ParseSyntax(text []byte) *Syntax {
 	tree := ParseRust(text, nil)
+	if tree == nil {
+		return &Syntax{syn: unparsed(text, renameTryMacro(text))}
+	}
 	defer tree.Close()
 	s, _ := flattenFrom(tree, text, renameTryMacro(text), nil, false)
 	return &Syntax{syn: s}
+}
+
+// unparsed is the syntax of a text the parser gave up on: nothing is seen.
+func unparsed(src, parsed []byte) *syntax {
+	return &syntax{src: src, parsed: parsed, nodes: []node{{kind: kSourceFile, parent: -1, firstChild: -1, nextSibling: -1, end: uint32(len(src))}}}
 }
 
 // NewSyntax copies tree, which ParseRust made from text, keeping what
