@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/cargo-caps/cargo-caps/analyzer"
 	"github.com/cargo-caps/cargo-caps/apis"
@@ -53,13 +54,7 @@ func Load(ctx context.Context, manifestPath string, opts Options) (*Workspace, e
 	if opts.KeepTrees {
 		w.trees = newTrees()
 	}
-	for _, c := range w.Graph.Crates {
-		w.Manifests[c.ManifestPath] = w.readManifest(c.ManifestPath)
-	}
-	rootPath := filepath.Join(g.WorkspaceRoot, "Cargo.toml")
-	if _, ok := w.Manifests[rootPath]; !ok {
-		w.Manifests[rootPath] = w.readManifest(rootPath)
-	}
+	w.readManifests()
 	if err := w.analyse(ctx, w.crates(opts.NoDeps), true); err != nil {
 		return nil, err
 	}
@@ -171,6 +166,31 @@ func (w *Workspace) read(path string) ([]byte, error) {
 		return w.opts.Read(path)
 	}
 	return os.ReadFile(path)
+}
+
+// readManifests reads every crate's manifest and the workspace root's, in
+// parallel: a warm load of a large tree is mostly this.
+func (w *Workspace) readManifests() {
+	paths := []string{filepath.Join(w.Graph.WorkspaceRoot, "Cargo.toml")}
+	for _, c := range w.Graph.Crates {
+		paths = append(paths, c.ManifestPath)
+	}
+	slices.Sort(paths)
+	paths = slices.Compact(paths)
+	read := make([]*manifest.Manifest, len(paths))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < len(paths); i = int(next.Add(1)) - 1 {
+				read[i] = w.readManifest(paths[i])
+			}
+		})
+	}
+	wg.Wait()
+	for i, p := range paths {
+		w.Manifests[p] = read[i]
+	}
 }
 
 func (w *Workspace) readManifest(path string) *manifest.Manifest {
