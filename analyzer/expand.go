@@ -85,14 +85,8 @@ func (a *crateAnalysis) expandCfgIf(s *syntax, tt int32) []expansion {
 		}
 		switch s.src[s.nodes[c].start] {
 		case '[': // #[cfg(p)]
-			if first := s.nodes[c].firstChild; first >= 0 {
-				if id := s.nodes[first].nextSibling; id >= 0 && s.text(id) == "cfg" {
-					if args := s.nodes[id].nextSibling; args >= 0 && s.nodes[args].kind == kTokenTree {
-						if preds := parseCfgList(s, args); len(preds) == 1 {
-							cond = &preds[0]
-						}
-					}
-				}
+			if p, ok := cfgTokenTree(s, c); ok {
+				cond = &p
 			}
 		case '{':
 			var cfg []Cfg
@@ -123,11 +117,7 @@ func (a *crateAnalysis) parseItems(s *syntax, start, end uint32) *syntax {
 	if err := a.parser.SetIncludedRanges(r); err != nil {
 		return nil
 	}
-	text := s.parsed
-	if text == nil {
-		text = s.src
-	}
-	tree := parseClean(a.parser, text)
+	tree := parseClean(a.parser, s.parsed)
 	_ = a.parser.SetIncludedRanges(nil)
 	if tree == nil {
 		return nil
@@ -161,6 +151,27 @@ func cfgTest(cs []Cfg) bool {
 	return false
 }
 
+// cfgTokenTree reads `[cfg(p)]`, an attribute's bracketed token tree among
+// a macro's tokens, and returns p.
+func cfgTokenTree(s *syntax, tt int32) (Cfg, bool) {
+	first := s.nodes[tt].firstChild
+	if first < 0 {
+		return Cfg{}, false
+	}
+	id := s.nodes[first].nextSibling
+	if id < 0 || s.text(id) != "cfg" {
+		return Cfg{}, false
+	}
+	args := s.nodes[id].nextSibling
+	if args < 0 || s.nodes[args].kind != kTokenTree {
+		return Cfg{}, false
+	}
+	if preds := parseCfgList(s, args); len(preds) == 1 {
+		return preds[0], true
+	}
+	return Cfg{}, false
+}
+
 // macroRuleCfg finds `#[cfg(p)]` in the right-hand side of a macro_rules!
 // definition that wraps the items it is given, and returns p.
 func macroRuleCfg(s *syntax, def int32) (Cfg, bool) {
@@ -183,15 +194,8 @@ func findCfgAttr(s *syntax, tt int32) (Cfg, bool) {
 			continue
 		}
 		if s.nodes[c].kind == kTokenTree && s.src[s.nodes[c].start] == '[' {
-			first := s.nodes[c].firstChild
-			if first >= 0 {
-				if id := s.nodes[first].nextSibling; id >= 0 && s.text(id) == "cfg" {
-					if args := s.nodes[id].nextSibling; args >= 0 && s.nodes[args].kind == kTokenTree {
-						if preds := parseCfgList(s, args); len(preds) == 1 && mentionsFeature(preds[0]) {
-							return preds[0], true
-						}
-					}
-				}
+			if p, ok := cfgTokenTree(s, c); ok && mentionsFeature(p) {
+				return p, true
 			}
 			continue
 		}

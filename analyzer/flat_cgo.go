@@ -69,6 +69,12 @@ static inline flat_frame flat_frame_of(const TSLanguage *lang, Subtree s, uint32
 // or, when copied from an earlier flattening, -1 - its index there.
 typedef struct { int32_t idx, from; } flat_missing;
 
+// flat_note_missing records MISSING node m, if there is room, and counts it.
+static inline void flat_note_missing(flat_missing *missing, int32_t cap, int32_t *n, flat_missing m) {
+	if (*n < cap) missing[*n] = m;
+	(*n)++;
+}
+
 // flat_old is an earlier flattening of a tree the new one was reparsed from,
 // with each node's subtree pointer: tree-sitter's incremental parse shares
 // the subtrees an edit did not touch, so a subtree met again is copied from
@@ -146,10 +152,7 @@ static int32_t flatten(const TSTree *tree, const flat_tables *t, flat_node *out,
 	out[n] = (flat_node){flat_kind(t, root_sym), 0, ts_subtree_missing(root),
 		root_start, root_start + ts_subtree_size(root).bytes, -1, -1, -1};
 	if (ptrs) ptrs[n] = root.data.is_inline ? 0 : (uintptr_t)root.ptr;
-	if (out[n].missing) {
-		if (nmissing < missing_cap) missing[nmissing] = (flat_missing){n, root_sym};
-		nmissing++;
-	}
+	if (out[n].missing) flat_note_missing(missing, missing_cap, &nmissing, (flat_missing){n, root_sym});
 	n++;
 	if (ts_subtree_child_count(root) > 0 && !flat_leaf(t, root_sym)) {
 		vs[vp++] = (flat_parent){0, -1};
@@ -207,10 +210,7 @@ static int32_t flatten(const TSTree *tree, const flat_tables *t, flat_node *out,
 			if (ptrs) ptrs[n] = child.data.is_inline ? 0 : (uintptr_t)child.ptr;
 			if (p->last >= 0) out[p->last].next = n; else out[p->node].first = n;
 			p->last = n;
-			if (o->missing) {
-				if (nmissing < missing_cap) missing[nmissing] = (flat_missing){n, sym};
-				nmissing++;
-			}
+			if (o->missing) flat_note_missing(missing, missing_cap, &nmissing, (flat_missing){n, sym});
 			int32_t idx = n++;
 			if (!has_children || flat_leaf(t, sym)) continue;
 			int32_t j = reuse.slots ? flat_reuse_find(&reuse, (uintptr_t)child.ptr) : -1;
@@ -229,10 +229,7 @@ static int32_t flatten(const TSTree *tree, const flat_tables *t, flat_node *out,
 					if (c.next >= 0) c.next += di;
 					out[n] = c;
 					if (ptrs) ptrs[n] = old->ptrs[k];
-					if (c.missing) {
-						if (nmissing < missing_cap) missing[nmissing] = (flat_missing){n, -1 - k};
-						nmissing++;
-					}
+					if (c.missing) flat_note_missing(missing, missing_cap, &nmissing, (flat_missing){n, -1 - k});
 				}
 				continue;
 			}
@@ -355,17 +352,8 @@ func parseText(p *sitter.Parser, text []byte, old *sitter.Tree) *sitter.Tree {
 	if old != nil {
 		oldTree = treePointer(old)
 	}
-	var src *C.char
-	if len(text) > 0 {
-		src = (*C.char)(unsafe.Pointer(&text[0]))
-	}
-	t := C.ts_parser_parse_string(*(**C.TSParser)(unsafe.Pointer(p)), oldTree, src, C.uint32_t(len(text)))
-	if t == nil {
-		return nil
-	}
-	tree := new(sitter.Tree)
-	*(**C.TSTree)(unsafe.Pointer(tree)) = t
-	return tree
+	src, n := cText(text)
+	return wrapTree(C.ts_parser_parse_string(*parserPointer(p), oldTree, src, n))
 }
 
 // parseClean is parseText for text that is of use only if it parses
@@ -373,11 +361,26 @@ func parseText(p *sitter.Parser, text []byte, old *sitter.Tree) *sitter.Tree {
 // returns nil, as soon as error recovery begins, which for a DSL body is
 // where most of the time would go. p's included ranges are reset then.
 func parseClean(p *sitter.Parser, text []byte) *sitter.Tree {
-	var src *C.char
-	if len(text) > 0 {
-		src = (*C.char)(unsafe.Pointer(&text[0]))
+	src, n := cText(text)
+	return wrapTree(C.parse_clean(parserPointer(p), src, n))
+}
+
+// parserPointer is where a go-tree-sitter Parser keeps its TSParser*.
+func parserPointer(p *sitter.Parser) **C.TSParser {
+	return (**C.TSParser)(unsafe.Pointer(p))
+}
+
+// cText is text as tree-sitter reads it, in place for the call.
+func cText(text []byte) (*C.char, C.uint32_t) {
+	if len(text) == 0 {
+		return nil, 0
 	}
-	t := C.parse_clean((**C.TSParser)(unsafe.Pointer(p)), src, C.uint32_t(len(text)))
+	return (*C.char)(unsafe.Pointer(&text[0])), C.uint32_t(len(text))
+}
+
+// wrapTree makes a go-tree-sitter Tree of t (nil for nil), which its Close
+// frees.
+func wrapTree(t *C.TSTree) *sitter.Tree {
 	if t == nil {
 		return nil
 	}
