@@ -206,14 +206,33 @@ func withMemberFeatures(g *graph.Graph, features []string) *graph.Graph {
 	if len(features) == 0 {
 		return g
 	}
-	out := *g
-	out.Crates = maps.Clone(g.Crates)
+	return withMembers(g, func(c *graph.Crate) bool {
+		c.Features = slices.Compact(slices.Sorted(slices.Values(append(slices.Clone(c.Features), features...))))
+		return true
+	})
+}
+
+// withMembers returns g with the members change alters (it is handed a
+// copy, and says whether it changed it) in place of the originals; g itself
+// when it alters none.
+func withMembers(g *graph.Graph, change func(c *graph.Crate) bool) *graph.Graph {
+	var out *graph.Graph
 	for _, id := range g.Members {
 		c := *g.Crates[id]
-		c.Features = slices.Compact(slices.Sorted(slices.Values(append(slices.Clone(c.Features), features...))))
+		if !change(&c) {
+			continue
+		}
+		if out == nil {
+			copied := *g
+			copied.Crates = maps.Clone(g.Crates)
+			out = &copied
+		}
 		out.Crates[id] = &c
 	}
-	return &out
+	if out == nil {
+		return g
+	}
+	return out
 }
 
 // crates lists what to analyse: members always, dependencies unless noDeps.
@@ -411,38 +430,24 @@ func (w *Workspace) evaluate() {
 // graph (see unresolvedDependencies). A manifest with a syntax error is
 // taken as it was, so that findings do not come and go while it is typed.
 func (w *Workspace) asEdited() *graph.Graph {
-	var g *graph.Graph
-	for _, id := range w.Graph.Members {
-		c := w.Graph.Crates[id]
+	type decl struct {
+		key  string
+		kind manifest.DepKind
+	}
+	return withMembers(w.Graph, func(c *graph.Crate) bool {
 		m := w.Manifests[c.ManifestPath]
 		if !w.edited[c.ManifestPath] || m == nil || hasSyntaxError(m) {
-			continue
-		}
-		type decl struct {
-			key  string
-			kind manifest.DepKind
+			return false
 		}
 		declared := map[decl]bool{}
 		for _, d := range m.Dependencies {
 			declared[decl{d.Key, d.Kind}] = true
 		}
 		kept := slices.DeleteFunc(slices.Clone(c.Deps), func(e graph.Edge) bool { return !declared[decl{e.Key, e.Kind}] })
-		if len(kept) == len(c.Deps) {
-			continue
-		}
-		if g == nil {
-			copied := *w.Graph
-			copied.Crates = maps.Clone(w.Graph.Crates)
-			g = &copied
-		}
-		edited := *c
-		edited.Deps = kept
-		g.Crates[id] = &edited
-	}
-	if g == nil {
-		return w.Graph
-	}
-	return g
+		changed := len(kept) != len(c.Deps)
+		c.Deps = kept
+		return changed
+	})
 }
 
 func hasSyntaxError(m *manifest.Manifest) bool {

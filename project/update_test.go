@@ -67,31 +67,9 @@ func TestUpdate(t *testing.T) {
 // on its key, and only there — not for a dependency the graph holds, nor
 // for an optional one that no feature enables.
 func TestUnsavedDependency(t *testing.T) {
-	dir := t.TempDir()
 	manifest := "[package]\nname = \"u\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nlocal = { path = \"local\" }\n"
-	files := map[string]string{
-		"Cargo.toml":       manifest,
-		"Cargo.lock":       "version = 3\n\n[[package]]\nname = \"local\"\nversion = \"0.1.0\"\n\n[[package]]\nname = \"u\"\nversion = \"0.1.0\"\ndependencies = [\"local\"]\n",
-		"src/lib.rs":       "pub fn f() {}\n",
-		"local/Cargo.toml": "[package]\nname = \"local\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
-		"local/src/lib.rs": "pub fn g() {}\n",
-	}
-	for name, text := range files {
-		writeFile(t, filepath.Join(dir, name), []byte(text))
-	}
-	path := filepath.Join(dir, "Cargo.toml")
-	buffer := manifest
-	read := func(p string) ([]byte, error) {
-		if p == path {
-			return []byte(buffer), nil
-		}
-		return os.ReadFile(p)
-	}
+	w, path, setBuffer := bufferedWorkspace(t, manifest, "pub fn g() {}\n")
 	ctx := context.Background()
-	w, err := Load(ctx, path, Options{NoCargo: true, NoCache: true, Read: read})
-	if err != nil {
-		t.Fatal(err)
-	}
 	unresolved := func(w *Workspace) []string {
 		var out []string
 		for _, f := range w.Result.Findings {
@@ -104,7 +82,7 @@ func TestUnsavedDependency(t *testing.T) {
 	if got := unresolved(w); len(got) != 0 {
 		t.Fatalf("before the edit: %v", got)
 	}
-	buffer = manifest + "serde = \"1\"\nextra = { version = \"1\", optional = true }\n"
+	setBuffer(manifest + "serde = \"1\"\nextra = { version = \"1\", optional = true }\n")
 	next, err := w.Update(ctx, []string{path})
 	if err != nil {
 		t.Fatal(err)
@@ -114,7 +92,7 @@ func TestUnsavedDependency(t *testing.T) {
 	if got := unresolved(next); !slices.Equal(got, want) {
 		t.Errorf("after adding serde to the buffer:\n got %q\nwant %q", got, want)
 	}
-	saved, err := Load(ctx, path, Options{NoCargo: true, NoCache: true, Read: read})
+	saved, err := Load(ctx, path, next.opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,32 +107,10 @@ func TestUnsavedDependency(t *testing.T) {
 // stops counting before the save; a buffer with a syntax error is taken as
 // the last graph had it, so findings do not come and go while it is typed.
 func TestUnsavedDependencyRemoved(t *testing.T) {
-	dir := t.TempDir()
 	dep := "local = { path = \"local\" }\n"
 	manifest := "[package]\nname = \"u\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[package.metadata.capabilities]\ndefault-capability = false\n\n[dependencies]\n" + dep
-	files := map[string]string{
-		"Cargo.toml":       manifest,
-		"Cargo.lock":       "version = 3\n\n[[package]]\nname = \"local\"\nversion = \"0.1.0\"\n\n[[package]]\nname = \"u\"\nversion = \"0.1.0\"\ndependencies = [\"local\"]\n",
-		"src/lib.rs":       "pub fn f() {}\n",
-		"local/Cargo.toml": "[package]\nname = \"local\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
-		"local/src/lib.rs": "pub fn g() { let _ = std::fs::write(\"x\", b\"\"); }\n",
-	}
-	for name, text := range files {
-		writeFile(t, filepath.Join(dir, name), []byte(text))
-	}
-	path := filepath.Join(dir, "Cargo.toml")
-	buffer := manifest
-	read := func(p string) ([]byte, error) {
-		if p == path {
-			return []byte(buffer), nil
-		}
-		return os.ReadFile(p)
-	}
+	w, path, setBuffer := bufferedWorkspace(t, manifest, "pub fn g() { let _ = std::fs::write(\"x\", b\"\"); }\n")
 	ctx := context.Background()
-	w, err := Load(ctx, path, Options{NoCargo: true, NoCache: true, Read: read})
-	if err != nil {
-		t.Fatal(err)
-	}
 	onLocal := func(w *Workspace) int {
 		n := 0
 		for _, f := range w.Result.Findings {
@@ -167,7 +123,7 @@ func TestUnsavedDependencyRemoved(t *testing.T) {
 	if onLocal(w) == 0 {
 		t.Fatal("no dependency-capability finding for local before the edit")
 	}
-	buffer = strings.Replace(manifest, dep, "local = { path = \"local\"\n", 1) // half-typed
+	setBuffer(strings.Replace(manifest, dep, "local = { path = \"local\"\n", 1)) // half-typed
 	halfTyped, err := w.Update(ctx, []string{path})
 	if err != nil {
 		t.Fatal(err)
@@ -175,7 +131,7 @@ func TestUnsavedDependencyRemoved(t *testing.T) {
 	if onLocal(halfTyped) == 0 {
 		t.Error("a half-typed manifest dropped the dependency's findings")
 	}
-	buffer = strings.Replace(manifest, dep, "", 1)
+	setBuffer(strings.Replace(manifest, dep, "", 1))
 	removed, err := halfTyped.Update(ctx, []string{path})
 	if err != nil {
 		t.Fatal(err)
@@ -183,4 +139,35 @@ func TestUnsavedDependencyRemoved(t *testing.T) {
 	if n := onLocal(removed); n != 0 {
 		t.Errorf("%d dependency-capability findings for a dependency deleted from the buffer", n)
 	}
+}
+
+// bufferedWorkspace writes a workspace whose member u depends on the path
+// crate local (whose lib is localLib) and loads it in lockfile mode, with
+// u's manifest read from a buffer that setBuffer replaces, as an editor's.
+func bufferedWorkspace(t *testing.T, manifest, localLib string) (w *Workspace, path string, setBuffer func(string)) {
+	t.Helper()
+	dir := t.TempDir()
+	files := map[string]string{
+		"Cargo.toml":       manifest,
+		"Cargo.lock":       "version = 3\n\n[[package]]\nname = \"local\"\nversion = \"0.1.0\"\n\n[[package]]\nname = \"u\"\nversion = \"0.1.0\"\ndependencies = [\"local\"]\n",
+		"src/lib.rs":       "pub fn f() {}\n",
+		"local/Cargo.toml": "[package]\nname = \"local\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+		"local/src/lib.rs": localLib,
+	}
+	for name, text := range files {
+		writeFile(t, filepath.Join(dir, name), []byte(text))
+	}
+	path = filepath.Join(dir, "Cargo.toml")
+	buffer := manifest
+	read := func(p string) ([]byte, error) {
+		if p == path {
+			return []byte(buffer), nil
+		}
+		return os.ReadFile(p)
+	}
+	w, err := Load(context.Background(), path, Options{NoCargo: true, NoCache: true, Read: read})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w, path, func(text string) { buffer = text }
 }
