@@ -158,17 +158,9 @@ func TestReparsedMatchesFresh(t *testing.T) {
 			if step%3 == 0 {
 				ins = ""
 			}
-			next := append(append(append([]byte{}, text[:start]...), ins...), text[end:]...)
-			edited := tree.Clone()
-			edited.Edit(&sitter.InputEdit{
-				StartByte: uint(start), OldEndByte: uint(end), NewEndByte: uint(start + len(ins)),
-				StartPosition: pointAt(text, start), OldEndPosition: pointAt(text, end), NewEndPosition: pointAt(next, start+len(ins)),
-			})
-			newTree := ParseRust(next, edited)
-			edited.Close()
+			next, newTree := reparse(tree, text, start, end, ins)
 			got := syn.Reparsed(newTree, next)
-			fresh := NewSyntax(newTree, next)
-			if !slices.Equal(got.syn.nodes, fresh.syn.nodes) || !slices.Equal(got.ptrs, fresh.ptrs) || !maps.Equal(got.syn.missing, fresh.syn.missing) {
+			if !sameSyntax(got, NewSyntax(newTree, next)) {
 				t.Fatalf("text %d, step %d (%q at %d..%d): reparsed copy differs from a fresh one", ti, step, ins, start, end)
 			}
 			tree.Close()
@@ -176,6 +168,25 @@ func TestReparsedMatchesFresh(t *testing.T) {
 		}
 		tree.Close()
 	}
+}
+
+// reparse replaces text[start:end] with ins and parses the result
+// incrementally from tree, as an editor's buffer is; the caller closes the
+// new tree.
+func reparse(tree *sitter.Tree, text []byte, start, end int, ins string) ([]byte, *sitter.Tree) {
+	next := append(append(append([]byte{}, text[:start]...), ins...), text[end:]...)
+	edited := tree.Clone()
+	defer edited.Close()
+	edited.Edit(&sitter.InputEdit{
+		StartByte: uint(start), OldEndByte: uint(end), NewEndByte: uint(start + len(ins)),
+		StartPosition: pointAt(text, start), OldEndPosition: pointAt(text, end), NewEndPosition: pointAt(next, start+len(ins)),
+	})
+	return next, ParseRust(next, edited)
+}
+
+// sameSyntax reports whether two copies of a tree are equal, node for node.
+func sameSyntax(a, b *Syntax) bool {
+	return slices.Equal(a.syn.nodes, b.syn.nodes) && slices.Equal(a.ptrs, b.ptrs) && maps.Equal(a.syn.missing, b.syn.missing)
 }
 
 // pointAt is tree-sitter's row and byte column of offset off in text.

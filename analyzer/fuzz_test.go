@@ -8,24 +8,14 @@ import (
 	"strings"
 	"testing"
 
-	sitter "github.com/tree-sitter/go-tree-sitter"
 	"golang.org/x/tools/txtar"
 )
 
 // FuzzAnalyze: any source text analyses without panic, and every range lies
 // inside the text. Seeded from the testdata crates' Rust files.
 func FuzzAnalyze(f *testing.F) {
-	files, _ := filepath.Glob("testdata/*.txtar")
-	for _, file := range files {
-		ar, err := txtar.ParseFile(file)
-		if err != nil {
-			f.Fatal(err)
-		}
-		for _, af := range ar.Files {
-			if strings.HasSuffix(af.Name, ".rs") {
-				f.Add(af.Data)
-			}
-		}
+	for _, src := range testdataRust(f) {
+		f.Add(src)
 	}
 	f.Add([]byte("use self as x; use {self as y, ::*}; fn f() { x::a(); y(); }"))
 	f.Add([]byte("mod a { pub use super::*; } use a::*; pub use self::a::*; fn f() { b(); a::c::d(); }"))
@@ -58,17 +48,8 @@ func FuzzAnalyze(f *testing.F) {
 // the tree exactly as the public cursor sees it, and a copy reparsed after an
 // edit (reusing the unchanged subtrees) equals a fresh one.
 func FuzzFlatten(f *testing.F) {
-	files, _ := filepath.Glob("testdata/*.txtar")
-	for _, file := range files {
-		ar, err := txtar.ParseFile(file)
-		if err != nil {
-			f.Fatal(err)
-		}
-		for _, af := range ar.Files {
-			if strings.HasSuffix(af.Name, ".rs") {
-				f.Add(af.Data, uint16(len(af.Data)/2), "x")
-			}
-		}
+	for _, src := range testdataRust(f) {
+		f.Add(src, uint16(len(src)/2), "x")
 	}
 	f.Add([]byte("fn f( { let x = \"a\n}"), uint16(5), "/*")
 	f.Fuzz(func(t *testing.T, src []byte, at uint16, insert string) {
@@ -81,18 +62,28 @@ func FuzzFlatten(f *testing.F) {
 		}
 		old := NewSyntax(tree, src)
 		start := min(int(at), len(src))
-		next := append(append(append([]byte{}, src[:start]...), insert...), src[start:]...)
-		edited := tree.Clone()
-		edited.Edit(&sitter.InputEdit{
-			StartByte: uint(start), OldEndByte: uint(start), NewEndByte: uint(start + len(insert)),
-			StartPosition: pointAt(src, start), OldEndPosition: pointAt(src, start), NewEndPosition: pointAt(next, start+len(insert)),
-		})
-		newTree := ParseRust(next, edited)
-		edited.Close()
+		next, newTree := reparse(tree, src, start, start, insert)
 		defer newTree.Close()
-		reparsed, fresh := old.Reparsed(newTree, next), NewSyntax(newTree, next)
-		if !slices.Equal(reparsed.syn.nodes, fresh.syn.nodes) || !maps.Equal(reparsed.syn.missing, fresh.syn.missing) {
+		if !sameSyntax(old.Reparsed(newTree, next), NewSyntax(newTree, next)) {
 			t.Fatalf("reparsed copy differs from a fresh one")
 		}
 	})
+}
+
+// testdataRust is the Rust files of the testdata crates, the fuzzers' seeds.
+func testdataRust(tb testing.TB) [][]byte {
+	var out [][]byte
+	files, _ := filepath.Glob("testdata/*.txtar")
+	for _, file := range files {
+		ar, err := txtar.ParseFile(file)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		for _, af := range ar.Files {
+			if strings.HasSuffix(af.Name, ".rs") {
+				out = append(out, af.Data)
+			}
+		}
+	}
+	return out
 }
