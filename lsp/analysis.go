@@ -158,17 +158,26 @@ func claims(w *project.Workspace, path string) bool {
 		filepath.Base(path) == "Cargo.lock" && filepath.Dir(path) == w.Root
 }
 
+// all returns the workspaces as listed now.
+func (a *analysis) all() []*cargoWorkspace {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return slices.Clone(a.workspaces)
+}
+
+// latest is ws's latest analysis, nil before its first load.
+func (ws *cargoWorkspace) latest() *project.Workspace {
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	return ws.current
+}
+
 // owner returns the workspace that answers for path. A workspace not (yet)
 // loaded answers for everything under its directory, so that a change there
 // starts the load again after a failure.
 func (a *analysis) owner(path string) *cargoWorkspace {
-	a.mu.Lock()
-	wss := slices.Clone(a.workspaces)
-	a.mu.Unlock()
-	for _, ws := range wss {
-		ws.mu.Lock()
-		cur := ws.current
-		ws.mu.Unlock()
+	for _, ws := range a.all() {
+		cur := ws.latest()
 		if cur != nil && claims(cur, path) || cur == nil && within(filepath.Dir(ws.manifestPath), path) {
 			return ws
 		}
@@ -369,13 +378,8 @@ func (s *server) changed(path string) {
 // crate holding path (a Rust file of it, or its manifest), even when that
 // crate lies inside a member's directory.
 func (a *analysis) pathDependent(path string) *cargoWorkspace {
-	a.mu.Lock()
-	wss := slices.Clone(a.workspaces)
-	a.mu.Unlock()
-	for _, ws := range wss {
-		ws.mu.Lock()
-		cur := ws.current
-		ws.mu.Unlock()
+	for _, ws := range a.all() {
+		cur := ws.latest()
 		if cur == nil {
 			continue
 		}
@@ -408,10 +412,7 @@ func (s *server) republish() {
 	if a == nil {
 		return
 	}
-	a.mu.Lock()
-	wss := slices.Clone(a.workspaces)
-	a.mu.Unlock()
-	for _, ws := range wss {
+	for _, ws := range a.all() {
 		a.publish(ws)
 	}
 }
@@ -544,11 +545,8 @@ func (s *server) views() []view {
 	if a == nil {
 		return nil
 	}
-	a.mu.Lock()
-	wss := slices.Clone(a.workspaces)
-	a.mu.Unlock()
 	var out []view
-	for _, ws := range wss {
+	for _, ws := range a.all() {
 		if v := ws.view(); v.w != nil && v.w.Result != nil {
 			out = append(out, v)
 		}
