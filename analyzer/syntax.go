@@ -261,12 +261,15 @@ type Syntax struct {
 
 // ParseSyntax parses text.
 func ParseSyntax(text []byte) *Syntax {
-	tree := ParseRust(text, nil)
+	parsed := renameTryMacro(text)
+	p := newParser()
+	defer p.Close()
+	tree := parseText(p, parsed, nil)
 	if tree == nil {
-		return &Syntax{syn: unparsed(text, renameTryMacro(text))}
+		return &Syntax{syn: unparsed(text, parsed)}
 	}
 	defer tree.Close()
-	s, _ := flattenFrom(tree, text, renameTryMacro(text), nil, false)
+	s, _ := flattenFrom(tree, text, parsed, nil, false)
 	return &Syntax{syn: s}
 }
 
