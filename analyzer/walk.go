@@ -773,11 +773,7 @@ func (w *walker) classifyPath(segs []string, start, end uint32, args int32, inMa
 	if e.ReadonlyFlags && args >= 0 && readOnlyFlags(w.s, args) {
 		c = caps.FSReadonly
 	}
-	api := e.Path
-	if strings.HasSuffix(api, "*") { // a prefix entry: name what was called
-		api = full
-	}
-	w.use(c, api, start, end)
+	w.use(c, e.Shown(full), start, end)
 }
 
 // renamed reports whether a single-segment name is bound by a `use` or glob
