@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cargo-caps/cargo-caps/analyzer"
+	"github.com/cargo-caps/cargo-caps/apis"
 	"github.com/cargo-caps/cargo-caps/caps"
 	"github.com/cargo-caps/cargo-caps/finding"
 	"github.com/cargo-caps/cargo-caps/policy"
@@ -93,6 +95,21 @@ func TestTokioApp(t *testing.T) {
 	pure := byCode(finding.PureViolation, "purelib")
 	if !has(pure, "serde_json", caps.Unsafe) {
 		t.Errorf("purelib: no pure-violation for serde_json: %+v", pure)
+	}
+	// remove_dir_all 0.7 re-exports std's on unix; tempfile, which calls
+	// it, uses fs through it. (tokio, reqwest and the rest of this tree
+	// re-export no classified API: their public paths are their own items.)
+	for id, s := range w.Summaries {
+		name := w.Graph.Crates[id].Name
+		wantExports := map[string]bool{"remove_dir_all": true}[name]
+		if hasIt := slices.Contains(s.Exports, apis.Export{Path: "remove_dir_all", API: "std::fs::remove_dir_all"}); hasIt != wantExports || !wantExports && len(s.Exports) > 0 {
+			t.Errorf("%s's exports = %v", name, s.Exports)
+		}
+		if name == "tempfile" && !slices.ContainsFunc(s.Uses, func(u analyzer.Use) bool {
+			return u.Cap == caps.FS && u.API == "remove_dir_all::remove_dir_all → std::fs::remove_dir_all"
+		}) {
+			t.Error("tempfile's call of remove_dir_all::remove_dir_all is not an fs use")
+		}
 	}
 	// Build-time code is information on the entry, never a violation.
 	if len(byCode(finding.BuildTimeCode, "featlib")) == 0 {
