@@ -704,7 +704,7 @@ func (w *walker) traitInScope(trait string) bool {
 	last := trait[strings.LastIndex(trait, "::")+2:]
 	check := func(sc *scope) bool {
 		for name, p := range sc.uses {
-			if name == last || p[len(p)-1] == last {
+			if name == last || p[len(p)-1] == last || w.table.Canonical(join(p)) == trait { // the last: a dependency re-exports it renamed
 				if full, local := w.r.resolveUse(p); !local && w.table.Canonical(full) == trait {
 					return true
 				}

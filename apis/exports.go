@@ -49,7 +49,11 @@ func (t *Table) WithExports(deps map[string][]Export) *Table {
 	for name, es := range deps {
 		name = strings.ReplaceAll(name, "-", "_")
 		for _, e := range es {
-			d.exports[name+"::"+e.Path] = e.API
+			// one name under several cfgs (a unix and a windows symlink):
+			// the first API counts, deterministically
+			if _, ok := d.exports[name+"::"+e.Path]; !ok {
+				d.exports[name+"::"+e.Path] = e.API
+			}
 			d.exportLasts[lastSegment("::"+e.Path)] = true
 		}
 	}
