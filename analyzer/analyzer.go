@@ -7,6 +7,7 @@
 package analyzer
 
 import (
+	"github.com/cargo-caps/cargo-caps/apis"
 	"github.com/cargo-caps/cargo-caps/caps"
 	"github.com/cargo-caps/cargo-caps/span"
 )
@@ -92,4 +93,7 @@ type Summary struct {
 	Lines      int      // lines of code in those files
 	// ForbidsUnsafe is true when the lib root says #![forbid(unsafe_code)].
 	ForbidsUnsafe bool
+	// Exports are the lib's public re-exports of classified APIs, for the
+	// crates that depend on it (apis.Table.WithExports).
+	Exports []apis.Export
 }

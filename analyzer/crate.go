@@ -138,6 +138,9 @@ func (a *crateAnalysis) analyseTarget(t Target) {
 	}
 	load(t.Path, root, nil, modDecl{})
 	root.index()
+	if t.Kind == Lib {
+		a.sum.Exports = a.exports(root, files)
+	}
 	for _, f := range files {
 		for _, exps := range f.expansions {
 			for _, e := range exps {

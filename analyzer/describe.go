@@ -15,7 +15,7 @@ func (u Use) Describe(t *apis.Table) string {
 		t = apis.Builtin()
 	}
 	if d := t.Describe(u.API); d != "" {
-		if e, ok := t.Lookup(u.API); ok && e.Cap != u.Cap { // OpenOptions::open with read(true) only, libc::open O_RDONLY
+		if e, ok := t.Lookup(apis.APIPath(u.API)); ok && e.Cap != u.Cap { // OpenOptions::open with read(true) only, libc::open O_RDONLY
 			return strings.TrimSuffix(d, e.Cap.String()) + u.Cap.String() + " here"
 		}
 		return d

@@ -704,7 +704,7 @@ func (w *walker) traitInScope(trait string) bool {
 	last := trait[strings.LastIndex(trait, "::")+2:]
 	check := func(sc *scope) bool {
 		for name, p := range sc.uses {
-			if name == last || p[len(p)-1] == last {
+			if name == last || p[len(p)-1] == last || w.table.Canonical(join(p)) == trait { // the last: a dependency re-exports it renamed
 				if full, local := w.r.resolveUse(p); !local && w.table.Canonical(full) == trait {
 					return true
 				}
@@ -773,11 +773,7 @@ func (w *walker) classifyPath(segs []string, start, end uint32, args int32, inMa
 	if e.ReadonlyFlags && args >= 0 && readOnlyFlags(w.s, args) {
 		c = caps.FSReadonly
 	}
-	api := e.Path
-	if strings.HasSuffix(api, "*") { // a prefix entry: name what was called
-		api = full
-	}
-	w.use(c, api, start, end)
+	w.use(c, e.Shown(full), start, end)
 }
 
 // renamed reports whether a single-segment name is bound by a `use` or glob

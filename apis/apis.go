@@ -8,6 +8,7 @@ package apis
 import (
 	"embed"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 
@@ -33,6 +34,9 @@ type Entry struct {
 	ReadonlyFlags bool
 	// User is true for entries from the workspace manifest.
 	User bool
+	// Via is the path the code named when it reached the entry through a
+	// dependency's re-export ("dep::save" for std::fs::write); "" otherwise.
+	Via string
 }
 
 // Describe says what the entry does and what it needs, for hovers:
@@ -42,7 +46,20 @@ func (e *Entry) Describe() string {
 	if does == "" {
 		does = "is classified by the workspace manifest"
 	}
-	return fmt.Sprintf("%s %s: needs %s", strings.TrimSuffix(e.Path, "*"), does, e.Cap)
+	return fmt.Sprintf("%s %s: needs %s", e.Shown(strings.TrimSuffix(e.Path, "*")), does, e.Cap)
+}
+
+// Shown is the API as a use of it names it: the entry's path; for a prefix
+// entry the path called; through a dependency's re-export both, "dep::save →
+// std::fs::write", so a reviewer sees what the dependency's name stands for.
+func (e *Entry) Shown(called string) string {
+	switch {
+	case e.Via != "":
+		return e.Via + reexportArrow + e.Path
+	case strings.HasSuffix(e.Path, "*"):
+		return called
+	}
+	return e.Path
 }
 
 // Owner returns the path of the type or trait holding a method entry:
@@ -70,6 +87,15 @@ type Table struct {
 	returns   map[string]string // constructor path → type path
 	types     map[string]*typeInfo
 	lasts     map[string]bool // last segments of entries, constructors and types
+	// known holds every path the table says something about (entries,
+	// types, constructors, traits, re-exports) and every path above one: a
+	// re-export of one of them re-exports classified APIs.
+	known map[string]bool
+	// exports are the direct dependencies' re-exports of classified APIs,
+	// by the path code writes ("dep::save" → "std::fs::write"), and their
+	// last segments (see WithExports).
+	exports     map[string]string
+	exportLasts map[string]bool
 }
 
 type fileData struct {
@@ -112,6 +138,7 @@ func load() (*Table, error) {
 		returns:   map[string]string{},
 		types:     map[string]*typeInfo{},
 		lasts:     map[string]bool{},
+		known:     map[string]bool{},
 	}
 	names, err := files.ReadDir(".")
 	if err != nil {
@@ -128,9 +155,12 @@ func load() (*Table, error) {
 		}
 		for _, tr := range d.Traits {
 			t.traits[tr] = true
+			t.markKnown(tr)
 		}
 		for from, to := range d.Reexports {
 			t.reexports[from] = to
+			t.markKnown(from)
+			t.markKnown(to)
 		}
 		for _, g := range d.API {
 			c, ok := caps.Parse(g.Cap)
@@ -151,9 +181,11 @@ func load() (*Table, error) {
 			}
 			t.types[ty.Name] = info
 			t.lasts[lastSegment(ty.Name)] = true
+			t.markKnown(ty.Name)
 			for _, c := range ty.Constructors {
 				t.returns[c] = ty.Name
 				t.lasts[lastSegment(c)] = true
+				t.markKnown(c)
 			}
 		}
 	}
@@ -169,8 +201,10 @@ func (t *Table) add(e *Entry) error {
 	}
 	if strings.HasSuffix(e.Path, "*") {
 		t.prefixes = append(t.prefixes, e)
+		t.markKnown(e.Owner())
 		return nil
 	}
+	t.markKnown(e.Path)
 	t.exact[e.Path] = e
 	name := lastSegment(e.Path)
 	t.methods[name] = append(t.methods[name], e)
@@ -179,6 +213,18 @@ func (t *Table) add(e *Entry) error {
 }
 
 func lastSegment(p string) string { return p[strings.LastIndex(p, "::")+2:] }
+
+// markKnown records p and every path above it in known.
+func (t *Table) markKnown(p string) {
+	for p != "" && !t.known[p] {
+		t.known[p] = true
+		i := strings.LastIndex(p, "::")
+		if i < 0 {
+			return
+		}
+		p = p[:i]
+	}
+}
 
 func validPath(p string) bool {
 	segs := strings.Split(strings.TrimPrefix(p, "::"), "::")
@@ -214,10 +260,8 @@ func (t *Table) Extend(add map[caps.Capability][]string) (*Table, error) {
 		reexports: t.reexports,
 		returns:   t.returns,
 		types:     t.types,
-		lasts:     make(map[string]bool, len(t.lasts)),
-	}
-	for k, v := range t.lasts {
-		n.lasts[k] = v
+		lasts:     maps.Clone(t.lasts),
+		known:     maps.Clone(t.known),
 	}
 	for k, v := range t.exact {
 		n.exact[k] = v
@@ -260,12 +304,30 @@ func dropReplaced(es []*Entry, e *Entry) []*Entry {
 }
 
 // Lookup returns the entry classifying the full path p ("std::fs::write"),
-// after following known re-exports.
+// after following known re-exports. Through a dependency's re-export
+// ("dep::save") it is a copy of the API's entry with Via set.
 func (t *Table) Lookup(p string) (*Entry, bool) {
+	if e, ok := t.lookup(p); ok || len(t.exports) == 0 {
+		return e, ok
+	}
+	api, ok := t.exported(p)
+	if !ok {
+		return nil, false
+	}
+	e, ok := t.lookup(api)
+	if !ok {
+		return nil, false
+	}
+	via := *e
+	via.Via, via.Path = p, api
+	return &via, true
+}
+
+func (t *Table) lookup(p string) (*Entry, bool) {
 	if e, ok := t.exact[p]; ok {
 		return e, true
 	}
-	if c := t.Canonical(p); c != p {
+	if c := t.canonical(p); c != p {
 		if e, ok := t.exact[c]; ok {
 			return e, true
 		}
@@ -280,7 +342,16 @@ func (t *Table) Lookup(p string) (*Entry, bool) {
 
 // Canonical maps a re-exported path to the path the table uses
 // ("std::os::unix::prelude::CommandExt::exec" → "std::os::unix::process::CommandExt::exec").
+// A dependency's re-export maps to the API it denotes ("dep::Command::new"
+// → "std::process::Command::new").
 func (t *Table) Canonical(p string) string {
+	if api, ok := t.exported(p); ok {
+		return api
+	}
+	return t.canonical(p)
+}
+
+func (t *Table) canonical(p string) string {
 	for q := p; ; {
 		if to, ok := t.reexports[q]; ok {
 			return to + p[len(q):]
@@ -296,7 +367,7 @@ func (t *Table) Canonical(p string) string {
 // MayClassify reports whether a path whose last segment is name could be
 // classified or be a known constructor: a cheap filter before resolving it.
 func (t *Table) MayClassify(name string) bool {
-	if t.lasts[name] {
+	if t.lasts[name] || t.exportLasts[name] {
 		return true
 	}
 	for _, e := range t.prefixes {
@@ -309,7 +380,7 @@ func (t *Table) MayClassify(name string) bool {
 
 // HasTypeNamed reports whether a type whose path ends in name may be one
 // the table knows (has constructors or builders for): a cheap filter.
-func (t *Table) HasTypeNamed(name string) bool { return t.lasts[name] }
+func (t *Table) HasTypeNamed(name string) bool { return t.lasts[name] || t.exportLasts[name] }
 
 // Methods returns the entries whose last segment is name — the candidates for
 // a method call `.name(…)`. Most names have none, which makes the common
@@ -342,12 +413,23 @@ func (t *Table) Deref(typ string) (string, bool) {
 	return info.deref, true
 }
 
-// Describe describes the API at path p for hovers, or "" if p is not classified.
+// Describe describes the API at path p for hovers, or "" if p is not
+// classified. p may be a use's API as Entry.Shown names it.
 func (t *Table) Describe(p string) string {
-	if e, ok := t.Lookup(p); ok {
-		return e.Describe()
+	via, api, reexported := strings.Cut(p, reexportArrow)
+	if !reexported {
+		api = p
 	}
-	return ""
+	e, ok := t.Lookup(api)
+	if !ok {
+		return ""
+	}
+	if reexported {
+		copied := *e
+		copied.Via = via
+		e = &copied
+	}
+	return e.Describe()
 }
 
 // Entries returns every entry, sorted by path (for documentation and tests).

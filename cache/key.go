@@ -11,7 +11,8 @@ import (
 )
 
 // CrateKey names one crate's summary: the same crate, version, content and
-// analyzer give the same key.
+// analyzer give the same key. analyzerVersion names everything else the
+// summary depends on too (the API table, the dependencies' exports).
 func CrateKey(name, version, contentHash, analyzerVersion string) string {
 	return fmt.Sprintf("crate %s@%s content=%s analyzer=%s", name, version, contentHash, analyzerVersion)
 }

@@ -1,13 +1,18 @@
 package project
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"maps"
 	"os"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 
+	"github.com/cargo-caps/cargo-caps/apis"
 	"github.com/cargo-caps/cargo-caps/caps"
 )
 
@@ -16,7 +21,7 @@ import (
 // tree (or without VCS stamps) the executable's modification time, so a
 // rebuilt development binary never reads summaries an older one wrote.
 var analysisVersion = sync.OnceValue(func() string {
-	v := "cargo-caps/1"
+	v := "cargo-caps/2"
 	stamped := false
 	if info, ok := debug.ReadBuildInfo(); ok {
 		for _, s := range info.Settings {
@@ -50,4 +55,20 @@ func apisFingerprint(extra map[caps.Capability][]string) string {
 	}
 	sort.Strings(parts)
 	return strings.Join(parts, ";")
+}
+
+// exportsFingerprint names the direct dependencies' exports a crate was
+// analysed with: a dependency that re-exports another API changes what the
+// crate's summary holds, so they are part of its cache key.
+func exportsFingerprint(deps map[string][]apis.Export) string {
+	if len(deps) == 0 {
+		return ""
+	}
+	h := sha256.New()
+	for _, key := range slices.Sorted(maps.Keys(deps)) {
+		for _, e := range deps[key] {
+			fmt.Fprintf(h, "%s\x00%s\x00%s\n", key, e.Path, e.API)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }

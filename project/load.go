@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -121,11 +120,42 @@ func (w *Workspace) Update(ctx context.Context, changed []string) (*Workspace, e
 			}
 		}
 	}
-	if err := next.analyse(ctx, redo, false); err != nil {
-		return nil, err
+	redone := map[graph.ID]bool{}
+	for len(redo) > 0 {
+		if err := next.analyse(ctx, redo, false); err != nil {
+			return nil, err
+		}
+		for _, c := range redo {
+			redone[c.ID] = true
+		}
+		redo = next.exportsChanged(w, redo, redone)
 	}
 	next.evaluate()
 	return next, nil
+}
+
+// exportsChanged lists the members not yet redone that depend on a crate of
+// redo whose exports differ from what they were in old: their code may now
+// call an API through it, or no longer.
+func (w *Workspace) exportsChanged(old *Workspace, redo []*graph.Crate, redone map[graph.ID]bool) []*graph.Crate {
+	changed := map[graph.ID]bool{}
+	for _, c := range redo {
+		before, after := old.Summaries[c.ID], w.Summaries[c.ID]
+		if before == nil || after == nil || !slices.Equal(before.Exports, after.Exports) {
+			changed[c.ID] = true
+		}
+	}
+	var out []*graph.Crate
+	for _, id := range w.Graph.Members {
+		if redone[id] {
+			continue
+		}
+		c := w.Graph.Crates[id]
+		if slices.ContainsFunc(normalDeps(c), func(d graph.ID) bool { return changed[d] }) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // owns reports whether path belongs to crate c's sources or manifest.
@@ -237,26 +267,15 @@ func withMembers(g *graph.Graph, change func(c *graph.Crate) bool) *graph.Graph 
 
 // crates lists what to analyse: members always, dependencies unless noDeps.
 // Proc-macro crates run in the compiler, outside the model; they are still
-// analysed so reports can say what they do.
-//
-// The order is the schedule: members first (an editor shows their
-// diagnostics soonest), then dependencies largest first, so that no big
-// crate starts last while the other cores sit idle.
+// analysed so reports can say what they do. The order they are analysed in
+// is the schedule's.
 func (w *Workspace) crates(noDeps bool) []*graph.Crate {
 	var out []*graph.Crate
-	size := map[graph.ID]int64{}
 	for _, c := range w.Graph.Sorted() {
 		if c.Member || !noDeps {
 			out = append(out, c)
-			size[c.ID] = sourceSize(c)
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].Member != out[j].Member {
-			return out[i].Member
-		}
-		return size[out[i].ID] > size[out[j].ID]
-	})
 	return out
 }
 
@@ -291,7 +310,9 @@ func (w *Workspace) table() (*apis.Table, error) {
 }
 
 // analyse fills Summaries for crates, in parallel, through the disk cache for
-// registry crates (they never change).
+// registry crates (they never change). A crate waits for the crates among
+// them it depends on (see schedule): it is analysed with the API table
+// extended with its direct dependencies' exports.
 //
 // With release, the Go heap is collected after each large crate (see
 // collectAfterLines): a whole-tree load wants the lower peak, an editor's
@@ -305,42 +326,77 @@ func (w *Workspace) analyse(ctx context.Context, crates []*graph.Crate, release 
 	if !w.opts.NoCache {
 		store, _ = cache.Open(w.opts.CacheDir) // no cache is slower, not wrong
 	}
-	type result struct {
-		id graph.ID
-		s  *analyzer.Summary
+	type job struct {
+		c    *graph.Crate
+		deps map[string][]apis.Export
 	}
-	jobs := make(chan *graph.Crate)
+	type result struct {
+		c *graph.Crate
+		s *analyzer.Summary
+	}
+	jobs := make(chan job)
 	results := make(chan result)
 	var wg sync.WaitGroup
 	for range runtime.GOMAXPROCS(0) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for c := range jobs {
-				results <- result{c.ID, w.analyseCrate(c, table, store, release)}
+		wg.Go(func() {
+			for j := range jobs {
+				results <- result{j.c, w.analyseCrate(j.c, table, j.deps, store, release)}
 			}
-		}()
+		})
 	}
-	go func() {
-		defer close(jobs)
-		for _, c := range crates {
-			select {
-			case jobs <- c:
-			case <-ctx.Done():
-				return
-			}
+	defer func() { close(jobs); wg.Wait() }()
+	plan := newSchedule(crates)
+	running, done := 0, 0
+	var next *graph.Crate
+	for done < len(crates) {
+		if next == nil {
+			next = plan.next(running > 0)
 		}
-	}()
-	go func() { wg.Wait(); close(results) }()
-	done := 0
-	for r := range results {
-		w.Summaries[r.id] = r.s
-		done++
-		if w.opts.Progress != nil {
-			w.opts.Progress(done, len(crates))
+		send := jobs
+		if next == nil {
+			send = nil // nothing ready: wait for a result
+		}
+		select {
+		case send <- job{next, w.dependencyExports(next)}:
+			running++
+			next = nil
+		case r := <-results:
+			w.Summaries[r.c.ID] = r.s
+			plan.done(r.c)
+			running--
+			done++
+			if w.opts.Progress != nil {
+				w.opts.Progress(done, len(crates))
+			}
+		case <-ctx.Done():
+			for ; running > 0; running-- {
+				<-results
+			}
+			return ctx.Err()
 		}
 	}
 	return ctx.Err()
+}
+
+// dependencyExports gathers the exports of c's direct normal dependencies,
+// by the name c's code writes for each (its key: a rename, if any).
+func (w *Workspace) dependencyExports(c *graph.Crate) map[string][]apis.Export {
+	if c == nil {
+		return nil
+	}
+	var out map[string][]apis.Export
+	for _, e := range c.Deps {
+		if e.Kind != manifest.Normal {
+			continue
+		}
+		if s := w.Summaries[e.To]; s != nil && len(s.Exports) > 0 {
+			if out == nil {
+				out = map[string][]apis.Export{}
+			}
+			out[e.Key] = s.Exports
+		}
+	}
+	return out
 }
 
 // collectAfterLines is the size of crate after which a whole-tree load
@@ -351,7 +407,7 @@ func (w *Workspace) analyse(ctx context.Context, crates []*graph.Crate, release 
 // ≈ 30 % slower parsing, after large ones ≈ 3 % of a load, for little.
 const collectAfterLines = 100000
 
-func (w *Workspace) analyseCrate(c *graph.Crate, table *apis.Table, store *cache.Cache, release bool) *analyzer.Summary {
+func (w *Workspace) analyseCrate(c *graph.Crate, table *apis.Table, deps map[string][]apis.Export, store *cache.Cache, release bool) *analyzer.Summary {
 	targets := c.Targets
 	if !c.Member {
 		// A dependency's tests, benches and examples never build into the member.
@@ -366,7 +422,7 @@ func (w *Workspace) analyseCrate(c *graph.Crate, table *apis.Table, store *cache
 		// The whole crate is unseen: never pure, and said so.
 		return &analyzer.Summary{Unanalysed: []analyzer.Unanalysed{{Reason: c.Missing}}}
 	}
-	in := analyzer.Crate{Name: c.Name, Dir: c.Dir, Targets: targets, Table: table, Read: w.opts.Read, Parse: w.opts.Parse}
+	in := analyzer.Crate{Name: c.Name, Dir: c.Dir, Targets: targets, Table: table.WithExports(deps), Read: w.opts.Read, Parse: w.opts.Parse}
 	if c.Member && w.trees != nil {
 		in.Parse = w.trees.hook(w.opts.Parse)
 	}
@@ -384,7 +440,7 @@ func (w *Workspace) analyseCrate(c *graph.Crate, table *apis.Table, store *cache
 	if err != nil {
 		return analyse()
 	}
-	key := cache.CrateKey(c.Name, c.Version, hash, analysisVersion()+" apis="+w.userAPIs())
+	key := cache.CrateKey(c.Name, c.Version, hash, analysisVersion()+" apis="+w.userAPIs()+" deps="+exportsFingerprint(deps))
 	var cached analyzer.Summary
 	if store.Get(key, &cached) {
 		return &cached

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cargo-caps/cargo-caps/analyzer"
+	"github.com/cargo-caps/cargo-caps/apis"
 	"github.com/cargo-caps/cargo-caps/caps"
 	"github.com/cargo-caps/cargo-caps/finding"
 	"github.com/cargo-caps/cargo-caps/policy"
@@ -24,7 +26,8 @@ func needRegistry(t testing.TB) {
 // from Debian's crate sources (testdata/workspaces/README.md describes it).
 func TestTokioApp(t *testing.T) {
 	needRegistry(t)
-	w, err := Load(context.Background(), tokioApp, Options{CacheDir: t.TempDir()})
+	cacheDir := t.TempDir()
+	w, err := Load(context.Background(), tokioApp, Options{CacheDir: cacheDir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,6 +96,28 @@ func TestTokioApp(t *testing.T) {
 	pure := byCode(finding.PureViolation, "purelib")
 	if !has(pure, "serde_json", caps.Unsafe) {
 		t.Errorf("purelib: no pure-violation for serde_json: %+v", pure)
+	}
+	// remove_dir_all 0.7 re-exports std's on unix; tempfile, which calls
+	// it, uses fs through it. (tokio, reqwest and the rest of this tree
+	// re-export no classified API: their public paths are their own items.)
+	// The same from the disk cache.
+	warm, err := Load(context.Background(), tokioApp, Options{CacheDir: cacheDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []*Workspace{w, warm} {
+		for id, s := range w.Summaries {
+			name := w.Graph.Crates[id].Name
+			wantExports := map[string]bool{"remove_dir_all": true}[name]
+			if hasIt := slices.Contains(s.Exports, apis.Export{Path: "remove_dir_all", API: "std::fs::remove_dir_all"}); hasIt != wantExports || !wantExports && len(s.Exports) > 0 {
+				t.Errorf("%s's exports = %v", name, s.Exports)
+			}
+			if name == "tempfile" && !slices.ContainsFunc(s.Uses, func(u analyzer.Use) bool {
+				return u.Cap == caps.FS && u.API == "remove_dir_all::remove_dir_all → std::fs::remove_dir_all"
+			}) {
+				t.Error("tempfile's call of remove_dir_all::remove_dir_all is not an fs use")
+			}
+		}
 	}
 	// Build-time code is information on the entry, never a violation.
 	if len(byCode(finding.BuildTimeCode, "featlib")) == 0 {

@@ -1,0 +1,4 @@
+pub fn run() -> std::io::Result<()> {
+    middle::store("out", b"")?;
+    middle::low::save("out", b"")
+}

@@ -1,0 +1,1 @@
+pub use std::fs::write as save;
