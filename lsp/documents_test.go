@@ -48,6 +48,8 @@ func TestIncrementalSync(t *testing.T) {
 		{"across lines", "one\ntwo\nthree\n", []map[string]any{{"range": rng(0, 2, 2, 1), "text": "E\nT"}}, "onE\nThree\n"},
 		{"crlf", "a\r\nb\r\n", []map[string]any{{"range": rng(1, 0, 1, 1), "text": "c"}}, "a\r\nc\r\n"},
 		{"past the end of a line clamps", "ab\ncd\n", []map[string]any{{"range": rng(0, 99, 0, 99), "text": "!"}}, "ab!\ncd\n"},
+		{"past the end of a crlf line clamps before the \\r", "ab\r\ncd\r\n", []map[string]any{{"range": rng(0, 3, 0, 99), "text": "!"}}, "ab!\r\ncd\r\n"},
+		{"a crlf line's end to past the end of the text", "ab\r\ncd\r\n", []map[string]any{{"range": rng(1, 7, 9, 0), "text": "!"}}, "ab\r\ncd!"},
 		{"past the end of the text", "ab", []map[string]any{{"range": rng(5, 0, 5, 0), "text": "!"}}, "ab!"},
 		{"each change sees the previous", "é\n", []map[string]any{
 			{"range": rng(0, 1, 0, 1), "text": "𝕏"},
