@@ -45,13 +45,6 @@ func defaultSettings() Settings {
 	return Settings{AnalyzeDependencies: true}
 }
 
-type settingsJSON struct {
-	Trusted             *bool             `json:"trusted"`
-	Features            []string          `json:"features"`
-	Severity            map[string]string `json:"severity"`
-	AnalyzeDependencies *bool             `json:"analyzeDependencies"`
-}
-
 var levels = map[string]Level{
 	"error": Level(finding.Error), "warning": Level(finding.Warning),
 	"info": Level(finding.Info), "hint": Level(finding.Hint), "off": Off,
@@ -109,15 +102,18 @@ func hasSettingKey(obj map[string]json.RawMessage) bool {
 	return false
 }
 
-// isSettingKey is how encoding/json matches keys to fields: case aside.
+// isSettingKey matches keys as encoding/json matches fields: case aside.
 func isSettingKey(k string) bool {
 	return slices.ContainsFunc(settingKeys, func(known string) bool { return strings.EqualFold(k, known) })
 }
 
+// trustedIn returns the `trusted` value an object states, nil for none.
 func trustedIn(obj map[string]json.RawMessage) *bool {
-	var j settingsJSON
-	if raw, err := json.Marshal(obj); err == nil && json.Unmarshal(raw, &j) == nil {
-		return j.Trusted
+	for k, raw := range obj {
+		var b bool
+		if strings.EqualFold(k, "trusted") && string(raw) != "null" && json.Unmarshal(raw, &b) == nil {
+			return &b
+		}
 	}
 	return nil
 }
@@ -135,38 +131,56 @@ func statesTrust(raw json.RawMessage) bool {
 	return trustedIn(obj) != nil
 }
 
-// withObject reads one settings object.
+// withObject reads one settings object, each key on its own: a value of
+// the wrong kind costs that key only. An empty array stands for an empty
+// severity table too, as Lua's {} is encoded.
 func (s Settings) withObject(obj map[string]json.RawMessage) (Settings, []string) {
 	var problems []string
+	bad := func(k, want string, err error) {
+		problems = append(problems, fmt.Sprintf("settings: %s: want %s: %v", k, want, err))
+	}
 	for _, k := range slices.Sorted(maps.Keys(obj)) {
-		if !isSettingKey(k) {
-			problems = append(problems, fmt.Sprintf("settings: unknown key %q (the keys are %s)", k, strings.Join(settingKeys, ", ")))
-		}
-	}
-	raw, _ := json.Marshal(obj)
-	var j settingsJSON
-	if err := json.Unmarshal(raw, &j); err != nil {
-		return s, append(problems, fmt.Sprintf("settings: %v", err))
-	}
-	if j.Trusted != nil {
-		s.Trusted = *j.Trusted
-	}
-	if j.Features != nil {
-		s.Features = slices.Clone(j.Features)
-	}
-	if j.AnalyzeDependencies != nil {
-		s.AnalyzeDependencies = *j.AnalyzeDependencies
-	}
-	if j.Severity != nil {
-		s.Severity = map[finding.Code]Level{}
-		for _, code := range slices.Sorted(maps.Keys(j.Severity)) {
-			name := j.Severity[code]
-			level, ok := levels[name]
-			if !ok || !knownCode(code) {
-				problems = append(problems, fmt.Sprintf("settings: severity %q for %q: want a known code and error, warning, info, hint or off", name, code))
+		raw := obj[k]
+		switch strings.ToLower(k) {
+		case "trusted":
+			if err := json.Unmarshal(raw, &s.Trusted); err != nil {
+				bad(k, "true or false", err)
+			}
+		case "analyzedependencies":
+			if err := json.Unmarshal(raw, &s.AnalyzeDependencies); err != nil {
+				bad(k, "true or false", err)
+			}
+		case "features":
+			var features []string
+			if err := json.Unmarshal(raw, &features); err != nil {
+				bad(k, "a list of feature names", err)
+			} else if features != nil {
+				s.Features = features
+			}
+		case "severity":
+			if strings.TrimSpace(string(raw)) == "[]" {
+				raw = json.RawMessage("{}")
+			}
+			var severity map[string]string
+			if err := json.Unmarshal(raw, &severity); err != nil {
+				bad(k, `a table of codes to "error", "warning", "info", "hint" or "off"`, err)
 				continue
 			}
-			s.Severity[finding.Code(code)] = level
+			if severity == nil {
+				continue
+			}
+			s.Severity = map[finding.Code]Level{}
+			for _, code := range slices.Sorted(maps.Keys(severity)) {
+				name := severity[code]
+				level, ok := levels[name]
+				if !ok || !knownCode(code) {
+					problems = append(problems, fmt.Sprintf("settings: severity %q for %q: want a known code and error, warning, info, hint or off", name, code))
+					continue
+				}
+				s.Severity[finding.Code(code)] = level
+			}
+		default:
+			problems = append(problems, fmt.Sprintf("settings: unknown key %q (the keys are %s)", k, strings.Join(settingKeys, ", ")))
 		}
 	}
 	return s, problems

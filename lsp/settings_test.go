@@ -28,6 +28,10 @@ func TestSettingsWith(t *testing.T) {
 		{`{"severity": {"unused-capability": "loud", "no-such-code": "error", "unanalysed": "info"}}`, Settings{AnalyzeDependencies: true,
 			Severity: map[finding.Code]Level{finding.Unanalysed: Level(finding.Info)}}, 2},
 		{`{"trusted": "yes"}`, defaultSettings(), 1},
+		// One bad value costs its key only; Lua's {} comes as [].
+		{`{"trusted": "yes", "features": ["a"]}`, Settings{AnalyzeDependencies: true, Features: []string{"a"}}, 1},
+		{`{"trusted": true, "severity": [], "features": []}`, Settings{Trusted: true, AnalyzeDependencies: true, Severity: map[finding.Code]Level{}, Features: []string{}}, 0},
+		{`{"trusted": null}`, defaultSettings(), 0},
 		{`[1]`, defaultSettings(), 1},
 		// The shape of didChangeConfiguration's whole tree: unambiguous, read.
 		{`{"cargoCaps": {"trusted": true, "features": ["a"]}}`, Settings{Trusted: true, AnalyzeDependencies: true, Features: []string{"a"}}, 0},
