@@ -350,6 +350,21 @@ func (s *server) viewOf(path string) view {
 	return ws.view()
 }
 
+// forgetBuffer drops the workspaces' reference to a closed buffer whose
+// text is the file's on disk, so its text, tree and Syntax can be freed:
+// findings computed from it are placed as well in the file.
+func (s *server) forgetBuffer(path string) {
+	a := s.currentAnalysis()
+	if a == nil {
+		return
+	}
+	for _, ws := range a.all() {
+		ws.mu.Lock()
+		delete(ws.served, path)
+		ws.mu.Unlock()
+	}
+}
+
 // changed queues path for re-analysis by the workspace that answers for it.
 func (s *server) changed(path string) {
 	a := s.currentAnalysis()

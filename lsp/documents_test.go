@@ -4,11 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf16"
 	"unicode/utf8"
+	"weak"
 
 	sitter "github.com/tree-sitter/go-tree-sitter"
 	"go.lsp.dev/protocol"
@@ -183,4 +187,49 @@ func utf16Offset(text string, line, col int) int {
 		units += n
 	}
 	return off + len(strings.TrimSuffix(lines[line], "\n"))
+}
+
+// TestClosedBufferIsFreed: once a buffer is closed, as saved, nothing in
+// the server holds it (its text, tree and Syntax), though the analysis read
+// it while it was open.
+func TestClosedBufferIsFreed(t *testing.T) {
+	var held weak.Pointer[document]
+	s := openCaseWith(t, "testdata/diagnostics/own-code.txtar", map[string]method{"test/hold": {run: func(srv *server, _ context.Context, params json.RawMessage) (any, error) {
+		var p documentParams
+		if err := decode(params, &p); err != nil {
+			return nil, err
+		}
+		path, _ := pathOf(p.TextDocument.URI)
+		if doc := srv.docs.get(path); doc != nil {
+			held = weak.Make(doc)
+		}
+		return nil, nil
+	}}})
+	uri := fileURI(s.path("src/lib.rs"))
+	s.open("src/lib.rs", 1)
+	text := string(s.text("src/lib.rs")) + "// edited\n"
+	s.notify("textDocument/didChange", map[string]any{"textDocument": map[string]any{"uri": uri, "version": 2},
+		"contentChanges": []map[string]any{{"text": text}}})
+	s.analysedVersion("src/lib.rs", 2) // the analysis read the buffer
+	if err := s.call("test/hold", map[string]any{"textDocument": map[string]any{"uri": uri}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(s.path("src/lib.rs"), []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s.notify("textDocument/didSave", map[string]any{"textDocument": map[string]any{"uri": uri}})
+	s.notify("textDocument/didClose", map[string]any{"textDocument": map[string]any{"uri": uri}})
+	if err := s.call("test/hold", map[string]any{"textDocument": map[string]any{"uri": "file:///nothing.rs"}}, nil); err != nil {
+		t.Fatal(err) // the close is handled: notifications are, in order, before the next message
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		runtime.GC()
+		if held.Value() == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the closed buffer is still referenced")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }

@@ -206,6 +206,12 @@ func caseFiles(t *testing.T, dir string) []string {
 // gives initializationOptions.
 func openCase(t *testing.T, file string) *session {
 	t.Helper()
+	return openCaseWith(t, file, nil)
+}
+
+// openCaseWith is openCase on a server with extra methods.
+func openCaseWith(t *testing.T, file string, extra map[string]method) *session {
+	t.Helper()
 	dir, ar := writeCase(t, file)
 	settings := map[string]any{"trusted": true}
 	for _, line := range strings.Split(string(ar.Comment), "\n") {
@@ -215,7 +221,7 @@ func openCase(t *testing.T, file string) *session {
 			}
 		}
 	}
-	s := &session{client: startServer(t, nil), dir: dir, file: file, ar: ar}
+	s := &session{client: startServer(t, extra), dir: dir, file: file, ar: ar}
 	s.initialize(map[string]any{
 		"workspaceFolders":      []map[string]string{{"uri": fileURI(dir), "name": "case"}},
 		"initializationOptions": settings,
