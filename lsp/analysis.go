@@ -286,6 +286,7 @@ func (a *analysis) analyse(ws *cargoWorkspace) {
 		next, err = project.Load(a.ctx, ws.manifestPath, opts)
 		if err == nil {
 			prog.end(fmt.Sprintf("%d crates analysed", len(next.Summaries)))
+			go returnMemory() // a load parses every crate: its peak is not the session's
 		} else {
 			prog.end("failed")
 		}

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"runtime/debug"
 	"strings"
 	"sync"
 
@@ -256,7 +255,7 @@ func (s *server) didClose(_ context.Context, params json.RawMessage) (any, error
 			s.forgetBuffer(path) // the same text is on disk: nothing to analyse
 		}
 		if len(doc.Text) >= largeBuffer {
-			go debug.FreeOSMemory() // its text, tree and Syntax: back to the system now, not in minutes
+			go returnMemory() // its text, tree and Syntax: back to the system now, not in minutes
 		}
 	}
 	return nil, nil
