@@ -118,6 +118,13 @@ func (s *stream) Read(ctx context.Context) (jsonrpc2.Message, int64, error) {
 		if body == nil {
 			continue // a bad frame, logged
 		}
+		if rest, ok := afterFirstValue(body); ok {
+			// The length ended inside what follows, before any line break
+			// of it readBody could see: read that again.
+			s.log.Error("skipping a message whose Content-Length was too long: it runs into what follows", "length", len(body))
+			s.unread(rest)
+			continue
+		}
 		msg, err := jsonrpc2.DecodeMessage(body)
 		if err != nil || !exactID(msg) {
 			if fixed, ok := opaqueID(body); ok {
@@ -256,6 +263,23 @@ func (s *stream) readBody(length int64) ([]byte, error) {
 		}
 	}
 	return body, nil
+}
+
+// afterFirstValue returns what follows the first JSON value in body, when
+// that is more than blanks. A body that ends as an object or array does is
+// not looked into: what follows a value there would have to be a whole
+// header line, which readBody finds.
+func afterFirstValue(body []byte) ([]byte, bool) {
+	if end := bytes.TrimRight(body, " \t\r\n"); len(end) > 0 && (end[len(end)-1] == '}' || end[len(end)-1] == ']') {
+		return nil, false
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	var v json.RawMessage
+	if dec.Decode(&v) != nil {
+		return nil, false
+	}
+	rest := bytes.TrimLeft(body[dec.InputOffset():], " \t\r\n")
+	return rest, len(rest) > 0
 }
 
 // unread puts b back in front of what is still to be read.

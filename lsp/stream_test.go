@@ -40,6 +40,7 @@ func TestFraming(t *testing.T) {
 		// Without resynchronisation the body would swallow call7 and wait
 		// for 1000 more bytes that never come.
 		{"content-length too long", "Content-Length: 1000\r\n\r\n" + lost, "its Content-Length was too long"},
+		{"content-length too long, ending inside the next header", fmt.Sprintf("Content-Length: %d\r\n\r\n", len(lost)+9) + lost, "runs into what follows"},
 		{"content-length too long, no line break after the header", "Content-Length: 1000\n\n" + lost, "its Content-Length was too long"},
 		{"content-length missing", "Content-Type: application/vscode-jsonrpc; charset=utf-8\r\n\r\n" + lost, "without a Content-Length"},
 		{"no header at all", lost, "skipping bytes that are not an LSP header"},
