@@ -63,7 +63,7 @@ const section = "cargoCaps"
 // ambiguous, reported, and both count, where they disagree on `trusted`
 // untrusted.
 func (s Settings) with(raw json.RawMessage) (Settings, []string) {
-	if len(raw) == 0 || string(raw) == "null" {
+	if text := strings.TrimSpace(string(raw)); text == "" || text == "null" || text == "[]" { // [] is Lua's empty table
 		return s, nil
 	}
 	var obj map[string]json.RawMessage

@@ -21,6 +21,7 @@ func TestSettingsWith(t *testing.T) {
 		{``, defaultSettings(), 0},
 		{`null`, defaultSettings(), 0},
 		{`{}`, defaultSettings(), 0},
+		{`[]`, defaultSettings(), 0},
 		{`{"trusted": true, "analyzeDependencies": false}`, Settings{Trusted: true}, 0},
 		{`{"features": ["tls", "rt"]}`, Settings{AnalyzeDependencies: true, Features: []string{"tls", "rt"}}, 0},
 		{`{"severity": {"unused-capability": "off", "unanalysed": "error", "ineffective-grant": "hint"}}`, Settings{AnalyzeDependencies: true,

@@ -114,8 +114,14 @@ function M.trusted(root, settings)
     return false, 'Neovim before 0.9 has no trust store (set trusted = true or run :CargoCapsTrust)'
   end
   local marker = root and (root .. '/' .. M.marker)
-  if not marker or not exists(marker) then
+  local stat = marker and vim.loop.fs_lstat(marker)
+  if not stat then
     return false, 'no ' .. M.marker .. ' (run :CargoCapsTrust)'
+  end
+  -- vim.secure trusts what a link points to: a workspace could point its
+  -- marker at a file you trusted elsewhere.
+  if stat.type ~= 'file' then
+    return false, marker .. ' is not a regular file'
   end
   return vim.secure.read(marker) ~= nil, "vim.secure's trust of " .. marker
 end
@@ -250,7 +256,12 @@ function M.trust()
   local root = client.config.root_dir
   if has_trust_store and root then
     local marker = root .. '/' .. M.marker
-    if not exists(marker) then
+    local stat = vim.loop.fs_lstat(marker)
+    if stat and stat.type ~= 'file' then
+      vim.notify('cargo-caps: ' .. marker .. ' is not a regular file: remove it first', vim.log.levels.ERROR)
+      return
+    end
+    if not stat then
       local f, err = io.open(marker, 'w')
       if not f then
         vim.notify('cargo-caps: ' .. tostring(err), vim.log.levels.ERROR)
@@ -259,7 +270,14 @@ function M.trust()
       f:write('cargo-caps may run cargo in this workspace once you trust this file (:help cargo-caps-trust)\n')
       f:close()
     end
-    local ok, err = vim.secure.trust({ action = 'allow', path = marker })
+    -- vim.secure trusts what a buffer shows ("allow" takes no path).
+    local listed = vim.fn.bufexists(marker) == 1
+    local buf = vim.fn.bufadd(marker)
+    vim.fn.bufload(buf)
+    local ok, err = vim.secure.trust({ action = 'allow', bufnr = buf })
+    if not listed then
+      pcall(vim.api.nvim_buf_delete, buf, { force = true })
+    end
     if not ok then
       vim.notify('cargo-caps: ' .. tostring(err), vim.log.levels.ERROR)
       return
