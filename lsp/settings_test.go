@@ -147,6 +147,8 @@ func TestDidChangeConfiguration(t *testing.T) {
 		{map[string]any{"analyzeDependencies": false}, Settings{Features: []string{"a"}}},
 		{nil, Settings{Features: []string{"a"}}},
 		{map[string]any{"cargoCaps": map[string]any{"trusted": true, "features": []string{}}}, Settings{Trusted: true, Features: []string{}}},
+		// Misspelt: a warning, and trust stays as it was.
+		{map[string]any{"cargoCaps": map[string]any{"trust": false}}, Settings{Trusted: true, Features: []string{}}},
 	} {
 		c.notify("workspace/didChangeConfiguration", map[string]any{"settings": tt.settings})
 		var got Settings
@@ -156,6 +158,10 @@ func TestDidChangeConfiguration(t *testing.T) {
 		if !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("after %v: got %+v, want %+v", tt.settings, got, tt.want)
 		}
+	}
+	c.waitFor("window/showMessage", func(raw json.RawMessage) bool { return strings.Contains(string(raw), `unknown key \"trust\"`) })
+	if shown := c.received("window/showMessage"); len(shown) != 1 {
+		t.Errorf("warnings shown: %s", shown)
 	}
 }
 
