@@ -132,7 +132,7 @@ func (s *stream) Read(ctx context.Context) (jsonrpc2.Message, int64, error) {
 			}
 		}
 		if err != nil {
-			s.log.Warn("skipping malformed message", "error", err, "body", truncate(body, 200))
+			s.log.Error("skipping malformed message", "error", err, "body", truncate(body, 200))
 			s.writeRaw([]byte(`{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"parse error"}}`))
 			continue
 		}
