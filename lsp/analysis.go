@@ -211,7 +211,9 @@ func (a *analysis) read(ws *cargoWorkspace) func(string) ([]byte, error) {
 	return func(path string) ([]byte, error) {
 		doc := a.s.docs.get(path)
 		ws.mu.Lock()
-		if doc != nil {
+		// Still open: a buffer closed meanwhile is forgotten (forgetBuffer
+		// took this lock after its close).
+		if doc != nil && a.s.docs.get(path) == doc {
 			ws.served[path] = doc
 		} else {
 			delete(ws.served, path)
