@@ -38,8 +38,20 @@ local function undeclared_fs(bufnr)
   end
 end
 
+local notified = {}
+local notify = vim.notify
+vim.notify = function(msg, ...)
+  table.insert(notified, msg)
+  return notify(msg, ...)
+end
+
+local function cargo_ran()
+  return vim.loop.fs_stat(dir .. '/.rustc-ran') ~= nil
+end
+
 local ok, err = pcall(function()
   vim.cmd('filetype on')
+  -- No `trusted` setting: what the plugin decides for the user.
   require('cargo_caps').setup({ cmd = { bin, 'lsp' } })
   local manifest = dir .. '/Cargo.toml'
   local before = read(manifest)
@@ -54,6 +66,13 @@ local ok, err = pcall(function()
     diag = undeclared_fs(lib)
     return diag ~= nil
   end)
+  if cargo_ran() then
+    fail('the server ran cargo (the workspace\'s rustc) though nobody trusted the workspace')
+  end
+  if not table.concat(notified, '\n'):find('not trusted', 1, true) then
+    fail('the plugin did not say the workspace is untrusted; notified: ' .. vim.inspect(notified))
+  end
+  say('ok: untrusted by default, cargo not run')
 
   -- Pick the quick-fix the way a user would, through vim.ui.select.
   local titles = {}
@@ -105,6 +124,10 @@ local ok, err = pcall(function()
     local b = vim.api.nvim_get_current_buf()
     return b ~= lib and vim.bo[b].readonly and #table.concat(vim.api.nvim_buf_get_lines(b, 0, -1, false), '\n') > 0
   end)
+
+  vim.cmd('wincmd p')
+  vim.cmd('CargoCapsTrust')
+  wait(':CargoCapsTrust made the server run cargo', cargo_ran)
 end)
 if not ok then
   fail(tostring(err))

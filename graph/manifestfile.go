@@ -46,6 +46,9 @@ func readTOML(path string) (rawTOML, error) {
 		return nil, err
 	}
 	var doc rawTOML
+	if at, deep := manifest.TooDeep(text); deep { // BurntSushi/toml is quadratic in the depth
+		return nil, fmt.Errorf("%s: arrays and inline tables nested too deep at byte %d", path, at)
+	}
 	if _, err := toml.Decode(string(text), &doc); err != nil {
 		return nil, fmt.Errorf("%s: %v", path, err)
 	}

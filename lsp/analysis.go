@@ -211,7 +211,9 @@ func (a *analysis) read(ws *cargoWorkspace) func(string) ([]byte, error) {
 	return func(path string) ([]byte, error) {
 		doc := a.s.docs.get(path)
 		ws.mu.Lock()
-		if doc != nil {
+		// Still open: a buffer closed meanwhile is forgotten (forgetBuffer
+		// took this lock after its close).
+		if doc != nil && a.s.docs.get(path) == doc {
 			ws.served[path] = doc
 		} else {
 			delete(ws.served, path)
@@ -286,6 +288,7 @@ func (a *analysis) analyse(ws *cargoWorkspace) {
 		next, err = project.Load(a.ctx, ws.manifestPath, opts)
 		if err == nil {
 			prog.end(fmt.Sprintf("%d crates analysed", len(next.Summaries)))
+			go returnMemory() // a load parses every crate: its peak is not the session's
 		} else {
 			prog.end("failed")
 		}
@@ -348,6 +351,21 @@ func (s *server) viewOf(path string) view {
 		return view{}
 	}
 	return ws.view()
+}
+
+// forgetBuffer drops the workspaces' reference to a closed buffer whose
+// text is the file's on disk, so its text, tree and Syntax can be freed:
+// findings computed from it are placed as well in the file.
+func (s *server) forgetBuffer(path string) {
+	a := s.currentAnalysis()
+	if a == nil {
+		return
+	}
+	for _, ws := range a.all() {
+		ws.mu.Lock()
+		delete(ws.served, path)
+		ws.mu.Unlock()
+	}
 }
 
 // changed queues path for re-analysis by the workspace that answers for it.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"go.lsp.dev/protocol"
@@ -53,10 +54,41 @@ func (s *server) codeAction(_ context.Context, params json.RawMessage) (any, err
 		}
 	}
 	actions = append(actions, fx.sourceActions(path)...)
+	actions = slices.DeleteFunc(actions, func(a protocol.CodeAction) bool { return !fx.insideWorkspace(a.Edit) })
 	if len(p.Context.Only) > 0 {
 		actions = filterKinds(actions, p.Context.Only)
 	}
 	return actions, nil
+}
+
+// insideWorkspace reports whether every file an edit changes is, with
+// symlinks resolved, inside the workspace root (also resolved): a crate root
+// or manifest that is a symlink out of the workspace is not ours to write.
+func (fx *fixer) insideWorkspace(e *protocol.WorkspaceEdit) bool {
+	if e == nil {
+		return true
+	}
+	for u := range e.Changes {
+		if path, ok := pathOf(string(u)); !ok || !fx.writable(path) {
+			return false
+		}
+	}
+	for _, d := range e.DocumentChanges {
+		if path, ok := pathOf(string(d.TextDocument.URI)); !ok || !fx.writable(path) {
+			return false
+		}
+	}
+	return true
+}
+
+// writable reports whether path's real path lies inside the workspace root's.
+func (fx *fixer) writable(path string) bool {
+	root, err := filepath.EvalSymlinks(fx.v.w.Root)
+	if err != nil {
+		return false
+	}
+	real, err := filepath.EvalSymlinks(path)
+	return err == nil && within(root, real)
 }
 
 func filterKinds(actions []protocol.CodeAction, only []protocol.CodeActionKind) []protocol.CodeAction {
@@ -298,7 +330,7 @@ func (fx *fixer) forbidUnsafe(member *graph.Crate, m *manifest.Manifest) *protoc
 			root = t.Path
 		}
 	}
-	if root == "" {
+	if root == "" || !fx.writable(root) { // before reading it: it may be a link to a device
 		return nil
 	}
 	text, err := fx.s.read(root)

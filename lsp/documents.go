@@ -246,12 +246,24 @@ func (s *server) didClose(_ context.Context, params json.RawMessage) (any, error
 	if path, ok := pathOf(p.TextDocument.URI); ok {
 		doc := s.docs.get(path)
 		s.docs.remove(path)
-		if disk, err := os.ReadFile(path); doc != nil && (err != nil || !bytes.Equal(disk, doc.Text)) {
+		if doc == nil {
+			return nil, nil
+		}
+		if disk, err := os.ReadFile(path); err != nil || !bytes.Equal(disk, doc.Text) {
 			s.changed(path) // unsaved changes are gone: the file on disk counts again
+		} else {
+			s.forgetBuffer(path) // the same text is on disk: nothing to analyse
+		}
+		if len(doc.Text) >= largeBuffer {
+			go returnMemory() // its text, tree and Syntax: back to the system now, not in minutes
 		}
 	}
 	return nil, nil
 }
+
+// largeBuffer is the size from which closing a buffer returns memory to
+// the system at once.
+const largeBuffer = 1 << 20
 
 // didSave of a manifest or lockfile resolves the graph again: cargo (and the
 // lockfile reader) see only what is on disk, so dependency edits count from

@@ -4,11 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf16"
 	"unicode/utf8"
+	"weak"
 
 	sitter "github.com/tree-sitter/go-tree-sitter"
 	"go.lsp.dev/protocol"
@@ -48,6 +52,8 @@ func TestIncrementalSync(t *testing.T) {
 		{"across lines", "one\ntwo\nthree\n", []map[string]any{{"range": rng(0, 2, 2, 1), "text": "E\nT"}}, "onE\nThree\n"},
 		{"crlf", "a\r\nb\r\n", []map[string]any{{"range": rng(1, 0, 1, 1), "text": "c"}}, "a\r\nc\r\n"},
 		{"past the end of a line clamps", "ab\ncd\n", []map[string]any{{"range": rng(0, 99, 0, 99), "text": "!"}}, "ab!\ncd\n"},
+		{"past the end of a crlf line clamps before the \\r", "ab\r\ncd\r\n", []map[string]any{{"range": rng(0, 3, 0, 99), "text": "!"}}, "ab!\r\ncd\r\n"},
+		{"a crlf line's end to past the end of the text", "ab\r\ncd\r\n", []map[string]any{{"range": rng(1, 7, 9, 0), "text": "!"}}, "ab\r\ncd!"},
 		{"past the end of the text", "ab", []map[string]any{{"range": rng(5, 0, 5, 0), "text": "!"}}, "ab!"},
 		{"each change sees the previous", "é\n", []map[string]any{
 			{"range": rng(0, 1, 0, 1), "text": "𝕏"},
@@ -181,4 +187,49 @@ func utf16Offset(text string, line, col int) int {
 		units += n
 	}
 	return off + len(strings.TrimSuffix(lines[line], "\n"))
+}
+
+// TestClosedBufferIsFreed: once a buffer is closed, as saved, nothing in
+// the server holds it (its text, tree and Syntax), though the analysis read
+// it while it was open.
+func TestClosedBufferIsFreed(t *testing.T) {
+	var held weak.Pointer[document]
+	s := openCaseWith(t, "testdata/diagnostics/own-code.txtar", map[string]method{"test/hold": {run: func(srv *server, _ context.Context, params json.RawMessage) (any, error) {
+		var p documentParams
+		if err := decode(params, &p); err != nil {
+			return nil, err
+		}
+		path, _ := pathOf(p.TextDocument.URI)
+		if doc := srv.docs.get(path); doc != nil {
+			held = weak.Make(doc)
+		}
+		return nil, nil
+	}}})
+	uri := fileURI(s.path("src/lib.rs"))
+	s.open("src/lib.rs", 1)
+	text := string(s.text("src/lib.rs")) + "// edited\n"
+	s.notify("textDocument/didChange", map[string]any{"textDocument": map[string]any{"uri": uri, "version": 2},
+		"contentChanges": []map[string]any{{"text": text}}})
+	s.analysedVersion("src/lib.rs", 2) // the analysis read the buffer
+	if err := s.call("test/hold", map[string]any{"textDocument": map[string]any{"uri": uri}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(s.path("src/lib.rs"), []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s.notify("textDocument/didSave", map[string]any{"textDocument": map[string]any{"uri": uri}})
+	s.notify("textDocument/didClose", map[string]any{"textDocument": map[string]any{"uri": uri}})
+	if err := s.call("test/hold", map[string]any{"textDocument": map[string]any{"uri": "file:///nothing.rs"}}, nil); err != nil {
+		t.Fatal(err) // the close is handled: notifications are, in order, before the next message
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		runtime.GC()
+		if held.Value() == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the closed buffer is still referenced")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }

@@ -206,6 +206,12 @@ func caseFiles(t *testing.T, dir string) []string {
 // gives initializationOptions.
 func openCase(t *testing.T, file string) *session {
 	t.Helper()
+	return openCaseWith(t, file, nil)
+}
+
+// openCaseWith is openCase on a server with extra methods.
+func openCaseWith(t *testing.T, file string, extra map[string]method) *session {
+	t.Helper()
 	dir, ar := writeCase(t, file)
 	settings := map[string]any{"trusted": true}
 	for _, line := range strings.Split(string(ar.Comment), "\n") {
@@ -215,7 +221,7 @@ func openCase(t *testing.T, file string) *session {
 			}
 		}
 	}
-	s := &session{client: startServer(t, nil), dir: dir, file: file, ar: ar}
+	s := &session{client: startServer(t, extra), dir: dir, file: file, ar: ar}
 	s.initialize(map[string]any{
 		"workspaceFolders":      []map[string]string{{"uri": fileURI(dir), "name": "case"}},
 		"initializationOptions": settings,
@@ -230,7 +236,9 @@ func openCase(t *testing.T, file string) *session {
 
 // writeCase writes a case's files (all but the want/ sections) to a new
 // directory. A line `crlf: PATH` in the case's comment writes PATH with CRLF
-// line endings.
+// line endings. Files under outside/ go to another directory, outside the
+// workspace; a line `symlink: PATH -> TARGET` makes PATH a symbolic link to
+// TARGET, a path of the case (outside/… included).
 func writeCase(t *testing.T, file string) (string, *txtar.Archive) {
 	t.Helper()
 	t.Setenv("CARGO_NET_OFFLINE", "true")
@@ -238,11 +246,22 @@ func writeCase(t *testing.T, file string) (string, *txtar.Archive) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
+	dir, outside := t.TempDir(), t.TempDir()
+	at := func(name string) string {
+		if rest, ok := strings.CutPrefix(name, "outside/"); ok {
+			return filepath.Join(outside, filepath.FromSlash(rest))
+		}
+		return filepath.Join(dir, filepath.FromSlash(name))
+	}
 	crlf := map[string]bool{}
+	links := map[string]string{}
 	for _, line := range strings.Split(string(ar.Comment), "\n") {
 		if v, ok := strings.CutPrefix(line, "crlf: "); ok {
 			crlf[strings.TrimSpace(v)] = true
+		}
+		if v, ok := strings.CutPrefix(line, "symlink: "); ok {
+			from, to, _ := strings.Cut(v, " -> ")
+			links[strings.TrimSpace(from)] = strings.TrimSpace(to)
 		}
 	}
 	for _, f := range ar.Files {
@@ -253,11 +272,19 @@ func writeCase(t *testing.T, file string) (string, *txtar.Archive) {
 		if crlf[f.Name] {
 			data = bytes.ReplaceAll(data, []byte("\n"), []byte("\r\n"))
 		}
-		path := filepath.Join(dir, filepath.FromSlash(f.Name))
+		path := at(f.Name)
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
 		}
 		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for from, to := range links {
+		if err := os.MkdirAll(filepath.Dir(at(from)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(at(to), at(from)); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -328,9 +328,10 @@ func (s *server) initialize(_ context.Context, params json.RawMessage) (any, err
 			folders = append(folders, p.RootPath)
 		}
 	}
-	settings, err := defaultSettings().with(p.InitializationOptions)
-	if err != nil {
-		s.log.Warn("ignoring initializationOptions", "error", err)
+	settings, problems := defaultSettings().with(p.InitializationOptions)
+	s.warnSettings(problems) // LSP lets window/showMessage come before the initialize result
+	if !statesTrust(p.InitializationOptions) {
+		s.log.Info("the client did not say whether the workspace is trusted: it is not, and cargo is not run (initializationOptions.trusted)")
 	}
 	s.mu.Lock()
 	s.initialized = true

@@ -122,16 +122,18 @@ func TestPanicInHandlerIsRecovered(t *testing.T) {
 // rawClient speaks framed JSON by hand, for ids and bodies a jsonrpc2 client
 // cannot send or would not survive receiving.
 type rawClient struct {
-	t   *testing.T
-	w   net.Conn
-	r   *bufio.Reader
-	out chan error
+	t    *testing.T
+	w    net.Conn
+	r    *bufio.Reader
+	out  chan error
+	logs *syncBuffer
 }
 
 func startRaw(t *testing.T, extra map[string]method) *rawClient {
 	serverEnd, clientEnd := net.Pipe()
-	rc := &rawClient{t: t, w: clientEnd, r: bufio.NewReader(clientEnd), out: make(chan error, 1)}
-	go func() { rc.out <- serve(context.Background(), serverEnd, slog.New(slog.DiscardHandler), extra) }()
+	rc := &rawClient{t: t, w: clientEnd, r: bufio.NewReader(clientEnd), out: make(chan error, 1), logs: &syncBuffer{}}
+	log := slog.New(slog.NewTextHandler(rc.logs, nil))
+	go func() { rc.out <- serve(context.Background(), serverEnd, log, extra) }()
 	t.Cleanup(func() { clientEnd.Close(); <-rc.out })
 	return rc
 }
@@ -147,6 +149,12 @@ func (rc *rawClient) send(body string) {
 func (rc *rawClient) read() map[string]json.RawMessage {
 	rc.t.Helper()
 	rc.w.SetReadDeadline(time.Now().Add(30 * time.Second))
+	return rc.readFrom()
+}
+
+// readFrom reads the next message from rc.r.
+func (rc *rawClient) readFrom() map[string]json.RawMessage {
+	rc.t.Helper()
 	length := 0
 	for {
 		line, err := rc.r.ReadString('\n')
@@ -177,7 +185,7 @@ func TestCancelRequest(t *testing.T) {
 		<-ctx.Done()
 		return "finished", nil
 	}}}
-	for _, id := range []string{`7`, `1.5`, `2.0`, `"seven"`, `3000000000`} {
+	for _, id := range []string{`7`, `1.5`, `2.0`, `"seven"`, `3000000000`, `""`, `"\u0000number:5"`, `"\u0000id:5"`} {
 		t.Run(id, func(t *testing.T) {
 			rc := startRaw(t, block)
 			rc.send(`{"jsonrpc":"2.0","id":0,"method":"initialize","params":{}}`)

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
+	"strings"
 
 	"github.com/cargo-caps/cargo-caps/finding"
 )
@@ -16,10 +18,14 @@ import (
 //	{"trusted": true, "features": ["tls"], "severity": {"unused-capability": "off"},
 //	 "analyzeDependencies": true}
 //
-// A key left out keeps its value (at initialize: its default).
+// A key left out keeps its value (at initialize: its default). The object
+// may also come wrapped as {"cargoCaps": {…}} (the shape of a whole settings
+// tree), at initialize too.
 type Settings struct {
 	// Trusted workspaces may run cargo; untrusted ones are read from
-	// Cargo.lock and manifests only (SPEC §6).
+	// Cargo.lock and manifests only (SPEC §6). A client that does not say
+	// gets untrusted: cargo runs only when the user chose to trust, as in
+	// VS Code's restricted mode.
 	Trusted bool
 	// Features are assumed enabled for workspace members.
 	Features []string
@@ -36,14 +42,7 @@ type Level int8
 const Off Level = -1
 
 func defaultSettings() Settings {
-	return Settings{Trusted: true, AnalyzeDependencies: true}
-}
-
-type settingsJSON struct {
-	Trusted             *bool             `json:"trusted"`
-	Features            []string          `json:"features"`
-	Severity            map[string]string `json:"severity"`
-	AnalyzeDependencies *bool             `json:"analyzeDependencies"`
+	return Settings{AnalyzeDependencies: true}
 }
 
 var levels = map[string]Level{
@@ -51,38 +50,140 @@ var levels = map[string]Level{
 	"info": Level(finding.Info), "hint": Level(finding.Hint), "off": Off,
 }
 
-// with returns s changed by the settings object raw. What raw does not say
-// stays; a value of the wrong kind is skipped and reported in the error.
-func (s Settings) with(raw json.RawMessage) (Settings, error) {
-	if len(raw) == 0 || string(raw) == "null" {
+// settingKeys are the keys of the settings object.
+var settingKeys = []string{"trusted", "features", "severity", "analyzeDependencies"}
+
+// section is the name of the settings object inside a whole settings tree.
+const section = "cargoCaps"
+
+// with returns s changed by the settings object raw, and what in raw it
+// could not take, for the user to hear of. What raw does not say stays; a
+// value of the wrong kind or an unknown key is skipped and reported. A
+// {"cargoCaps": {…}} wrapper is taken off; beside keys of their own it is
+// ambiguous, reported, and both count, where they disagree on `trusted`
+// untrusted.
+func (s Settings) with(raw json.RawMessage) (Settings, []string) {
+	if text := strings.TrimSpace(string(raw)); text == "" || text == "null" || text == "[]" { // [] is Lua's empty table
 		return s, nil
 	}
-	var j settingsJSON
-	if err := json.Unmarshal(raw, &j); err != nil {
-		return s, fmt.Errorf("settings: %w", err)
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &obj); err != nil {
+		return s, []string{fmt.Sprintf("settings are not an object: %v", err)}
 	}
-	if j.Trusted != nil {
-		s.Trusted = *j.Trusted
+	inner, wrapped := obj[section]
+	if !wrapped {
+		return s.withObject(obj)
 	}
-	if j.Features != nil {
-		s.Features = slices.Clone(j.Features)
+	delete(obj, section)
+	var sub map[string]json.RawMessage
+	if err := json.Unmarshal(inner, &sub); err != nil {
+		return s, []string{fmt.Sprintf("settings: %s is not an object: %v", section, err)}
 	}
-	if j.AnalyzeDependencies != nil {
-		s.AnalyzeDependencies = *j.AnalyzeDependencies
+	if !hasSettingKey(obj) {
+		maps.Copy(obj, sub) // keys beside the wrapper are reported as unknown
+		return s.withObject(obj)
 	}
-	var bad error
-	if j.Severity != nil {
-		s.Severity = map[finding.Code]Level{}
-		for code, name := range j.Severity {
-			level, ok := levels[name]
-			if !ok || !knownCode(code) {
-				bad = fmt.Errorf("settings: severity %q for %q: want a known code and error, warning, info, hint or off", name, code)
-				continue
-			}
-			s.Severity[finding.Code(code)] = level
+	next, problems := s.withObject(obj)
+	next, more := next.withObject(sub)
+	problems = append(problems, more...)
+	outer, inSub := trustedIn(obj), trustedIn(sub)
+	if outer != nil && inSub != nil && *outer != *inSub {
+		next.Trusted = false
+	}
+	return next, append([]string{fmt.Sprintf("settings hold both their own keys and a %q section: both are read, the section's win, and `trusted` holds only where both say so (trusted=%v)", section, next.Trusted)}, problems...)
+}
+
+func hasSettingKey(obj map[string]json.RawMessage) bool {
+	for k := range obj {
+		if isSettingKey(k) {
+			return true
 		}
 	}
-	return s, bad
+	return false
+}
+
+// isSettingKey matches keys as encoding/json matches fields: case aside.
+func isSettingKey(k string) bool {
+	return slices.ContainsFunc(settingKeys, func(known string) bool { return strings.EqualFold(k, known) })
+}
+
+// trustedIn returns the `trusted` value an object states, nil for none.
+func trustedIn(obj map[string]json.RawMessage) *bool {
+	for k, raw := range obj {
+		var b bool
+		if strings.EqualFold(k, "trusted") && string(raw) != "null" && json.Unmarshal(raw, &b) == nil {
+			return &b
+		}
+	}
+	return nil
+}
+
+// statesTrust reports whether a settings object (or its cargoCaps section)
+// says whether the workspace is trusted.
+func statesTrust(raw json.RawMessage) bool {
+	var obj, sub map[string]json.RawMessage
+	if json.Unmarshal(raw, &obj) != nil {
+		return false
+	}
+	if inner, ok := obj[section]; ok && json.Unmarshal(inner, &sub) == nil && trustedIn(sub) != nil {
+		return true
+	}
+	return trustedIn(obj) != nil
+}
+
+// withObject reads one settings object, each key on its own: a value of
+// the wrong kind costs that key only. An empty array stands for an empty
+// severity table too, as Lua's {} is encoded.
+func (s Settings) withObject(obj map[string]json.RawMessage) (Settings, []string) {
+	var problems []string
+	bad := func(k, want string, err error) {
+		problems = append(problems, fmt.Sprintf("settings: %s: want %s: %v", k, want, err))
+	}
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
+		raw := obj[k]
+		switch strings.ToLower(k) {
+		case "trusted":
+			if err := json.Unmarshal(raw, &s.Trusted); err != nil {
+				bad(k, "true or false", err)
+			}
+		case "analyzedependencies":
+			if err := json.Unmarshal(raw, &s.AnalyzeDependencies); err != nil {
+				bad(k, "true or false", err)
+			}
+		case "features":
+			var features []string
+			if err := json.Unmarshal(raw, &features); err != nil {
+				bad(k, "a list of feature names", err)
+			} else if features != nil {
+				s.Features = features
+			}
+		case "severity":
+			if strings.TrimSpace(string(raw)) == "[]" {
+				raw = json.RawMessage("{}")
+			}
+			var severity map[string]string
+			if err := json.Unmarshal(raw, &severity); err != nil {
+				bad(k, `a table of codes to "error", "warning", "info", "hint" or "off"`, err)
+				continue
+			}
+			if severity == nil {
+				continue
+			}
+			s.Severity = map[finding.Code]Level{}
+			for _, code := range slices.Sorted(maps.Keys(severity)) {
+				name := severity[code]
+				level, ok := levels[name]
+				if !ok || !knownCode(code) {
+					problems = append(problems, fmt.Sprintf("settings: severity %q for %q: want a known code and error, warning, info, hint or off", name, code))
+					continue
+				}
+				s.Severity[finding.Code(code)] = level
+			}
+		default:
+			problems = append(problems, fmt.Sprintf("settings: unknown key %q (the keys are %s)", k, strings.Join(settingKeys, ", ")))
+		}
+	}
+	return s, problems
 }
 
 func knownCode(code string) bool {
@@ -121,28 +222,39 @@ func (s *server) didChangeConfiguration(_ context.Context, params json.RawMessag
 	if err := decode(params, &p); err != nil {
 		return nil, err
 	}
-	// Clients send either the whole settings tree or our section alone.
-	section := p.Settings
+	// Clients send either the whole settings tree or our section alone;
+	// the tree's other members are other programs' sections.
+	own := p.Settings
 	var tree map[string]json.RawMessage
 	if json.Unmarshal(p.Settings, &tree) == nil {
-		if sub, ok := tree["cargoCaps"]; ok {
-			section = sub
+		if sub, ok := tree[section]; ok {
+			own = sub
 		}
 	}
 	// What the section does not say stays: a client that sends null, or
 	// leaves out `trusted`, must not make an untrusted workspace trusted.
 	s.mu.Lock()
 	prev := s.settings
-	next, err := prev.with(section)
+	next, problems := prev.with(own)
 	s.settings = next
 	s.mu.Unlock()
+	s.warnSettings(problems)
 	s.log.Info("settings changed", "settings", next)
 	if prev.sameAnalysis(next) {
 		s.republish()
 	} else {
 		s.reload()
 	}
-	return nil, err
+	return nil, nil
+}
+
+// warnSettings tells the user, in the log and in the editor, what of their
+// settings the server could not take.
+func (s *server) warnSettings(problems []string) {
+	for _, p := range problems {
+		s.log.Warn("cargo-caps: " + p)
+		s.notify("window/showMessage", map[string]any{"type": 2, "message": "cargo-caps: " + p})
+	}
 }
 
 func (s *server) currentSettings() Settings {

@@ -3,6 +3,7 @@ package lsp
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"reflect"
 	"strings"
@@ -13,29 +14,104 @@ import (
 
 func TestSettingsWith(t *testing.T) {
 	tests := []struct {
-		raw     string
-		want    Settings
-		wantErr bool
+		raw      string
+		want     Settings
+		problems int
 	}{
-		{``, defaultSettings(), false},
-		{`null`, defaultSettings(), false},
-		{`{}`, defaultSettings(), false},
-		{`{"trusted": false, "analyzeDependencies": false}`, Settings{}, false},
-		{`{"features": ["tls", "rt"]}`, Settings{Trusted: true, AnalyzeDependencies: true, Features: []string{"tls", "rt"}}, false},
-		{`{"severity": {"unused-capability": "off", "unanalysed": "error", "ineffective-grant": "hint"}}`, Settings{Trusted: true, AnalyzeDependencies: true,
-			Severity: map[finding.Code]Level{finding.UnusedCapability: Off, finding.Unanalysed: Level(finding.Error), finding.IneffectiveGrant: Level(finding.Hint)}}, false},
-		{`{"severity": {"unused-capability": "loud", "no-such-code": "error", "unanalysed": "info"}}`, Settings{Trusted: true, AnalyzeDependencies: true,
-			Severity: map[finding.Code]Level{finding.Unanalysed: Level(finding.Info)}}, true},
-		{`{"trusted": "yes"}`, defaultSettings(), true},
+		{``, defaultSettings(), 0},
+		{`null`, defaultSettings(), 0},
+		{`{}`, defaultSettings(), 0},
+		{`[]`, defaultSettings(), 0},
+		{`{"trusted": true, "analyzeDependencies": false}`, Settings{Trusted: true}, 0},
+		{`{"features": ["tls", "rt"]}`, Settings{AnalyzeDependencies: true, Features: []string{"tls", "rt"}}, 0},
+		{`{"severity": {"unused-capability": "off", "unanalysed": "error", "ineffective-grant": "hint"}}`, Settings{AnalyzeDependencies: true,
+			Severity: map[finding.Code]Level{finding.UnusedCapability: Off, finding.Unanalysed: Level(finding.Error), finding.IneffectiveGrant: Level(finding.Hint)}}, 0},
+		{`{"severity": {"unused-capability": "loud", "no-such-code": "error", "unanalysed": "info"}}`, Settings{AnalyzeDependencies: true,
+			Severity: map[finding.Code]Level{finding.Unanalysed: Level(finding.Info)}}, 2},
+		{`{"trusted": "yes"}`, defaultSettings(), 1},
+		// One bad value costs its key only; Lua's {} comes as [].
+		{`{"trusted": "yes", "features": ["a"]}`, Settings{AnalyzeDependencies: true, Features: []string{"a"}}, 1},
+		{`{"trusted": true, "severity": [], "features": []}`, Settings{Trusted: true, AnalyzeDependencies: true, Severity: map[finding.Code]Level{}, Features: []string{}}, 0},
+		{`{"trusted": null}`, defaultSettings(), 0},
+		{`[1]`, defaultSettings(), 1},
+		// The shape of didChangeConfiguration's whole tree: unambiguous, read.
+		{`{"cargoCaps": {"trusted": true, "features": ["a"]}}`, Settings{Trusted: true, AnalyzeDependencies: true, Features: []string{"a"}}, 0},
+		{`{"cargoCaps": {"trusted": false}}`, defaultSettings(), 0},
+		{`{"cargoCaps": "trusted"}`, defaultSettings(), 1},
+		// A key of no setting is reported, not dropped in silence.
+		{`{"trust": true}`, defaultSettings(), 1},
+		{`{"cargoCaps": {"trusted": true}, "Trust": true}`, Settings{Trusted: true, AnalyzeDependencies: true}, 1},
+		// Both shapes at once: ambiguous, reported; trust only where both say so.
+		{`{"trusted": true, "cargoCaps": {"trusted": false}}`, defaultSettings(), 1},
+		{`{"trusted": false, "cargoCaps": {"trusted": true}}`, defaultSettings(), 1},
+		{`{"trusted": true, "cargoCaps": {"features": ["a"]}}`, Settings{Trusted: true, AnalyzeDependencies: true, Features: []string{"a"}}, 1},
 	}
 	for _, tt := range tests {
-		got, err := defaultSettings().with(json.RawMessage(tt.raw))
-		if (err != nil) != tt.wantErr {
-			t.Errorf("%s: error %v, want error %v", tt.raw, err, tt.wantErr)
+		got, problems := defaultSettings().with(json.RawMessage(tt.raw))
+		if len(problems) != tt.problems {
+			t.Errorf("%s: problems %q, want %d", tt.raw, problems, tt.problems)
 		}
 		if !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("%s: got %+v, want %+v", tt.raw, got, tt.want)
 		}
+	}
+}
+
+// TestTrustAtInitialize: a client that says nothing gets an untrusted
+// session (cargo is not run), which the log says; a misplaced `trusted`
+// is read when unambiguous and is a warning in the editor when not.
+func TestTrustAtInitialize(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		options any
+		trusted bool
+		warning string // in a window/showMessage; "" for none
+	}{
+		{"nothing said", nil, false, ""},
+		{"trusted", map[string]any{"trusted": true}, true, ""},
+		{"wrapped as in didChangeConfiguration, untrusted", map[string]any{"cargoCaps": map[string]any{"trusted": false}}, false, ""},
+		{"wrapped as in didChangeConfiguration, trusted", map[string]any{"cargoCaps": map[string]any{"trusted": true}}, true, ""},
+		{"misspelt", map[string]any{"trust": true}, false, `unknown key "trust"`},
+		{"both shapes, disagreeing", map[string]any{"trusted": true, "cargoCaps": map[string]any{"trusted": false}}, false, "both their own keys"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := startServer(t, map[string]method{"test/settings": {run: func(s *server, _ context.Context, _ json.RawMessage) (any, error) {
+				return s.currentSettings(), nil
+			}}})
+			params := map[string]any{}
+			if tt.options != nil {
+				params["initializationOptions"] = tt.options
+			}
+			c.initialize(params)
+			var got Settings
+			if err := c.call("test/settings", nil, &got); err != nil {
+				t.Fatal(err)
+			}
+			if got.Trusted != tt.trusted {
+				t.Errorf("trusted %v, want %v", got.Trusted, tt.trusted)
+			}
+			var shown []string
+			for _, raw := range c.received("window/showMessage") {
+				var m struct {
+					Type    int
+					Message string
+				}
+				json.Unmarshal(raw, &m)
+				shown = append(shown, fmt.Sprintf("%d %s", m.Type, m.Message))
+			}
+			switch {
+			case tt.warning == "" && len(shown) > 0:
+				t.Errorf("messages shown: %q", shown)
+			case tt.warning != "" && (len(shown) != 1 || !strings.HasPrefix(shown[0], "2 ") || !strings.Contains(shown[0], tt.warning)):
+				t.Errorf("messages shown: %q, want one warning with %q", shown, tt.warning)
+			case tt.warning != "" && !c.logs.contains(strings.ReplaceAll(tt.warning, `"`, `\"`)):
+				t.Errorf("the warning is not in the log:\n%s", c.logs)
+			}
+			silent := !strings.Contains(fmt.Sprint(tt.options), "trusted:")
+			if said := c.logs.contains("did not say whether the workspace is trusted"); said != silent {
+				t.Errorf("log says the client said nothing: %v, want %v", said, silent)
+			}
+		})
 	}
 }
 
@@ -71,6 +147,8 @@ func TestDidChangeConfiguration(t *testing.T) {
 		{map[string]any{"analyzeDependencies": false}, Settings{Features: []string{"a"}}},
 		{nil, Settings{Features: []string{"a"}}},
 		{map[string]any{"cargoCaps": map[string]any{"trusted": true, "features": []string{}}}, Settings{Trusted: true, Features: []string{}}},
+		// Misspelt: a warning, and trust stays as it was.
+		{map[string]any{"cargoCaps": map[string]any{"trust": false}}, Settings{Trusted: true, Features: []string{}}},
 	} {
 		c.notify("workspace/didChangeConfiguration", map[string]any{"settings": tt.settings})
 		var got Settings
@@ -80,6 +158,10 @@ func TestDidChangeConfiguration(t *testing.T) {
 		if !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("after %v: got %+v, want %+v", tt.settings, got, tt.want)
 		}
+	}
+	c.waitFor("window/showMessage", func(raw json.RawMessage) bool { return strings.Contains(string(raw), `unknown key \"trust\"`) })
+	if shown := c.received("window/showMessage"); len(shown) != 1 {
+		t.Errorf("warnings shown: %s", shown)
 	}
 }
 

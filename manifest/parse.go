@@ -92,6 +92,11 @@ func Parse(path string, text []byte) *Manifest {
 
 // checkSyntax reports the first TOML error, as BurntSushi/toml finds it.
 func (m *Manifest) checkSyntax() {
+	if at, deep := TooDeep(m.Text); deep {
+		m.report(finding.New(finding.ManifestSyntax, m.loc(span.Range{Start: at, End: at + 1}),
+			fmt.Sprintf("invalid TOML: arrays and inline tables nested more than %d deep", maxDepth)))
+		return
+	}
 	var v map[string]any
 	_, err := toml.Decode(string(m.Text), &v)
 	if err == nil {

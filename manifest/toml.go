@@ -16,8 +16,83 @@ import (
 )
 
 // maxDepth bounds nesting of arrays and inline tables, so hostile input
-// cannot exhaust the stack.
+// cannot exhaust the stack; TooDeep holds BurntSushi/toml to it too.
 const maxDepth = 64
+
+// TooDeep returns the offset of the first `[` or `{` that opens a value
+// nested more than maxDepth arrays and inline tables deep. BurntSushi/toml
+// allocates quadratically in the depth (8,000 levels take gigabytes), so
+// no text that nests deeper may reach it. The scan is linear: it skips
+// strings, comments and table header lines and counts brackets.
+func TooDeep(text []byte) (int, bool) {
+	depth := 0
+	lineStart := true // only blanks since the last newline
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		switch {
+		case c == '\n':
+			lineStart = true
+			continue
+		case c == ' ' || c == '\t' || c == '\r':
+			continue
+		case c == '#':
+			i = endOfLine(text, i) - 1
+		case c == '"' || c == '\'':
+			i = stringEnd(text, i) - 1
+		case c == '[' && depth == 0 && lineStart:
+			i = endOfLine(text, i) - 1 // a table header: nothing may follow it on its line
+		case c == '[' || c == '{':
+			if depth++; depth > maxDepth {
+				return i, true
+			}
+		case (c == ']' || c == '}') && depth > 0:
+			depth--
+		}
+		lineStart = false
+	}
+	return 0, false
+}
+
+func endOfLine(text []byte, i int) int {
+	if nl := bytes.IndexByte(text[i:], '\n'); nl >= 0 {
+		return i + nl
+	}
+	return len(text)
+}
+
+// stringEnd returns the offset after the string starting at i: basic and
+// literal, single- and multi-line (whose closing quotes may be five). An unterminated one-line string ends at
+// its line's end, as TOML has it.
+func stringEnd(text []byte, i int) int {
+	q := text[i]
+	if bytes.HasPrefix(text[i:], []byte{q, q, q}) {
+		for j := i + 3; j < len(text); j++ {
+			switch {
+			case q == '"' && text[j] == '\\':
+				j++
+			case bytes.HasPrefix(text[j:], []byte{q, q, q}):
+				// Up to two more quotes end the string's content.
+				end := j + 3
+				for end < len(text) && end < j+5 && text[end] == q {
+					end++
+				}
+				return end
+			}
+		}
+		return len(text)
+	}
+	for j := i + 1; j < len(text); j++ {
+		switch {
+		case text[j] == '\n':
+			return j
+		case q == '"' && text[j] == '\\':
+			j++
+		case text[j] == q:
+			return j + 1
+		}
+	}
+	return len(text)
+}
 
 type valueKind int
 

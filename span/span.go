@@ -99,7 +99,8 @@ func (x *Index) UTF16(off int) (line, col int) {
 }
 
 // Offset returns the byte offset of an LSP position (0-based line, UTF-16
-// column). Positions past the end of a line or the text are clamped, as LSP asks.
+// column). Positions past the end of a line clamp before its line break ("\r\n"
+// or "\n"), past the end of the text to its end, as LSP asks.
 func (x *Index) Offset(line, col int) int {
 	if line < 0 {
 		return 0
@@ -111,6 +112,9 @@ func (x *Index) Offset(line, col int) int {
 	end := len(x.text)
 	if line+1 < len(x.lineStarts) {
 		end = x.lineStarts[line+1] - 1 // the '\n'
+		if end > start && x.text[end-1] == '\r' {
+			end-- // never between '\r' and '\n'
+		}
 	}
 	off, units := start, 0
 	for off < end && units < col {

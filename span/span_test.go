@@ -18,8 +18,14 @@ func TestPositions(t *testing.T) {
 	if got := x.Offset(1, 2); got != len("ab\r\nλ") { // inside the surrogate pair: before it
 		t.Errorf("Offset(1,2) = %d", got)
 	}
-	if got := x.Offset(0, 99); got != 3 { // clamped to the line's end, before '\n'
-		t.Errorf("Offset(0,99) = %d, want 3", got)
+	if got := x.Offset(0, 99); got != 2 { // clamped to the line's end, before "\r\n"
+		t.Errorf("Offset(0,99) = %d, want 2", got)
+	}
+	if got := x.Offset(0, 3); got != 2 { // the '\r' is no column of its own
+		t.Errorf("Offset(0,3) = %d, want 2", got)
+	}
+	if got := x.Offset(2, 99); got != len(text) { // the last line has no break
+		t.Errorf("Offset(2,99) = %d, want %d", got, len(text))
 	}
 	if got := x.LineText(0); got != "ab" {
 		t.Errorf("LineText(0) = %q", got)

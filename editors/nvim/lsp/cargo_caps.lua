@@ -18,7 +18,9 @@ return {
     end
   end,
   settings = {
-    cargoCaps = { trusted = true, features = {}, severity = {}, analyzeDependencies = true },
+    -- No `trusted`: before_init decides it (vim.secure's trust of the
+    -- workspace's .cargo-caps-trusted) unless your vim.lsp.config sets it.
+    cargoCaps = { features = {}, severity = {}, analyzeDependencies = true },
   },
   before_init = cargo_caps.before_init,
   on_init = cargo_caps.on_init,
@@ -27,5 +29,6 @@ return {
     vim.api.nvim_buf_create_user_command(bufnr, 'CargoCapsReport', function(args)
       cargo_caps.report(args.args)
     end, { nargs = '?', complete = function() return { 'text', 'json' } end })
+    vim.api.nvim_buf_create_user_command(bufnr, 'CargoCapsTrust', cargo_caps.trust, {})
   end,
 }

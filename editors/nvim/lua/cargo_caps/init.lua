@@ -7,7 +7,12 @@ local defaults = {
   cmd = { 'cargo-caps', 'lsp' },
   -- Sent as initializationOptions and workspace/didChangeConfiguration.
   settings = {
-    trusted = true, -- false: the server never runs cargo (.cargo/config.toml can name any rustc)
+    -- true lets the server run cargo, and with it any program the workspace's
+    -- .cargo/config.toml or rust-toolchain.toml names; false never. nil (the
+    -- default): on Neovim 0.9+ trusted when you trust the workspace's
+    -- .cargo-caps-trusted file in vim.secure's trust store (:CargoCapsTrust),
+    -- before 0.9 false. See :help cargo-caps-trust.
+    trusted = nil,
     features = {},
     severity = {}, -- { ['unused-capability'] = 'off', ... }
     analyzeDependencies = true,
@@ -90,10 +95,52 @@ local function buf_clients(bufnr)
   return vim.lsp.buf_get_clients(bufnr)
 end
 
+--- The file whose trust in vim.secure's trust store (Neovim 0.9+) lets the
+--- server run cargo in the workspace it is the root of.
+M.marker = '.cargo-caps-trusted'
+
+local has_trust_store = vim.secure ~= nil and vim.secure.read ~= nil and vim.secure.trust ~= nil
+
+--- Whether the server may run cargo in the workspace at root, and why: the
+--- user's `trusted` setting when set; else, on Neovim 0.9+, whether the user
+--- trusts root's .cargo-caps-trusted in vim.secure's trust store (Neovim asks
+--- once when that file is new to it or changed); else false.
+function M.trusted(root, settings)
+  settings = settings or config.settings
+  if settings.trusted ~= nil then
+    return settings.trusted == true, 'the trusted setting'
+  end
+  if not has_trust_store then
+    return false, 'Neovim before 0.9 has no trust store (set trusted = true or run :CargoCapsTrust)'
+  end
+  local marker = root and (root .. '/' .. M.marker)
+  local stat = marker and vim.loop.fs_lstat(marker)
+  if not stat then
+    return false, 'no ' .. M.marker .. ' (run :CargoCapsTrust)'
+  end
+  -- vim.secure trusts what a link points to: a workspace could point its
+  -- marker at a file you trusted elsewhere.
+  if stat.type ~= 'file' then
+    return false, marker .. ' is not a regular file'
+  end
+  return vim.secure.read(marker) ~= nil, "vim.secure's trust of " .. marker
+end
+
 --- Sends settings.cargoCaps as initializationOptions, so that an override of
---- settings (vim.lsp.config) reaches the server at start too.
+--- settings (vim.lsp.config) reaches the server at start too, with
+--- `trusted` always said: decided by M.trusted when the settings leave it out.
 function M.before_init(params, client_config)
-  params.initializationOptions = client_config.settings and client_config.settings.cargoCaps
+  client_config.settings = client_config.settings or {}
+  local settings = client_config.settings.cargoCaps or {}
+  client_config.settings.cargoCaps = settings
+  if settings.trusted == nil then
+    local why
+    settings.trusted, why = M.trusted(client_config.root_dir, settings)
+    if not settings.trusted then
+      vim.notify_once('cargo-caps: workspace not trusted, cargo is not run (' .. why .. ')', vim.log.levels.INFO)
+    end
+  end
+  params.initializationOptions = settings
 end
 
 function M.on_init(client)
@@ -196,8 +243,56 @@ function M.report(format)
   end, vim.api.nvim_get_current_buf())
 end
 
+--- Trusts the workspace of the current buffer, so that the server runs
+--- cargo there: on Neovim 0.9+ it writes root's .cargo-caps-trusted and adds
+--- it to vim.secure's trust store (undo: `:trust ++deny` on that file), which
+--- lasts; before 0.9 for this session. The server resolves the graph again.
+function M.trust()
+  local client = M.client()
+  if not client then
+    vim.notify('cargo-caps: no cargo-caps language server for this buffer', vim.log.levels.ERROR)
+    return
+  end
+  local root = client.config.root_dir
+  if has_trust_store and root then
+    local marker = root .. '/' .. M.marker
+    local stat = vim.loop.fs_lstat(marker)
+    if stat and stat.type ~= 'file' then
+      vim.notify('cargo-caps: ' .. marker .. ' is not a regular file: remove it first', vim.log.levels.ERROR)
+      return
+    end
+    if not stat then
+      local f, err = io.open(marker, 'w')
+      if not f then
+        vim.notify('cargo-caps: ' .. tostring(err), vim.log.levels.ERROR)
+        return
+      end
+      f:write('cargo-caps may run cargo in this workspace once you trust this file (:help cargo-caps-trust)\n')
+      f:close()
+    end
+    -- vim.secure trusts what a buffer shows ("allow" takes no path).
+    local listed = vim.fn.bufexists(marker) == 1
+    local buf = vim.fn.bufadd(marker)
+    vim.fn.bufload(buf)
+    local ok, err = vim.secure.trust({ action = 'allow', bufnr = buf })
+    if not listed then
+      pcall(vim.api.nvim_buf_delete, buf, { force = true })
+    end
+    if not ok then
+      vim.notify('cargo-caps: ' .. tostring(err), vim.log.levels.ERROR)
+      return
+    end
+  end
+  client.config.settings = client.config.settings or {}
+  client.config.settings.cargoCaps = client.config.settings.cargoCaps or {}
+  client.config.settings.cargoCaps.trusted = true
+  notify(client, 'workspace/didChangeConfiguration', { settings = client.config.settings })
+  vim.notify('cargo-caps: ' .. tostring(root) .. ' is trusted: the server runs cargo there', vim.log.levels.INFO)
+end
+
 --- setup{} merges opts over the defaults, starts the server for Rust and
---- Cargo.toml buffers (also those already open) and defines :CargoCapsReport.
+--- Cargo.toml buffers (also those already open) and defines :CargoCapsReport
+--- and :CargoCapsTrust.
 function M.setup(opts)
   config = vim.tbl_deep_extend('force', vim.deepcopy(defaults), opts or {})
   local group = vim.api.nvim_create_augroup('cargo_caps', { clear = true })
@@ -224,6 +319,9 @@ function M.setup(opts)
       return { 'text', 'json' }
     end,
     desc = 'Show the cargo-caps capability report',
+  })
+  vim.api.nvim_create_user_command('CargoCapsTrust', M.trust, {
+    desc = 'Let cargo-caps run cargo in this workspace',
   })
   for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
     if vim.api.nvim_buf_is_loaded(bufnr) then
