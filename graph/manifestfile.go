@@ -11,6 +11,7 @@ import (
 
 	"github.com/cargo-caps/cargo-caps/analyzer"
 	"github.com/cargo-caps/cargo-caps/manifest"
+	"github.com/cargo-caps/cargo-caps/srcread"
 )
 
 // pkgManifest is what lockfile mode reads from one package's Cargo.toml:
@@ -40,8 +41,10 @@ type depDecl struct {
 // rawTOML is a decoded TOML document.
 type rawTOML = map[string]any
 
+// readTOML reads a manifest or config file, from inside its own directory
+// only (see srcread).
 func readTOML(path string) (rawTOML, error) {
-	text, err := os.ReadFile(path)
+	text, err := srcread.NewDir(filepath.Dir(path), "directory").Read(path)
 	if err != nil {
 		return nil, err
 	}

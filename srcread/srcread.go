@@ -97,19 +97,33 @@ func (d Dir) Read(path string) ([]byte, error) {
 	return readResolved(path, real)
 }
 
-// Through returns a read function for the files of d that asks read first
-// (an editor's unsaved buffers win over disk) and disk otherwise. A file on
-// disk is asked for only when Resolve allows it; a file that is not on disk
-// at all is left to read (a buffer not saved yet). read nil = disk only.
-func (d Dir) Through(read func(string) ([]byte, error)) func(string) ([]byte, error) {
-	if read == nil {
-		return d.Read
+// ReadThrough reads a file of d by asking read first (an editor's unsaved
+// buffers win over disk), or disk when read is nil. A file on disk is asked
+// for only when Resolve allows it; a file that is not on disk at all is left
+// to read (a buffer not saved yet). It returns the file's real path too:
+// the clean path itself for a file not on disk.
+func (d Dir) ReadThrough(read func(string) ([]byte, error), path string) (text []byte, real string, err error) {
+	real, err = d.Resolve(path)
+	switch {
+	case err == nil && read == nil:
+		text, err = readResolved(path, real)
+	case err == nil:
+		text, err = read(path)
+	case errors.Is(err, fs.ErrNotExist) && read != nil:
+		real = filepath.Clean(path)
+		text, err = read(path)
 	}
+	if err != nil {
+		return nil, "", err
+	}
+	return text, real, nil
+}
+
+// Through is ReadThrough as a read function.
+func (d Dir) Through(read func(string) ([]byte, error)) func(string) ([]byte, error) {
 	return func(path string) ([]byte, error) {
-		if _, err := d.Resolve(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return nil, err
-		}
-		return read(path)
+		text, _, err := d.ReadThrough(read, path)
+		return text, err
 	}
 }
 
