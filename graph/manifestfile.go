@@ -216,13 +216,21 @@ func (p *pkgManifest) readFeatures(doc rawTOML) {
 // readTargets finds targets as cargo does: explicit tables, then
 // auto-discovery unless turned off.
 func (p *pkgManifest) readTargets(doc, pkg rawTOML) {
+	// A target's path is relative to the package, or absolute, as cargo
+	// takes it (`path = "/dev/urandom"` is that device: the analyser refuses it).
+	at := func(rel string) string {
+		if filepath.IsAbs(rel) {
+			return filepath.Clean(rel)
+		}
+		return filepath.Join(p.dir, rel)
+	}
 	exists := func(rel string) bool {
-		st, err := os.Stat(filepath.Join(p.dir, rel))
+		st, err := os.Stat(at(rel))
 		return err == nil && !st.IsDir()
 	}
 	seen := map[analyzer.Target]bool{}
 	add := func(kind analyzer.TargetKind, rel string) {
-		t := analyzer.Target{Kind: kind, Path: filepath.Join(p.dir, rel)}
+		t := analyzer.Target{Kind: kind, Path: at(rel)}
 		if !seen[t] {
 			seen[t] = true
 			p.targets = append(p.targets, t)
@@ -284,7 +292,7 @@ func (p *pkgManifest) readTargets(doc, pkg rawTOML) {
 		}
 	}
 	if build != "" && exists(build) {
-		p.buildScript = filepath.Join(p.dir, build)
+		p.buildScript = at(build)
 		add(analyzer.BuildScript, build)
 	}
 	sortTargets(p.targets)
