@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io/fs"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -149,10 +150,13 @@ func (a *crateAnalysis) analyseTarget(t Target) {
 	ctx := targetContext(t.Kind)
 	root := &module{path: "crate", state: state{ctx: ctx}}
 	var files []*sourceFile
-	// loaded holds the real paths in this target's module tree: each file
-	// is in it once, so a module cycle, a self-#[path] or a file declared
-	// twice ends (whatever the cfg: all cfgs are followed at once).
-	loaded := map[string]bool{}
+	// loaded holds the state of each real path in this target's module
+	// tree, loading those on the way from the root: each file is in the
+	// tree once, so a module cycle or a self-#[path] ends, and a file
+	// declared twice (cfg_if! branches often do) is read once (whatever
+	// the cfg: all cfgs are followed at once).
+	loaded := map[string]state{}
+	loading := map[string]bool{}
 	var load func(path string, m *module, from *sourceFile, decl modDecl)
 	load = func(path string, m *module, from *sourceFile, decl modDecl) {
 		var at span.Range
@@ -179,11 +183,18 @@ func (a *crateAnalysis) analyseTarget(t Target) {
 			}
 			return
 		}
-		if loaded[r.real] {
-			a.unanalysed(file, at, "module file "+a.rel(path)+" is already in the module tree: declared again here", m.state.ctx)
+		if first, ok := loaded[r.real]; ok {
+			switch {
+			case loading[r.real]:
+				a.unanalysed(file, at, "module file "+a.rel(path)+" is already in the module tree: a module cycle, declared again here", m.state.ctx)
+			case !sameState(first, m.state):
+				// Its uses are counted under the first declaration's cfg gates only.
+				a.unanalysed(file, at, "module file "+a.rel(path)+" is already in the module tree under other cfg gates: declared again here", m.state.ctx)
+			}
 			return
 		}
-		loaded[r.real] = true
+		loaded[r.real], loading[r.real] = m.state, true
+		defer delete(loading, r.real)
 		f := &sourceFile{path: path, module: m, fresh: !a.seen[r.real], inlines: map[nodeRef]*module{}, expansions: map[nodeRef][]expansion{}}
 		a.seen[r.real] = true
 		f.syn = a.parse(path, r.text)
@@ -228,6 +239,11 @@ func (a *crateAnalysis) analyseTarget(t Target) {
 	}
 }
 
+// sameState reports whether code in modules of states x and y runs alike.
+func sameState(x, y state) bool {
+	return x.ctx == y.ctx && slices.EqualFunc(x.gates, y.gates, func(a, b Cfg) bool { return a.String() == b.String() })
+}
+
 // targetContext is when a target's code runs.
 func targetContext(k TargetKind) Context {
 	switch k {
@@ -264,6 +280,8 @@ func (a *crateAnalysis) manifestPath() string {
 func (a *crateAnalysis) modFiles(f *sourceFile, d modDecl) []string {
 	n := d.syn.nodes[d.node]
 	r := span.Range{Start: int(n.start), End: int(n.end)}
+	one := filepath.Join(d.plainDir, d.name+".rs")
+	two := filepath.Join(d.plainDir, d.name, "mod.rs")
 	if len(d.pathAttrs) > 0 {
 		var out []string
 		for _, pa := range d.pathAttrs {
@@ -274,10 +292,17 @@ func (a *crateAnalysis) modFiles(f *sourceFile, d modDecl) []string {
 			}
 			out = append(out, p)
 		}
+		if !plainPathAttr(d.syn, d.node) {
+			// Only #[cfg_attr(…, path = …)]: where none holds, the module
+			// is where it would be without them.
+			for _, p := range []string{one, two} {
+				if r := a.file(p); r.err == nil || !errors.Is(r.err, fs.ErrNotExist) {
+					return append(out, p)
+				}
+			}
+		}
 		return out
 	}
-	one := filepath.Join(d.dir, d.name+".rs")
-	two := filepath.Join(d.dir, d.name, "mod.rs")
 	// A file that exists but is refused is still the module's: load says why.
 	for _, p := range []string{one, two} {
 		if r := a.file(p); r.err == nil || !errors.Is(r.err, fs.ErrNotExist) {
@@ -286,6 +311,26 @@ func (a *crateAnalysis) modFiles(f *sourceFile, d modDecl) []string {
 	}
 	a.unanalysed(f.path, r, "module file not found: "+a.rel(one), d.module.state.ctx)
 	return nil
+}
+
+// plainPathAttr reports whether item i has a #[path] of its own, not
+// behind cfg_attr.
+func plainPathAttr(s *syntax, i int32) bool {
+	plain := false
+	for c := s.nodes[s.nodes[i].parent].firstChild; c >= 0 && c != i; c = s.nodes[c].nextSibling {
+		switch s.nodes[c].kind {
+		case kAttributeItem:
+			if at := s.childKind(c, kAttribute); at >= 0 {
+				if name, _ := attrName(s, at); name == "path" {
+					plain = true
+				}
+			}
+		case kLineComment, kBlockComment:
+		default:
+			plain = false // an earlier item's attributes
+		}
+	}
+	return plain
 }
 
 func (a *crateAnalysis) parse(path string, text []byte) *syntax {
