@@ -1,12 +1,14 @@
 package analyzer
 
 import (
+	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/cargo-caps/cargo-caps/span"
+	"github.com/cargo-caps/cargo-caps/srcread"
 )
 
 // backstop makes silence impossible (SPEC §4): after the targets' module
@@ -115,9 +117,19 @@ func (a *crateAnalysis) strayFiles() {
 			}
 		}
 		ctx, ok := a.strayContext(rel)
-		if ok {
-			a.unanalysed(filepath.Join(a.crate.Dir, filepath.FromSlash(rel)), span.Range{}, "file not reached by any `mod` the analyser could follow: "+rel, ctx)
+		if !ok {
+			return nil
 		}
+		file := filepath.Join(a.crate.Dir, filepath.FromSlash(rel))
+		why := "file not reached by any `mod` the analyser could follow: " + rel
+		var refused *srcread.Refused
+		if _, err := a.dir.Resolve(file); errors.As(err, &refused) {
+			// Not a file of the package one may open (a link to /dev/zero, a
+			// FIFO): the finding goes where no reader of findings opens it.
+			file = a.manifestPath()
+			why += " (" + refused.Reason + ")"
+		}
+		a.unanalysed(file, span.Range{}, why, ctx)
 		return nil
 	})
 }

@@ -37,7 +37,10 @@ path = "src/fifo_root.rs"
 	link(t, "../../secret.rs", filepath.Join(pkg, "src/secret.rs"))
 	link(t, "/dev/zero", filepath.Join(pkg, "src/zero.rs"))
 	link(t, "../..", filepath.Join(pkg, "src/up"))
-	link(t, "../../secret.rs", filepath.Join(pkg, "src/stray.rs")) // reached by no mod: reported, not read
+	link(t, "../../secret.rs", filepath.Join(pkg, "src/stray.rs")) // reached by no mod: reported on the manifest, not read
+	if err := syscall.Mkfifo(filepath.Join(pkg, "src/stray_fifo.rs"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, fifo := range []string{"src/fifo.rs", "src/fifo_root.rs"} {
 		if err := syscall.Mkfifo(filepath.Join(pkg, fifo), 0o644); err != nil {
 			t.Fatal(err)
@@ -76,7 +79,8 @@ path = "src/fifo_root.rs"
 			"module file src/up/secret.rs not read: symlink leaves the package",
 			"target root /dev/urandom not read: outside the package",
 			"target root src/fifo_root.rs not read: not a regular file",
-			"file not reached by any `mod` the analyser could follow: src/stray.rs",
+			"file not reached by any `mod` the analyser could follow: src/stray_fifo.rs (not a regular file)",
+			"file not reached by any `mod` the analyser could follow: src/stray.rs (symlink leaves the package)",
 		} {
 			if !strings.Contains(r.out, want) {
 				t.Errorf("text output lacks %q:\n%s", want, r.out)
