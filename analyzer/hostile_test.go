@@ -75,7 +75,7 @@ pub fn f() {
 		"lib.rs:4 unanalysed: module file src/fifo.rs not read: not a regular file",
 		"lib.rs:5 unanalysed: module file src/linked/mod.rs not read: symlink leaves the package",
 		"lib.rs:7 unanalysed: module file src/linked/x.rs not read: symlink leaves the package",
-		"lib.rs:8 unanalysed: module file src/big.rs not read: larger than 16 MB",
+		"lib.rs:8 unanalysed: module file src/big.rs not read: larger than 8 MB",
 		`lib.rs:11 fs-readonly include!("inc.rs")`,
 		"lib.rs:11 unanalysed: include! of a file outside the package is not analysed",
 		`lib.rs:12 fs-readonly include_str!("data.txt")`,

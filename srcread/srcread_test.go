@@ -28,7 +28,7 @@ func TestRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := big.Truncate(MaxBytes + 1); err != nil { // sparse: no 16 MB written
+	if err := big.Truncate(MaxBytes + 1); err != nil { // sparse: no 8 MB written
 		t.Fatal(err)
 	}
 	big.Close()
@@ -44,7 +44,7 @@ func TestRead(t *testing.T) {
 		{"src/zero.rs", "symlink leaves the package"},
 		{"src/fifo.rs", "not a regular file"},
 		{"src", "not a regular file"},
-		{"src/big.rs", "larger than 16 MB"},
+		{"src/big.rs", "larger than 8 MB"},
 	} {
 		text, err := d.Read(filepath.Join(pkg, c.file))
 		var r *Refused
