@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/cargo-caps/cargo-caps/span"
@@ -15,12 +16,14 @@ import (
 // trees are followed, every `mod` declaration the analyser did not follow
 // — one written inside a macro whose body was scanned as tokens, or one
 // where items are not collected — and every `.rs` file of the package that
-// no followed `mod` reached is an Unanalysed finding. Files under the
+// no followed `mod` reached is an Unanalysed finding; such a file is still
+// analysed, as a module tree of its own, so its uses count. Files under the
 // directories of other targets (tests/, benches/, examples/, src/bin/,
 // build.rs) count only when a target of that kind was analysed, in its
 // context; target/ and nested packages (their own Cargo.toml) are not the
 // package's.
 func (a *crateAnalysis) backstop() {
+	a.strayFiles()
 	for _, f := range a.analysed {
 		a.unfollowedMods(f, f.syn)
 		for _, exps := range f.expansions {
@@ -29,7 +32,6 @@ func (a *crateAnalysis) backstop() {
 			}
 		}
 	}
-	a.strayFiles()
 }
 
 // unfollowedMods reports the `mod x;` declarations of s (file f's own
@@ -87,7 +89,9 @@ func enclosingMacro(f *sourceFile, s *syntax, i int32) (string, bool) {
 	return "?", false
 }
 
-// strayFiles reports the package's `.rs` files that nothing reached.
+// strayFiles reports the package's `.rs` files that nothing reached, and
+// analyses each as a module tree of its own: shallower files first, so that
+// a stray parent's tree takes in its children (src/x.rs before src/x/y.rs).
 func (a *crateAnalysis) strayFiles() {
 	if a.crate.Dir == "" {
 		return
@@ -96,6 +100,7 @@ func (a *crateAnalysis) strayFiles() {
 	if err != nil {
 		return
 	}
+	var stray []string // slash-separated, relative to the package
 	filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return nil
@@ -108,17 +113,20 @@ func (a *crateAnalysis) strayFiles() {
 			}
 			return nil
 		}
-		if !strings.HasSuffix(rel, ".rs") || a.seen[path] || a.accounted[path] {
-			return nil
+		if strings.HasSuffix(rel, ".rs") && !a.accounted[path] {
+			stray = append(stray, rel)
 		}
-		if d.Type()&fs.ModeSymlink != 0 {
-			if real, err := filepath.EvalSymlinks(path); err == nil && a.seen[real] {
-				return nil
-			}
+		return nil
+	})
+	slices.SortStableFunc(stray, func(x, y string) int { return strings.Count(x, "/") - strings.Count(y, "/") })
+	for _, rel := range stray {
+		path := filepath.Join(root, filepath.FromSlash(rel))
+		if real, err := filepath.EvalSymlinks(path); err == nil && a.seen[real] || a.seen[path] {
+			continue
 		}
 		ctx, ok := a.strayContext(rel)
 		if !ok {
-			return nil
+			continue
 		}
 		file := filepath.Join(a.crate.Dir, filepath.FromSlash(rel))
 		why := "file not reached by any `mod` the analyser could follow: " + rel
@@ -126,12 +134,15 @@ func (a *crateAnalysis) strayFiles() {
 		if _, err := a.dir.Resolve(file); errors.As(err, &refused) {
 			// Not a file of the package one may open (a link to /dev/zero, a
 			// FIFO): the finding goes where no reader of findings opens it.
-			file = a.manifestPath()
-			why += " (" + refused.Reason + ")"
+			a.unanalysed(a.manifestPath(), span.Range{}, why+" ("+refused.Reason+")", ctx)
+			continue
 		}
-		a.unanalysed(file, span.Range{}, why, ctx)
-		return nil
-	})
+		// What a reviewer reading the file would count is counted: its code
+		// is analysed as a module tree of its own (names its real parent
+		// would give it are not seen, hence the finding).
+		a.unanalysed(file, span.Range{}, why+" (analysed as a module of its own)", ctx)
+		a.analyseTree(file, ctx, strayRoot)
+	}
 }
 
 // strayContext is the context of an unreached file at rel (slash-separated,

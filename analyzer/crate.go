@@ -147,7 +147,25 @@ type expansion struct {
 }
 
 func (a *crateAnalysis) analyseTarget(t Target) {
-	ctx := targetContext(t.Kind)
+	root := targetRoot
+	if t.Kind == Lib {
+		root = libRoot
+	}
+	a.analyseTree(t.Path, targetContext(t.Kind), root)
+}
+
+// treeRoot is what the root file of a module tree is.
+type treeRoot int
+
+const (
+	libRoot    treeRoot = iota // the lib target's: its inner attributes are the crate's
+	targetRoot                 // another target's
+	strayRoot                  // a module file no followed `mod` reached (see backstop)
+)
+
+// analyseTree analyses the module tree rooted at file rootPath, whose code
+// runs in ctx.
+func (a *crateAnalysis) analyseTree(rootPath string, ctx Context, kind treeRoot) {
 	root := &module{path: "crate", state: state{ctx: ctx}}
 	var files []*sourceFile
 	// loaded holds the state of each real path in this target's module
@@ -199,12 +217,12 @@ func (a *crateAnalysis) analyseTarget(t Target) {
 		a.seen[r.real] = true
 		f.syn = a.parse(path, r.text)
 		base := filepath.Base(path)
-		if from == nil || base == "mod.rs" || m.pathAttr {
+		if from == nil && kind != strayRoot || base == "mod.rs" || m.pathAttr {
 			f.dir = filepath.Dir(path)
 		} else {
 			f.dir = filepath.Join(filepath.Dir(path), strings.TrimSuffix(base, ".rs"))
 		}
-		if from == nil && t.Kind == Lib {
+		if from == nil && kind == libRoot {
 			a.sum.ForbidsUnsafe = forbidsUnsafe(f.syn)
 		}
 		files = append(files, f)
@@ -215,7 +233,7 @@ func (a *crateAnalysis) analyseTarget(t Target) {
 			}
 		}
 	}
-	load(t.Path, root, nil, modDecl{})
+	load(rootPath, root, nil, modDecl{})
 	root.index()
 	for _, f := range files {
 		for _, exps := range f.expansions {
