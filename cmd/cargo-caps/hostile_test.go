@@ -108,3 +108,27 @@ func link(t *testing.T, target, path string) {
 		t.Fatal(err)
 	}
 }
+
+// Manifest-side files go through the same guard: a Cargo.lock or a
+// .cargo/config.toml that links out of the workspace is not read.
+func TestHostileWorkspaceFiles(t *testing.T) {
+	const envMarker = "ENV-MARKER-c41e07"
+	t.Setenv("CARGO_CAPS_HOSTILE_SECRET", envMarker)
+	tmp := t.TempDir()
+	pkg := filepath.Join(tmp, "pkg")
+	write(t, filepath.Join(tmp, "secret.toml"), "[source.x]\ndirectory = \"FILE-MARKER-93ab\"\n")
+	write(t, filepath.Join(pkg, "Cargo.toml"), "[package]\nname = \"p\"\nversion = \"0.1.0\"\n")
+	write(t, filepath.Join(pkg, "src/lib.rs"), "pub fn f() {}\n")
+	link(t, "../../secret.toml", filepath.Join(pkg, ".cargo/config.toml"))
+	link(t, "/proc/self/environ", filepath.Join(pkg, "Cargo.lock"))
+	code, out, errOut := runCLI(t, "check", "--manifest-path", filepath.Join(pkg, "Cargo.toml"), "--no-cargo", "--no-cache")
+	all := out + errOut
+	if code != 2 || !strings.Contains(all, "Cargo.lock: symlink leaves the workspace") {
+		t.Errorf("exit %d:\n%s", code, all)
+	}
+	for _, m := range []string{envMarker, "FILE-MARKER-93ab"} {
+		if strings.Contains(all, m) {
+			t.Errorf("output holds %s:\n%s", m, all)
+		}
+	}
+}
