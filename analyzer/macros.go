@@ -64,7 +64,7 @@ func (w *walker) builtinMacro(segs []string, start uint32, tt int32) bool {
 		}
 		abs, in := w.inPackage(v)
 		w.a.accounted[entry(abs)] = true // data, or reported, or analysed: not a stray module
-		if in && leavesPackage(w.a.file(abs).err) {
+		if _, err := w.a.dir.Resolve(abs); in && leavesPackage(err) {
 			in = false // a symlink out: the real path decides
 		}
 		if !in {
