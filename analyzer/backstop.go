@@ -20,8 +20,8 @@ import (
 // analysed, as a module tree of its own, so its uses count. Files under the
 // directories of other targets (tests/, benches/, examples/, src/bin/,
 // build.rs) count only when a target of that kind was analysed, in its
-// context; target/ and nested packages (their own Cargo.toml) are not the
-// package's.
+// context; target/, hidden directories (.git/) and nested packages (their
+// own Cargo.toml) are not the package's.
 func (a *crateAnalysis) backstop() {
 	a.strayFiles()
 	for _, f := range a.analysed {
@@ -108,7 +108,7 @@ func (a *crateAnalysis) strayFiles() {
 		rel, _ := filepath.Rel(root, path)
 		rel = filepath.ToSlash(rel)
 		if d.IsDir() {
-			if path != root && (rel == "target" || isFile(filepath.Join(path, "Cargo.toml"))) {
+			if path != root && (rel == "target" || strings.HasPrefix(d.Name(), ".") || isFile(filepath.Join(path, "Cargo.toml"))) {
 				return filepath.SkipDir
 			}
 			return nil

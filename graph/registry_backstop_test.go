@@ -92,7 +92,7 @@ func checkAccounting(t *testing.T, dir string) (files, reported int) {
 		rel, _ := filepath.Rel(dir, path)
 		rel = filepath.ToSlash(rel)
 		if d.IsDir() {
-			if path != dir && (rel == "target" || exists(filepath.Join(path, "Cargo.toml"))) {
+			if path != dir && (rel == "target" || strings.HasPrefix(d.Name(), ".") || exists(filepath.Join(path, "Cargo.toml"))) {
 				return filepath.SkipDir
 			}
 			return nil
