@@ -69,11 +69,11 @@ type crateAnalysis struct {
 	table  *apis.Table
 	dir    srcread.Dir // the package: no file is read from outside it
 	parser *sitter.Parser
-	seen   map[string]bool // real paths of the files already analysed
-	texts  map[string]readResult
-	// For the backstop: real paths of the files reported rather than
-	// analysed, the `mod` declarations followed or reported, every file
-	// analysed and the kinds of target analysed.
+	seen   map[string]bool       // real paths of the files already analysed
+	texts  map[string]readResult // each path's read, once per analysis
+	// For the backstop: the files reported rather than analysed, or read as
+	// data by include_str! (by entry), the `mod` declarations followed or
+	// reported, every file analysed and the kinds of target analysed.
 	accounted map[string]bool
 	followed  map[nodeRef]bool
 	analysed  []*sourceFile
