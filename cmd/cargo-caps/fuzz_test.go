@@ -69,6 +69,7 @@ func FuzzHostilePackage(f *testing.F) {
 				mustLink(t, "/dev/zero", file)
 			case 10:
 				lib += "mod " + name + ";\n"
+				os.MkdirAll(filepath.Dir(file), 0o755)
 				if err := syscall.Mkfifo(file, 0o644); err != nil && !os.IsExist(err) {
 					t.Fatal(err)
 				}
