@@ -23,7 +23,8 @@ type Crate struct {
 	Dir     string // the package directory; #[path] and include_*! may not leave it
 	Targets []Target
 	Table   *apis.Table // nil = apis.Builtin()
-	// Read returns a file's text; unsaved editor buffers win over disk. nil = os.ReadFile.
+	// Read returns a file's text; unsaved editor buffers win over disk. It is
+	// asked only for paths srcread allows on disk (or absent from it). nil = disk.
 	Read func(path string) ([]byte, error)
 	// Parse, when set, returns the syntax of a file's text if the caller
 	// has it (an editor's buffer, a file unchanged since the last
