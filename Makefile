@@ -32,6 +32,7 @@ fuzz:
 	$(GO) test ./manifest -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
 	$(GO) test ./analyzer -run '^$$' -fuzz FuzzAnalyze -fuzztime $(FUZZTIME)
 	$(GO) test ./analyzer -run '^$$' -fuzz FuzzFlatten -fuzztime $(FUZZTIME)
+	$(GO) test ./cmd/cargo-caps -run '^$$' -fuzz FuzzHostilePackage -fuzztime $(FUZZTIME)
 
 bench:
 	$(GO) test ./analyzer ./project ./graph ./lsp -run '^$$' -bench . -benchmem -benchtime 3x

@@ -2,8 +2,10 @@ package analyzer
 
 import (
 	"bytes"
-	"os"
+	"errors"
+	"io/fs"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -12,6 +14,7 @@ import (
 	"github.com/cargo-caps/cargo-caps/apis"
 	"github.com/cargo-caps/cargo-caps/caps"
 	"github.com/cargo-caps/cargo-caps/span"
+	"github.com/cargo-caps/cargo-caps/srcread"
 )
 
 // Crate is one crate's code as the analyser needs it.
@@ -20,7 +23,8 @@ type Crate struct {
 	Dir     string // the package directory; #[path] and include_*! may not leave it
 	Targets []Target
 	Table   *apis.Table // nil = apis.Builtin()
-	// Read returns a file's text; unsaved editor buffers win over disk. nil = os.ReadFile.
+	// Read returns a file's text; unsaved editor buffers win over disk. It is
+	// asked only for paths srcread allows on disk (or absent from it). nil = disk.
 	Read func(path string) ([]byte, error)
 	// Parse, when set, returns the syntax of a file's text if the caller
 	// has it (an editor's buffer, a file unchanged since the last
@@ -31,28 +35,32 @@ type Crate struct {
 // AnalyzeCrate finds every capability use in the crate's targets, following
 // `mod` declarations from each target root. Files reached by several targets
 // are analysed once, in the context of the first (lib before bins, tests,
-// benches, examples, build script). The result is in deterministic order.
+// benches, examples, build script). Every file is read through srcread:
+// inside the package by its real path, regular and at most srcread.MaxBytes,
+// or reported. The result is in deterministic order.
 func AnalyzeCrate(c Crate) Summary {
 	a := &crateAnalysis{
-		crate:  c,
-		table:  c.Table,
-		read:   c.Read,
-		parser: newParser(),
-		seen:   map[string]bool{},
+		crate:     c,
+		table:     c.Table,
+		dir:       srcread.NewDir(c.Dir, "package"),
+		parser:    newParser(),
+		seen:      map[string]bool{},
+		accounted: map[string]bool{},
+		followed:  map[nodeRef]bool{},
+		texts:     map[string]readResult{},
+		analysedK: map[TargetKind]bool{},
 	}
 	defer a.parser.Close()
 	if a.table == nil {
 		a.table = apis.Builtin()
 	}
-	if a.read == nil {
-		a.read = os.ReadFile
-	}
-	a.read = cachedRead(a.read)
 	targets := append([]Target(nil), c.Targets...)
 	sort.SliceStable(targets, func(i, j int) bool { return targets[i].Kind < targets[j].Kind })
 	for _, t := range targets {
+		a.analysedK[t.Kind] = true
 		a.analyseTarget(t)
 	}
+	a.backstop()
 	a.finish()
 	return a.sum
 }
@@ -60,10 +68,56 @@ func AnalyzeCrate(c Crate) Summary {
 type crateAnalysis struct {
 	crate  Crate
 	table  *apis.Table
-	read   func(string) ([]byte, error)
+	dir    srcread.Dir // the package: no file is read from outside it
 	parser *sitter.Parser
-	seen   map[string]bool // files already analysed
-	sum    Summary
+	seen   map[string]bool       // real paths of the files already analysed
+	texts  map[string]readResult // each path's read, once per analysis
+	// For the backstop: the files reported rather than analysed, or read as
+	// data by include_str! (by entry), the `mod` declarations followed or
+	// reported, every file analysed and the kinds of target analysed.
+	accounted map[string]bool
+	followed  map[nodeRef]bool
+	analysed  []*sourceFile
+	analysedK map[TargetKind]bool
+	sum       Summary
+}
+
+type readResult struct {
+	text []byte
+	real string
+	err  error
+}
+
+// file reads a file of the package once per analysis (finding a module's
+// file and loading it read the same path): unsaved editor buffers win over
+// disk, and disk is read only through the package's guard.
+func (a *crateAnalysis) file(path string) readResult {
+	if r, ok := a.texts[path]; ok {
+		return r
+	}
+	var r readResult
+	r.text, r.real, r.err = a.dir.ReadThrough(a.crate.Read, path)
+	a.texts[path] = r
+	return r
+}
+
+// notRead is the reason a file that exists was not read, or "".
+func notRead(what, rel string, err error) string {
+	var refused *srcread.Refused
+	if errors.As(err, &refused) {
+		return what + " " + rel + " not read: " + refused.Reason
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return ""
+	}
+	return what + " " + rel + " not read: " + err.Error()
+}
+
+// leavesPackage reports whether a read failed because the file's real path
+// leaves the package.
+func leavesPackage(err error) bool {
+	var refused *srcread.Refused
+	return errors.As(err, &refused) && refused.Outside
 }
 
 // sourceFile is one parsed file of a target's module tree.
@@ -94,49 +148,93 @@ type expansion struct {
 }
 
 func (a *crateAnalysis) analyseTarget(t Target) {
-	ctx := Normal
-	switch t.Kind {
-	case TestTarget, Bench:
-		ctx = Test
-	case ExampleTarget:
-		ctx = Example
-	case BuildScript:
-		ctx = Build
+	root := targetRoot
+	if t.Kind == Lib {
+		root = libRoot
 	}
+	a.analyseTree(t.Path, targetContext(t.Kind), root)
+}
+
+// treeRoot is what the root file of a module tree is.
+type treeRoot int
+
+const (
+	libRoot    treeRoot = iota // the lib target's: its inner attributes are the crate's
+	targetRoot                 // another target's
+	strayRoot                  // a module file no followed `mod` reached (see backstop)
+)
+
+// analyseTree analyses the module tree rooted at file rootPath, whose code
+// runs in ctx.
+func (a *crateAnalysis) analyseTree(rootPath string, ctx Context, kind treeRoot) {
 	root := &module{path: "crate", state: state{ctx: ctx}}
 	var files []*sourceFile
+	// loaded holds the state of each real path in this target's module
+	// tree, loading those on the way from the root: each file is in the
+	// tree once, so a module cycle or a self-#[path] ends, and a file
+	// declared twice (cfg_if! branches often do) is read once (whatever
+	// the cfg: all cfgs are followed at once).
+	loaded := map[string]state{}
+	loading := map[string]bool{}
 	var load func(path string, m *module, from *sourceFile, decl modDecl)
 	load = func(path string, m *module, from *sourceFile, decl modDecl) {
-		text, err := a.read(path)
-		if err != nil {
+		var at span.Range
+		file := a.manifestPath() // a refused target root is the manifest's doing
+		if from != nil {
+			n := decl.syn.nodes[decl.node]
+			at, file = span.Range{Start: int(n.start), End: int(n.end)}, from.path
+		}
+		r := a.file(path)
+		if r.err != nil {
+			what := "module file"
 			if from == nil {
-				a.unanalysed(path, span.Range{}, "target root not found: "+a.rel(path), m.state.ctx)
-			} else {
-				n := decl.syn.nodes[decl.node]
-				a.unanalysed(from.path, span.Range{Start: int(n.start), End: int(n.end)}, "module file not found: "+a.rel(path), m.state.ctx)
+				what = "target root"
+			}
+			why := notRead(what, a.rel(path), r.err)
+			switch {
+			case why == "" && from == nil:
+				a.unanalysed(path, at, "target root not found: "+a.rel(path), m.state.ctx)
+			case why == "":
+				a.unanalysed(file, at, "module file not found: "+a.rel(path), m.state.ctx)
+			default:
+				a.unanalysed(file, at, why, m.state.ctx)
+				a.accounted[entry(path)] = true
 			}
 			return
 		}
-		f := &sourceFile{path: path, module: m, fresh: !a.seen[path], inlines: map[nodeRef]*module{}, expansions: map[nodeRef][]expansion{}}
-		a.seen[path] = true
-		f.syn = a.parse(path, text)
+		if first, ok := loaded[r.real]; ok {
+			switch {
+			case loading[r.real]:
+				a.unanalysed(file, at, "module file "+a.rel(path)+" is already in the module tree: a module cycle, declared again here", m.state.ctx)
+			case !sameState(first, m.state):
+				// Its uses are counted under the first declaration's cfg gates only.
+				a.unanalysed(file, at, "module file "+a.rel(path)+" is already in the module tree under other cfg gates: declared again here", m.state.ctx)
+			}
+			return
+		}
+		loaded[r.real], loading[r.real] = m.state, true
+		defer delete(loading, r.real)
+		f := &sourceFile{path: path, module: m, fresh: !a.seen[r.real], inlines: map[nodeRef]*module{}, expansions: map[nodeRef][]expansion{}}
+		a.seen[r.real] = true
+		f.syn = a.parse(path, r.text)
 		base := filepath.Base(path)
-		if from == nil || base == "mod.rs" || m.pathAttr {
+		if from == nil && kind != strayRoot || base == "mod.rs" || m.pathAttr {
 			f.dir = filepath.Dir(path)
 		} else {
 			f.dir = filepath.Join(filepath.Dir(path), strings.TrimSuffix(base, ".rs"))
 		}
-		if from == nil && t.Kind == Lib {
+		if from == nil && kind == libRoot {
 			a.sum.ForbidsUnsafe = forbidsUnsafe(f.syn)
 		}
 		files = append(files, f)
 		for _, d := range a.collectModule(f, f.syn, 0, m, f.dir) {
+			a.followed[nodeRef{d.syn, d.node}] = true
 			for _, p := range a.modFiles(f, d) {
 				load(p, d.module, f, d)
 			}
 		}
 	}
-	load(t.Path, root, nil, modDecl{})
+	load(rootPath, root, nil, modDecl{})
 	root.index()
 	if t.Kind == Lib {
 		a.sum.Exports = a.exports(root, files)
@@ -156,9 +254,46 @@ func (a *crateAnalysis) analyseTarget(t Target) {
 		if f.fresh {
 			a.sum.Files = append(a.sum.Files, f.path)
 			a.sum.Lines += countLines(f.syn.src)
+			a.analysed = append(a.analysed, f)
+			a.reportUnparsed(f, ctx)
 			a.analyseFile(f)
 		}
 	}
+}
+
+// sameState reports whether code in modules of states x and y runs alike.
+func sameState(x, y state) bool {
+	return x.ctx == y.ctx && slices.EqualFunc(x.gates, y.gates, func(a, b Cfg) bool { return a.String() == b.String() })
+}
+
+// targetContext is when a target's code runs.
+func targetContext(k TargetKind) Context {
+	switch k {
+	case TestTarget, Bench:
+		return Test
+	case ExampleTarget:
+		return Example
+	case BuildScript:
+		return Build
+	}
+	return Normal
+}
+
+// reportUnparsed reports a file the parser gave up on (or stopped, past its
+// budget): none of it is seen.
+func (a *crateAnalysis) reportUnparsed(f *sourceFile, ctx Context) {
+	if f.syn.failed != "" {
+		a.unanalysed(f.path, span.Range{End: len(f.syn.src)}, f.syn.failed, ctx)
+	}
+}
+
+// manifestPath is where findings about the crate's targets go: the manifest
+// names them.
+func (a *crateAnalysis) manifestPath() string {
+	if a.crate.Dir == "" {
+		return ""
+	}
+	return filepath.Join(a.crate.Dir, "Cargo.toml")
 }
 
 // modFile finds the file of an out-of-line `mod` declaration.
@@ -167,6 +302,8 @@ func (a *crateAnalysis) analyseTarget(t Target) {
 func (a *crateAnalysis) modFiles(f *sourceFile, d modDecl) []string {
 	n := d.syn.nodes[d.node]
 	r := span.Range{Start: int(n.start), End: int(n.end)}
+	one := filepath.Join(d.plainDir, d.name+".rs")
+	two := filepath.Join(d.plainDir, d.name, "mod.rs")
 	if len(d.pathAttrs) > 0 {
 		var out []string
 		for _, pa := range d.pathAttrs {
@@ -177,18 +314,45 @@ func (a *crateAnalysis) modFiles(f *sourceFile, d modDecl) []string {
 			}
 			out = append(out, p)
 		}
+		if !plainPathAttr(d.syn, d.node) {
+			// Only #[cfg_attr(…, path = …)]: where none holds, the module
+			// is where it would be without them.
+			for _, p := range []string{one, two} {
+				if r := a.file(p); r.err == nil || !errors.Is(r.err, fs.ErrNotExist) {
+					return append(out, p)
+				}
+			}
+		}
 		return out
 	}
-	one := filepath.Join(d.dir, d.name+".rs")
-	two := filepath.Join(d.dir, d.name, "mod.rs")
-	if _, err := a.read(one); err == nil {
-		return []string{one}
-	}
-	if _, err := a.read(two); err == nil {
-		return []string{two}
+	// A file that exists but is refused is still the module's: load says why.
+	for _, p := range []string{one, two} {
+		if r := a.file(p); r.err == nil || !errors.Is(r.err, fs.ErrNotExist) {
+			return []string{p}
+		}
 	}
 	a.unanalysed(f.path, r, "module file not found: "+a.rel(one), d.module.state.ctx)
 	return nil
+}
+
+// plainPathAttr reports whether item i has a #[path] of its own, not
+// behind cfg_attr.
+func plainPathAttr(s *syntax, i int32) bool {
+	plain := false
+	for c := s.nodes[s.nodes[i].parent].firstChild; c >= 0 && c != i; c = s.nodes[c].nextSibling {
+		switch s.nodes[c].kind {
+		case kAttributeItem:
+			if at := s.childKind(c, kAttribute); at >= 0 {
+				if name, _ := attrName(s, at); name == "path" {
+					plain = true
+				}
+			}
+		case kLineComment, kBlockComment:
+		default:
+			plain = false // an earlier item's attributes
+		}
+	}
+	return plain
 }
 
 func (a *crateAnalysis) parse(path string, text []byte) *syntax {
@@ -196,10 +360,10 @@ func (a *crateAnalysis) parse(path string, text []byte) *syntax {
 	if given := a.given(path, text); given != nil {
 		s = *given.syn // a copy: the file's name is this analysis's
 	} else {
-		parsed := renameTryMacro(text)
-		tree := parseText(a.parser, parsed, nil)
+		parsed := respell(text)
+		tree, failed := parseBounded(a.parser, parsed, nil)
 		if tree == nil {
-			s = *unparsed(text, parsed)
+			s = *unparsed(text, parsed, failed)
 		} else {
 			s = *flatten(tree, text, parsed)
 			tree.Close()
@@ -226,7 +390,7 @@ func (a *crateAnalysis) inPackage(p string) bool {
 
 func (a *crateAnalysis) rel(p string) string {
 	if a.crate.Dir != "" {
-		if r, err := filepath.Rel(a.crate.Dir, p); err == nil {
+		if r, err := filepath.Rel(a.crate.Dir, p); err == nil && filepath.IsLocal(r) {
 			return filepath.ToSlash(r)
 		}
 	}
@@ -284,24 +448,6 @@ func renameTryMacro(text []byte) []byte {
 
 func isIdentByte(b byte) bool {
 	return b == '_' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9'
-}
-
-// cachedRead reads each file once per analysis: finding a module's file and
-// loading it read the same path.
-func cachedRead(read func(string) ([]byte, error)) func(string) ([]byte, error) {
-	type result struct {
-		text []byte
-		err  error
-	}
-	cache := map[string]result{}
-	return func(p string) ([]byte, error) {
-		if r, ok := cache[p]; ok {
-			return r.text, r.err
-		}
-		text, err := read(p)
-		cache[p] = result{text, err}
-		return text, err
-	}
 }
 
 func countLines(src []byte) int {

@@ -13,6 +13,7 @@ package analyzer
 /*
 #cgo CFLAGS: -I${SRCDIR}/../third_party/tree-sitter/include -I${SRCDIR}/../third_party/tree-sitter/src -std=c11 -D_POSIX_C_SOURCE=200112L -D_DEFAULT_SOURCE
 #include <stdlib.h>
+#include <time.h>
 #include "tree_sitter/api.h"
 #include "tree.h"
 #include "language.h"
@@ -268,6 +269,20 @@ static uint32_t flat_capacity(const TSTree *tree) {
 	return ts_node_descendant_count(ts_tree_root_node(tree)) + 1;
 }
 
+// replace_parser puts a fresh parser for the same language in *parser: a
+// parser halted by its progress callback keeps its state to resume (even
+// past ts_parser_reset, when it was halted while balancing the tree).
+static void replace_parser(TSParser **parser) {
+	const TSLanguage *lang = ts_parser_language(*parser);
+	TSParser *fresh = ts_parser_new();
+	if (fresh && ts_parser_set_language(fresh, lang)) {
+		ts_parser_delete(*parser);
+		*parser = fresh;
+	} else if (fresh) {
+		ts_parser_delete(fresh);
+	}
+}
+
 typedef struct { const char *text; uint32_t length; } clean_input;
 
 static const char *clean_read(void *payload, uint32_t byte, TSPoint point, uint32_t *bytes_read) {
@@ -284,31 +299,52 @@ static bool stop_at_error(TSParseState *state) { return state->has_error; }
 
 // parse_clean parses text, giving up (NULL) as soon as the parser has only
 // error recovery left: the caller wants a tree without errors or nothing.
-// A parser halted by its progress callback keeps its state to resume (even
-// past ts_parser_reset, when it was halted while balancing the tree), so on
-// NULL *parser is replaced by a fresh one for the same language.
+// On NULL *parser is replaced (see replace_parser).
 static TSTree *parse_clean(TSParser **parser, const char *text, uint32_t length) {
 	clean_input in = {text, length};
 	TSInput input = {&in, clean_read, TSInputEncodingUTF8, NULL};
 	TSParseOptions options = {NULL, stop_at_error};
 	TSTree *tree = ts_parser_parse_with_options(*parser, NULL, input, options);
-	if (!tree) {
-		const TSLanguage *lang = ts_parser_language(*parser);
-		TSParser *fresh = ts_parser_new();
-		if (fresh && ts_parser_set_language(fresh, lang)) {
-			ts_parser_delete(*parser);
-			*parser = fresh;
-		} else if (fresh) {
-			ts_parser_delete(fresh);
-		}
-	}
+	if (!tree) replace_parser(parser);
+	return tree;
+}
+static uint64_t thread_cpu_ns(void) {
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+// budget is a parse's CPU deadline, read every 16th progress callback (a
+// callback comes every 100 parser operations; the clock costs a system call).
+typedef struct { uint64_t deadline; uint32_t calls; bool exceeded; } budget;
+
+static bool over_budget(TSParseState *state) {
+	budget *b = state->payload;
+	if ((++b->calls & 15) != 0) return false;
+	b->exceeded = thread_cpu_ns() > b->deadline;
+	return b->exceeded;
+}
+
+// parse_bounded parses text (reusing old, when not NULL) for at most
+// budget_ns of this thread's CPU time; past it, NULL with *exceeded set and
+// *parser replaced.
+static TSTree *parse_bounded(TSParser **parser, const TSTree *old, const char *text, uint32_t length, uint64_t budget_ns, bool *exceeded) {
+	clean_input in = {text, length};
+	TSInput input = {&in, clean_read, TSInputEncodingUTF8, NULL};
+	budget b = {thread_cpu_ns() + budget_ns, 0, false};
+	TSParseOptions options = {&b, over_budget};
+	TSTree *tree = ts_parser_parse_with_options(*parser, old, input, options);
+	*exceeded = b.exceeded && !tree;
+	if (!tree) replace_parser(parser);
 	return tree;
 }
 */
 import "C"
 
 import (
+	"fmt"
 	"sync"
+	"time"
 	"unsafe"
 
 	sitter "github.com/tree-sitter/go-tree-sitter"
@@ -342,18 +378,39 @@ func treePointer(t *sitter.Tree) *C.TSTree {
 	return *(**C.TSTree)(unsafe.Pointer(t))
 }
 
-// parseText parses text with p, reusing old (already edited) when not nil.
-// go-tree-sitter's Parser.Parse reads through a Go callback that copies the
-// rest of the text into a new C string on every read — once per parse for a
-// whole file, but once per seek when only included ranges are parsed or an
-// old tree is reused — where tree-sitter can read the bytes in place.
+// parseText parses text with p, reusing old (already edited) when not nil;
+// nil when the parser gives no tree (see parseBounded).
 func parseText(p *sitter.Parser, text []byte, old *sitter.Tree) *sitter.Tree {
+	tree, _ := parseBounded(p, text, old)
+	return tree
+}
+
+// parseBudget is the CPU time one file's parse may take. The slowest of
+// the 7,762 files in Debian's crate registry (encoding_rs's 2.5 MB data.rs)
+// parses in 1.3 s; tree-sitter's error recovery is quadratic on some hostile
+// inputs (long runs of `#`, `'` or `"` around one NUL byte: minutes for
+// 122 KB). A variable for tests.
+var parseBudget = 10 * time.Second
+
+// parseBounded is parseText within parseBudget: without a tree, failed says
+// why ("parse exceeded 10s", or that the parser gave up). tree-sitter reads
+// the text in place (go-tree-sitter's Parser.Parse would copy the rest of
+// it into a new C string on every read).
+func parseBounded(p *sitter.Parser, text []byte, old *sitter.Tree) (tree *sitter.Tree, failed string) {
 	var oldTree *C.TSTree
 	if old != nil {
 		oldTree = treePointer(old)
 	}
 	src, n := cText(text)
-	return wrapTree(C.ts_parser_parse_string(*parserPointer(p), oldTree, src, n))
+	var exceeded C.bool
+	tree = wrapTree(C.parse_bounded(parserPointer(p), oldTree, src, n, C.uint64_t(parseBudget), &exceeded))
+	switch {
+	case tree != nil:
+		return tree, ""
+	case bool(exceeded):
+		return nil, fmt.Sprintf("parse exceeded %v", parseBudget)
+	}
+	return nil, "parse failed: the parser gave no tree"
 }
 
 // parseClean is parseText for text that is of use only if it parses

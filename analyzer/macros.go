@@ -63,6 +63,10 @@ func (w *walker) builtinMacro(segs []string, start uint32, tt int32) bool {
 			return true
 		}
 		abs, in := w.inPackage(v)
+		w.a.accounted[entry(abs)] = true // data, or reported, or analysed: not a stray module
+		if _, err := w.a.dir.Resolve(abs); in && leavesPackage(err) {
+			in = false // a symlink out: the real path decides
+		}
 		if !in {
 			w.use(caps.FSReadonly, name+`!("`+v+`")`, start, end)
 			if name == "include" {
@@ -84,19 +88,25 @@ func (w *walker) builtinMacro(segs []string, start uint32, tt int32) bool {
 // include analyses a file include!d from inside the package as code of the
 // current module, where it is written.
 func (w *walker) include(path string, start, end uint32) {
-	text, err := w.a.read(path)
-	if err != nil {
-		w.a.unanalysed(w.f.path, spanOf(start, end), "include! file not found: "+w.a.rel(path), w.st.ctx)
+	r := w.a.file(path)
+	if r.err != nil {
+		why := notRead("include! file", w.a.rel(path), r.err)
+		if why == "" {
+			why = "include! file not found: " + w.a.rel(path)
+		}
+		w.a.unanalysed(w.f.path, spanOf(start, end), why, w.st.ctx)
 		return
 	}
-	if w.a.seen[path] || w.depth > maxIncludeDepth {
+	if w.a.seen[r.real] || w.depth > maxIncludeDepth {
 		return
 	}
-	w.a.seen[path] = true
+	w.a.seen[r.real] = true
 	f := &sourceFile{path: path, module: w.r.mod, inlines: map[nodeRef]*module{}, expansions: map[nodeRef][]expansion{}}
-	f.syn = w.a.parse(path, text)
+	f.syn = w.a.parse(path, r.text)
 	w.a.sum.Files = append(w.a.sum.Files, path)
-	w.a.sum.Lines += countLines(text)
+	w.a.sum.Lines += countLines(r.text)
+	w.a.analysed = append(w.a.analysed, f)
+	w.a.reportUnparsed(f, w.st.ctx)
 	sub := &walker{a: w.a, f: f, s: f.syn, table: w.table, st: w.st, root: w.root, depth: w.depth + 1}
 	sub.r = resolver{mod: w.r.mod, blocks: w.r.blocks, known: sub.known}
 	if f.syn.hasError {

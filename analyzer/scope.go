@@ -212,6 +212,7 @@ type modDecl struct {
 	name      string
 	dir       string   // directory to look in
 	pathAttrs []string // #[path = "…"] (or its cfg_attr alternatives), relative to dir
+	plainDir  string   // where the file is without #[path]
 	module    *module
 }
 
@@ -248,7 +249,7 @@ func (a *crateAnalysis) collectModule(f *sourceFile, s *syntax, c int32, m *modu
 				}
 				decls = append(decls, a.collectModule(f, s, body, child, childDir)...)
 			} else {
-				d := modDecl{syn: s, node: i, name: name, dir: dir, module: child}
+				d := modDecl{syn: s, node: i, name: name, dir: dir, plainDir: dir, module: child}
 				if ps := pathAttrs(s, attrs); len(ps) > 0 {
 					d.pathAttrs = ps
 					d.dir = filepath.Dir(f.path)

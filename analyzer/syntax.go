@@ -195,7 +195,8 @@ var rustLanguage = sync.OnceValue(func() *language {
 func ParseRust(text []byte, old *sitter.Tree) *sitter.Tree {
 	p := newParser()
 	defer p.Close()
-	return parseText(p, renameTryMacro(text), old)
+	tree, _ := parseBounded(p, respell(text), old)
+	return tree
 }
 
 func newParser() *sitter.Parser {
@@ -226,6 +227,7 @@ type syntax struct {
 	nodes    []node
 	hasError bool
 	missing  map[int32]string // the token tree-sitter inserted, for MISSING nodes
+	failed   string           // why the parser gave no tree ("parse exceeded 10s"), or ""
 }
 
 // leafKinds are nodes whose children the analyser never reads.
@@ -261,21 +263,22 @@ type Syntax struct {
 
 // ParseSyntax parses text.
 func ParseSyntax(text []byte) *Syntax {
-	parsed := renameTryMacro(text)
+	parsed := respell(text)
 	p := newParser()
 	defer p.Close()
-	tree := parseText(p, parsed, nil)
+	tree, failed := parseBounded(p, parsed, nil)
 	if tree == nil {
-		return &Syntax{syn: unparsed(text, parsed)}
+		return &Syntax{syn: unparsed(text, parsed, failed)}
 	}
 	defer tree.Close()
 	s, _ := flattenFrom(tree, text, parsed, nil, false)
 	return &Syntax{syn: s}
 }
 
-// unparsed is the syntax of a text the parser gave up on: nothing is seen.
-func unparsed(src, parsed []byte) *syntax {
-	return &syntax{src: src, parsed: parsed, nodes: []node{{kind: kSourceFile, parent: -1, firstChild: -1, nextSibling: -1, end: uint32(len(src))}}}
+// unparsed is the syntax of a text the parser gave no tree for, and why:
+// nothing is seen.
+func unparsed(src, parsed []byte, why string) *syntax {
+	return &syntax{src: src, parsed: parsed, failed: why, nodes: []node{{kind: kSourceFile, parent: -1, firstChild: -1, nextSibling: -1, end: uint32(len(src))}}}
 }
 
 // NewSyntax copies tree, which ParseRust made from text, keeping what
@@ -294,7 +297,7 @@ func (old *Syntax) Reparsed(tree *sitter.Tree, text []byte) *Syntax {
 }
 
 func newSyntax(tree *sitter.Tree, text []byte, old *Syntax) *Syntax {
-	s, ptrs := flattenFrom(tree, text, renameTryMacro(text), old, true)
+	s, ptrs := flattenFrom(tree, text, respell(text), old, true)
 	return &Syntax{syn: s, ptrs: ptrs}
 }
 

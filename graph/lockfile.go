@@ -12,6 +12,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/cargo-caps/cargo-caps/manifest"
+	"github.com/cargo-caps/cargo-caps/srcread"
 )
 
 // lockPackage is one [[package]] of Cargo.lock.
@@ -60,7 +61,17 @@ func loadLockfile(manifestPath string, opts Options) (*Graph, error) {
 	var lock struct {
 		Package []lockPackage `toml:"package"` // v1 to v4 alike
 	}
-	if _, err := toml.DecodeFile(lockPath, &lock); os.IsNotExist(err) && opts.Lockfile == "" {
+	// The workspace's own Cargo.lock is read from inside the workspace only;
+	// one named on the command line is the user's choice.
+	lockDir := srcread.NewDir(ws.dir, "workspace")
+	if opts.Lockfile != "" {
+		lockDir = srcread.NewDir("", "")
+	}
+	text, err := lockDir.Read(lockPath)
+	if err == nil {
+		_, err = toml.Decode(string(text), &lock)
+	}
+	if os.IsNotExist(err) && opts.Lockfile == "" {
 		lock.Package = unlockedPackages(ws)
 	} else if err != nil {
 		return nil, fmt.Errorf("reading %s: %v (lockfile mode needs a Cargo.lock: run `cargo generate-lockfile` where you trust the workspace)", lockPath, err)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/cargo-caps/cargo-caps/analyzer"
 	"github.com/cargo-caps/cargo-caps/manifest"
+	"github.com/cargo-caps/cargo-caps/srcread"
 )
 
 // pkgManifest is what lockfile mode reads from one package's Cargo.toml:
@@ -40,8 +41,10 @@ type depDecl struct {
 // rawTOML is a decoded TOML document.
 type rawTOML = map[string]any
 
+// readTOML reads a manifest or config file, from inside its own directory
+// only (see srcread).
 func readTOML(path string) (rawTOML, error) {
-	text, err := os.ReadFile(path)
+	text, err := srcread.NewDir(filepath.Dir(path), "directory").Read(path)
 	if err != nil {
 		return nil, err
 	}
@@ -216,13 +219,21 @@ func (p *pkgManifest) readFeatures(doc rawTOML) {
 // readTargets finds targets as cargo does: explicit tables, then
 // auto-discovery unless turned off.
 func (p *pkgManifest) readTargets(doc, pkg rawTOML) {
+	// A target's path is relative to the package, or absolute, as cargo
+	// takes it (`path = "/dev/urandom"` is that device: the analyser refuses it).
+	at := func(rel string) string {
+		if filepath.IsAbs(rel) {
+			return filepath.Clean(rel)
+		}
+		return filepath.Join(p.dir, rel)
+	}
 	exists := func(rel string) bool {
-		st, err := os.Stat(filepath.Join(p.dir, rel))
+		st, err := os.Stat(at(rel))
 		return err == nil && !st.IsDir()
 	}
 	seen := map[analyzer.Target]bool{}
 	add := func(kind analyzer.TargetKind, rel string) {
-		t := analyzer.Target{Kind: kind, Path: filepath.Join(p.dir, rel)}
+		t := analyzer.Target{Kind: kind, Path: at(rel)}
 		if !seen[t] {
 			seen[t] = true
 			p.targets = append(p.targets, t)
@@ -284,7 +295,7 @@ func (p *pkgManifest) readTargets(doc, pkg rawTOML) {
 		}
 	}
 	if build != "" && exists(build) {
-		p.buildScript = filepath.Join(p.dir, build)
+		p.buildScript = at(build)
 		add(analyzer.BuildScript, build)
 	}
 	sortTargets(p.targets)

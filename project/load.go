@@ -2,6 +2,7 @@ package project
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -19,6 +20,7 @@ import (
 	"github.com/cargo-caps/cargo-caps/graph"
 	"github.com/cargo-caps/cargo-caps/manifest"
 	"github.com/cargo-caps/cargo-caps/policy"
+	"github.com/cargo-caps/cargo-caps/srcread"
 )
 
 // Load resolves and analyses the workspace of manifestPath.
@@ -191,11 +193,10 @@ func (w *Workspace) RootManifest() *manifest.Manifest {
 	return w.Manifests[filepath.Join(w.Root, "Cargo.toml")]
 }
 
+// read reads a manifest, from inside its own package only (see srcread);
+// unsaved editor buffers win.
 func (w *Workspace) read(path string) ([]byte, error) {
-	if w.opts.Read != nil {
-		return w.opts.Read(path)
-	}
-	return os.ReadFile(path)
+	return srcread.NewDir(filepath.Dir(path), "package").Through(w.opts.Read)(path)
 }
 
 // readManifests reads every crate's manifest and the workspace root's, in
@@ -225,6 +226,12 @@ func (w *Workspace) readManifests() {
 
 func (w *Workspace) readManifest(path string) *manifest.Manifest {
 	text, err := w.read(path)
+	var refused *srcread.Refused
+	if errors.As(err, &refused) {
+		m := manifest.Parse(path, nil)
+		m.Findings = append(m.Findings, finding.New(finding.Unanalysed, finding.Location{File: path}, "manifest not read: "+refused.Reason))
+		return m
+	}
 	if err != nil {
 		text = nil
 	}

@@ -22,7 +22,8 @@ type Options struct {
 	NoDeps   bool     // analyse workspace members only
 	Features []string // features to assume enabled for workspace members
 	Severity map[finding.Code]finding.Severity
-	// Read returns a file's text; unsaved editor buffers win over disk. nil = os.ReadFile.
+	// Read returns a file's text; unsaved editor buffers win over disk. It is
+	// asked only for paths srcread allows on disk (or absent from it). nil = disk.
 	Read func(path string) ([]byte, error)
 	// Parse, when set, returns the syntax of a file's text, or nil: a
 	// language server hands in the syntax it keeps current with each edit,

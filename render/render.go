@@ -9,12 +9,15 @@ import (
 	"strings"
 
 	"github.com/cargo-caps/cargo-caps/span"
+	"github.com/cargo-caps/cargo-caps/srcread"
 )
 
 // Sources reads and indexes the files findings point into; unsaved editor
-// buffers can win through Read.
+// buffers can win through Read. Disk is read only through srcread, inside
+// the file's package: a finding may name a file the analyser refused (a
+// symlink out of the package, a FIFO), whose bytes must not reach a snippet.
 type Sources struct {
-	Read func(path string) ([]byte, error) // nil = os.ReadFile
+	Read func(path string) ([]byte, error) // nil = disk
 	// Base is where text output's paths are relative to, as rustc's are to
 	// the directory it runs in; "" shows each file relative to its crate.
 	Base  string
@@ -29,14 +32,23 @@ func (s *Sources) Index(path string) *span.Index {
 	if x, ok := s.index[path]; ok {
 		return x
 	}
-	read := s.Read
-	if read == nil {
-		read = os.ReadFile
-	}
-	text, _ := read(path)
+	text, _ := srcread.NewDir(packageOf(path), "package").Through(s.Read)(path)
 	x := span.NewIndex(text)
 	s.index[path] = x
 	return x
+}
+
+// packageOf is the directory of the package holding path: the nearest one
+// with a Cargo.toml, else path's own directory.
+func packageOf(path string) string {
+	for dir := filepath.Dir(path); ; dir = filepath.Dir(dir) {
+		if _, err := os.Lstat(filepath.Join(dir, "Cargo.toml")); err == nil {
+			return dir
+		}
+		if dir == filepath.Dir(dir) {
+			return filepath.Dir(path)
+		}
+	}
 }
 
 // Place is a file and 1-based line/column range as rustc counts them.

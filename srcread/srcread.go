@@ -1,0 +1,180 @@
+// Package srcread is the one way cargo-caps reads the files it judges — Rust
+// sources, manifests, Cargo.lock — from disk. Those files come from code
+// nobody has reviewed yet, so a file is read only when its real path
+// (symlinks resolved) lies inside the directory it belongs to, it is a
+// regular file (no FIFO, device or /proc entry, which could block, never end
+// or hold secrets), and it is at most MaxBytes long. Anything else is
+// refused with a reason for people, and its bytes are never read.
+package srcread
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+)
+
+// MaxBytes is the largest file read: 8 MB, three times the largest Rust
+// file in Debian's crate registry (encoding_rs's generated 2.5 MB data.rs)
+// and far above any manifest or lockfile. Parsing and analysing a Rust file
+// of plain code peaks at ≈ 110 bytes of memory per byte of input (8 MB:
+// 0.9 GB; 16 MB: 1.7 GB), so a larger file is refused rather than read.
+const MaxBytes = 8 << 20
+
+// Refused is the error for a file that is not read.
+type Refused struct {
+	Path   string // as the caller named it
+	Reason string // "symlink leaves the package", "not a regular file", "larger than 8 MB"
+	// Outside says the file's real path leaves the directory: reading it is
+	// reading someone else's file.
+	Outside bool
+}
+
+func (r *Refused) Error() string { return r.Path + ": " + r.Reason }
+
+// Dir is a directory whose files may be read.
+type Dir struct {
+	path, real string
+	noun       string // what the directory is, for reasons: "package", "workspace"
+}
+
+// NewDir is the directory path, called noun in reasons. An empty path
+// allows files anywhere (they must still be regular and not too large).
+func NewDir(path, noun string) Dir {
+	d := Dir{path: filepath.Clean(path), noun: noun}
+	if path == "" {
+		d.path = ""
+		return d
+	}
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		d.real = real
+	} else {
+		d.real = d.path // a directory that does not exist holds no file
+	}
+	return d
+}
+
+// Resolve checks that path may be read and returns its real path. Its error
+// is either one that satisfies errors.Is(err, fs.ErrNotExist) or a *Refused.
+func (d Dir) Resolve(path string) (string, error) {
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return "", err
+		}
+		return "", &Refused{Path: path, Reason: "cannot be resolved: " + errText(err)}
+	}
+	if d.path != "" && !within(d.real, real) {
+		reason := "outside the " + d.noun
+		if within(d.path, filepath.Clean(path)) {
+			reason = "symlink leaves the " + d.noun
+		}
+		return "", &Refused{Path: path, Reason: reason, Outside: true}
+	}
+	st, err := os.Lstat(real)
+	if err != nil {
+		return "", &Refused{Path: path, Reason: "cannot be read: " + errText(err)}
+	}
+	if err := regular(path, st); err != nil {
+		return "", err
+	}
+	if special(real) {
+		return "", &Refused{Path: path, Reason: "not a regular file"}
+	}
+	return real, nil
+}
+
+// Read reads path if Resolve allows it. The file is opened without
+// following a symlink and without blocking, and checked again once open: a
+// file swapped after Resolve is refused too.
+func (d Dir) Read(path string) ([]byte, error) {
+	real, err := d.Resolve(path)
+	if err != nil {
+		return nil, err
+	}
+	return readResolved(path, real)
+}
+
+// ReadThrough reads a file of d by asking read first (an editor's unsaved
+// buffers win over disk), or disk when read is nil. A file on disk is asked
+// for only when Resolve allows it; a file that is not on disk at all is left
+// to read (a buffer not saved yet). It returns the file's real path too:
+// the clean path itself for a file not on disk.
+func (d Dir) ReadThrough(read func(string) ([]byte, error), path string) (text []byte, real string, err error) {
+	real, err = d.Resolve(path)
+	switch {
+	case err == nil && read == nil:
+		text, err = readResolved(path, real)
+	case err == nil:
+		text, err = read(path)
+	case errors.Is(err, fs.ErrNotExist) && read != nil:
+		real = filepath.Clean(path)
+		text, err = read(path)
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	return text, real, nil
+}
+
+// Through is ReadThrough as a read function.
+func (d Dir) Through(read func(string) ([]byte, error)) func(string) ([]byte, error) {
+	return func(path string) ([]byte, error) {
+		text, _, err := d.ReadThrough(read, path)
+		return text, err
+	}
+}
+
+func readResolved(path, real string) ([]byte, error) {
+	f, err := os.OpenFile(real, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOFOLLOW, 0)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+		return nil, &Refused{Path: path, Reason: "cannot be read: " + errText(err)}
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, &Refused{Path: path, Reason: "cannot be read: " + errText(err)}
+	}
+	if err := regular(path, st); err != nil {
+		return nil, err
+	}
+	text := make([]byte, st.Size())
+	if _, err := io.ReadFull(f, text); err != nil {
+		return nil, &Refused{Path: path, Reason: "changed while read"}
+	}
+	var more [1]byte
+	if n, _ := f.Read(more[:]); n > 0 {
+		return nil, &Refused{Path: path, Reason: "changed while read"}
+	}
+	return text, nil
+}
+
+func regular(path string, st fs.FileInfo) error {
+	if !st.Mode().IsRegular() {
+		return &Refused{Path: path, Reason: "not a regular file"}
+	}
+	if st.Size() > MaxBytes {
+		return &Refused{Path: path, Reason: fmt.Sprintf("larger than %d MB", MaxBytes>>20)}
+	}
+	return nil
+}
+
+// within reports whether path is dir or lies below it (both clean).
+func within(dir, path string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && (rel == "." || filepath.IsLocal(rel))
+}
+
+func errText(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}

@@ -1,0 +1,119 @@
+package srcread
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+)
+
+func TestRead(t *testing.T) {
+	tmp := t.TempDir()
+	pkg := filepath.Join(tmp, "pkg")
+	secret := filepath.Join(tmp, "secret.txt")
+	write(t, secret, "SECRET")
+	write(t, filepath.Join(pkg, "src/lib.rs"), "mod a;")
+	write(t, filepath.Join(pkg, "src/inner.rs"), "fn f() {}")
+	link(t, "../../secret.txt", filepath.Join(pkg, "src/secret.rs"))
+	link(t, "inner.rs", filepath.Join(pkg, "src/alias.rs"))
+	link(t, "/proc/self/environ", filepath.Join(pkg, "src/environ.rs"))
+	link(t, "/dev/zero", filepath.Join(pkg, "src/zero.rs"))
+	link(t, tmp, filepath.Join(pkg, "src/up"))
+	if err := syscall.Mkfifo(filepath.Join(pkg, "src/fifo.rs"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	big, err := os.Create(filepath.Join(pkg, "src/big.rs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := big.Truncate(MaxBytes + 1); err != nil { // sparse: no 8 MB written
+		t.Fatal(err)
+	}
+	big.Close()
+
+	d := NewDir(pkg, "package")
+	for _, c := range []struct{ file, want string }{
+		{"src/lib.rs", ""},
+		{"src/alias.rs", ""},
+		{"src/secret.rs", "symlink leaves the package"},
+		{"src/up/secret.txt", "symlink leaves the package"},
+		{"../secret.txt", "outside the package"},
+		{"src/environ.rs", "symlink leaves the package"},
+		{"src/zero.rs", "symlink leaves the package"},
+		{"src/fifo.rs", "not a regular file"},
+		{"src", "not a regular file"},
+		{"src/big.rs", "larger than 8 MB"},
+	} {
+		text, err := d.Read(filepath.Join(pkg, c.file))
+		var r *Refused
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%s: %v", c.file, err)
+		case c.want != "" && (!errors.As(err, &r) || r.Reason != c.want):
+			t.Errorf("%s: got %v, want refused: %s", c.file, err, c.want)
+		case c.want != "" && text != nil:
+			t.Errorf("%s: refused, yet %d bytes returned", c.file, len(text))
+		}
+	}
+	if _, err := d.Read(filepath.Join(pkg, "src/none.rs")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("missing file: %v", err)
+	}
+
+	// Anywhere: only the kind of file matters.
+	any := NewDir("", "")
+	if _, err := any.Read(secret); err != nil {
+		t.Errorf("no directory: %v", err)
+	}
+	for _, p := range []string{"/proc/self/environ", "/dev/zero", filepath.Join(pkg, "src/fifo.rs")} {
+		if _, err := any.Read(p); err == nil {
+			t.Errorf("%s was read", p)
+		}
+	}
+}
+
+func TestThroughBuffers(t *testing.T) {
+	tmp := t.TempDir()
+	pkg := filepath.Join(tmp, "pkg")
+	write(t, filepath.Join(tmp, "secret.txt"), "SECRET")
+	write(t, filepath.Join(pkg, "src/lib.rs"), "on disk")
+	link(t, "../../secret.txt", filepath.Join(pkg, "src/secret.rs"))
+	buffers := map[string]string{
+		filepath.Join(pkg, "src/lib.rs"):    "buffer",
+		filepath.Join(pkg, "src/new.rs"):    "unsaved new file",
+		filepath.Join(pkg, "src/secret.rs"): "buffer of a link out",
+	}
+	read := NewDir(pkg, "package").Through(func(p string) ([]byte, error) {
+		if b, ok := buffers[p]; ok {
+			return []byte(b), nil
+		}
+		return os.ReadFile(p)
+	})
+	for file, want := range map[string]string{"src/lib.rs": "buffer", "src/new.rs": "unsaved new file", "src/secret.rs": ""} {
+		text, err := read(filepath.Join(pkg, file))
+		if string(text) != want || (want == "") != (err != nil) {
+			t.Errorf("%s: %q, %v; want %q", file, text, err, want)
+		}
+	}
+}
+
+func write(t *testing.T, path, text string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func link(t *testing.T, target, path string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, path); err != nil {
+		t.Fatal(err)
+	}
+}
