@@ -219,7 +219,7 @@ func findPrefixCall(s *syntax, tt int32) []string {
 		toks = append(toks, c)
 	}
 	for i, c := range toks {
-		if s.nodes[c].kind == kTokenTree {
+		if k := s.nodes[c].kind; k == kTokenTree || k == kTokenRepetition {
 			if p := findPrefixCall(s, c); p != nil {
 				return p
 			}
@@ -257,7 +257,7 @@ func (w *walker) tokens(tt int32, prefix string) {
 	for i := 0; i < len(toks); i++ {
 		c := toks[i]
 		switch s.nodes[c].kind {
-		case kTokenTree:
+		case kTokenTree, kTokenRepetition: // $( … )* repeats tokens like any others
 			w.tokens(c, "")
 			continue
 		case kUnsafeKw:
