@@ -2,6 +2,8 @@ package analyzer
 
 import (
 	"strings"
+
+	"github.com/cargo-caps/cargo-caps/caps"
 )
 
 // attrName returns an attribute's path as written ("cfg", "tokio::main") and
@@ -40,40 +42,122 @@ func applyAttrs(s *syntax, attrs []int32, st state) state {
 			if len(preds) != 1 {
 				continue
 			}
-			p := preds[0]
-			if mentionsTest(p, false) {
-				st.ctx = Test
-			}
-			if mentionsFeature(p) {
-				st.gates = append(st.gates[:len(st.gates):len(st.gates)], p)
-			}
+			st = underCfg(st, preds[0])
 		}
 	}
 	return st
 }
 
-// parseCfgList parses the comma-separated predicates inside token tree tt.
-func parseCfgList(s *syntax, tt int32) []Cfg {
-	var out []Cfg
+// underCfg returns st for code that exists only where p holds: cfg(test)
+// makes test code, a predicate that mentions a feature becomes a gate.
+func underCfg(st state, p Cfg) state {
+	if mentionsTest(p, false) {
+		st.ctx = Test
+	}
+	if mentionsFeature(p) {
+		st.gates = append(st.gates[:len(st.gates):len(st.gates)], p)
+	}
+	return st
+}
+
+// cfgAttr is one attribute that #[cfg_attr(p, a, b, …)] applies, with the
+// predicates that must hold for it (nested cfg_attr adds its own).
+type cfgAttr struct {
+	name       string // as written: "no_mangle", "unsafe", "doc"
+	label      string // as shown in an API name: "no_mangle", "unsafe(export_name)"
+	start, end uint32
+	preds      []Cfg
+}
+
+// cfgAttrs lists the attributes the cfg_attr argument token tree args
+// applies, under preds.
+func cfgAttrs(s *syntax, args int32, preds []Cfg) []cfgAttr {
+	var out []cfgAttr
+	parts := splitCommas(s, args)
+	if len(parts) < 2 {
+		return nil
+	}
+	preds = append(preds[:len(preds):len(preds)], parseCfg(s, parts[0]))
+	for _, toks := range parts[1:] {
+		name, n := "", 0
+		for n < len(toks) && (s.nodes[toks[n]].kind == kIdentifier || s.nodes[toks[n]].kind == kUnsafeKw || s.nodes[toks[n]].kind == kColonColon) {
+			name += s.text(toks[n])
+			n++
+		}
+		if name == "" {
+			continue
+		}
+		var inner int32 = -1 // the argument token tree: cfg_attr(…), unsafe(…)
+		if n < len(toks) && s.nodes[toks[n]].kind == kTokenTree {
+			inner = toks[n]
+		}
+		if name == "cfg_attr" && inner >= 0 {
+			out = append(out, cfgAttrs(s, inner, preds)...)
+			continue
+		}
+		label := name
+		if name == "unsafe" && inner >= 0 {
+			if wrapped := splitCommas(s, inner); len(wrapped) > 0 && s.nodes[wrapped[0][0]].kind == kIdentifier {
+				label = "unsafe(" + s.text(wrapped[0][0]) + ")"
+			}
+		}
+		out = append(out, cfgAttr{name: name, label: label, start: s.nodes[toks[0]].start, end: s.nodes[toks[len(toks)-1]].end, preds: preds})
+	}
+	return out
+}
+
+// unsafeCfgAttr reports the attributes that need `unsafe` among those a
+// #[cfg_attr(…)] applies, each under the predicates that apply it.
+func (w *walker) unsafeCfgAttr(name string, args int32) {
+	if name != "cfg_attr" || args < 0 {
+		return
+	}
+	saved := w.st
+	for _, a := range cfgAttrs(w.s, args, nil) {
+		if a.name != "unsafe" && !unsafeAttrs[a.name] {
+			continue
+		}
+		for _, p := range a.preds {
+			w.st = underCfg(w.st, p)
+		}
+		w.use(caps.Unsafe, "#["+a.label+"]", a.start, a.end)
+		w.st = saved
+	}
+}
+
+// splitCommas splits the tokens inside token tree tt at its top-level commas,
+// dropping empty parts.
+func splitCommas(s *syntax, tt int32) [][]int32 {
+	var out [][]int32
 	var toks []int32
 	for c := s.nodes[tt].firstChild; c >= 0; c = s.nodes[c].nextSibling {
 		toks = append(toks, c)
 	}
-	if len(toks) >= 2 { // drop the delimiters
-		toks = toks[1 : len(toks)-1]
+	if len(toks) < 2 {
+		return nil
 	}
+	toks = toks[1 : len(toks)-1] // the delimiters
 	for len(toks) > 0 {
 		end := 0
 		for end < len(toks) && s.nodes[toks[end]].kind != kComma {
 			end++
 		}
 		if end > 0 {
-			out = append(out, parseCfg(s, toks[:end]))
+			out = append(out, toks[:end])
 		}
 		if end < len(toks) {
 			end++
 		}
 		toks = toks[end:]
+	}
+	return out
+}
+
+// parseCfgList parses the comma-separated predicates inside token tree tt.
+func parseCfgList(s *syntax, tt int32) []Cfg {
+	var out []Cfg
+	for _, toks := range splitCommas(s, tt) {
+		out = append(out, parseCfg(s, toks))
 	}
 	return out
 }

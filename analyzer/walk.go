@@ -153,10 +153,11 @@ func (w *walker) unsafeAttr(item int32) {
 	if at < 0 {
 		return
 	}
-	name, _ := attrName(s, at)
+	name, args := attrName(s, at)
 	if name == "unsafe" || unsafeAttrs[name] {
 		w.use(caps.Unsafe, "#["+attrLabel(s, at)+"]", s.nodes[item].start, s.nodes[item].end)
 	}
+	w.unsafeCfgAttr(name, args)
 	if v := s.child(at, fValue); v >= 0 && s.nodes[v].kind == kMacroInvocation {
 		w.macro(v) // #[doc = include_str!("../../README.md")]
 	}
