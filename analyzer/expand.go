@@ -1,6 +1,8 @@
 package analyzer
 
 import (
+	"strings"
+
 	sitter "github.com/tree-sitter/go-tree-sitter"
 )
 
@@ -8,6 +10,11 @@ import (
 // is items: a cfg_if! gives one expansion per branch; another macro one
 // expansion, kept only if its body parses without error (a DSL such as
 // bitflags! does not, and is then scanned as tokens).
+//
+// Inner attributes that open the body are the macro's input, not items:
+// `#![cfg(p)]` gates the whole body; another (`#![feature = "fs"]`) becomes
+// a gate only where the macro's definition shows that it turns it into
+// #[cfg(…)] (see macroGate), so it is kept as the expansion's meta.
 func (a *crateAnalysis) expand(s *syntax, i int32) []expansion {
 	name := s.child(i, fMacro)
 	tt := s.childKind(i, kTokenTree)
@@ -25,10 +32,46 @@ func (a *crateAnalysis) expand(s *syntax, i int32) []expansion {
 	if macro == "macro_rules" || !startsLikeItems(s, tt) {
 		return nil
 	}
-	if syn := a.parseItems(s, s.nodes[tt].start+1, s.nodes[tt].end-1); syn != nil {
-		return []expansion{{syn: syn, macro: macro}}
+	e := expansion{macro: macro}
+	from := s.nodes[tt].start + 1
+	for _, at := range leadingInnerAttrs(s, tt) {
+		from = s.nodes[at].end
+		if p, ok := cfgTokenTree(s, at); ok {
+			e.cfg = append(e.cfg, p)
+		} else if preds := parseCfgList(s, at); e.meta == nil && len(preds) == 1 {
+			e.meta = &preds[0]
+		}
+	}
+	if e.syn = a.parseItems(s, from, s.nodes[tt].end-1); e.syn != nil {
+		return []expansion{e}
 	}
 	return nil
+}
+
+// leadingInnerAttrs returns the bracketed token trees of the `#![…]`
+// attributes that open token tree tt.
+func leadingInnerAttrs(s *syntax, tt int32) []int32 {
+	var out []int32
+	c := s.nodes[tt].firstChild
+	if c >= 0 {
+		c = s.nodes[c].nextSibling // past the delimiter
+	}
+	for ; c >= 0; c = s.nodes[c].nextSibling {
+		if k := s.nodes[c].kind; k == kLineComment || k == kBlockComment {
+			continue
+		}
+		bang := s.nodes[c].nextSibling
+		if s.text(c) != "#" || bang < 0 || s.nodes[bang].kind != kBang {
+			break
+		}
+		br := s.nodes[bang].nextSibling
+		if br < 0 || s.nodes[br].kind != kTokenTree || s.src[s.nodes[br].start] != '[' {
+			break
+		}
+		out = append(out, br)
+		c = br
+	}
+	return out
 }
 
 // itemStarts are the keywords an item can begin with (besides a macro call,
@@ -41,22 +84,23 @@ var itemStarts = map[string]bool{
 }
 
 // startsLikeItems reports whether the token tree tt could hold items, judged
-// by its first tokens after any attributes, so that a DSL body
-// (DEFINE_GUID!{IID_X, 0x…}, RIDL!{#[uuid(…)] interface IFoo…}) is not
-// parsed a second time only to fail.
+// by its first tokens after any attributes (outer or inner) and comments,
+// so that a DSL body (DEFINE_GUID!{IID_X, 0x…}, RIDL!{#[uuid(…)] interface
+// IFoo…}) is not parsed a second time only to fail.
 func startsLikeItems(s *syntax, tt int32) bool {
 	open := s.nodes[tt].firstChild
 	if open < 0 {
 		return false
 	}
-	var toks [2]string
+	var toks [3]string
 	n := 0
 	for c := s.nodes[open].nextSibling; c >= 0 && n < len(toks); c = s.nodes[c].nextSibling {
 		switch s.nodes[c].kind {
 		case kLineComment, kBlockComment:
 			continue
 		case kTokenTree:
-			if n == 1 && toks[0] == "#" && s.src[s.nodes[c].start] == '[' { // an attribute
+			attr := n == 1 && toks[0] == "#" || n == 2 && toks[0] == "#" && toks[1] == "!"
+			if attr && s.src[s.nodes[c].start] == '[' {
 				n = 0
 				continue
 			}
@@ -131,6 +175,16 @@ func (a *crateAnalysis) parseItems(s *syntax, start, end uint32) *syntax {
 	return sub
 }
 
+// expansionState is what holds for the items of expansion e, in code where
+// st holds, of an invocation with the outer attributes attrs.
+func expansionState(s *syntax, attrs []int32, e expansion, st state) state {
+	st = applyAttrs(s, attrs, st)
+	for _, p := range e.cfg {
+		st = underCfg(st, p)
+	}
+	return st
+}
+
 // cfgGates returns the predicates among cs that mention a feature.
 func cfgGates(cs []Cfg) []Cfg {
 	var out []Cfg
@@ -172,49 +226,141 @@ func cfgTokenTree(s *syntax, tt int32) (Cfg, bool) {
 	return Cfg{}, false
 }
 
-// macroRuleCfg finds `#[cfg(p)]` in the right-hand side of a macro_rules!
-// definition that wraps the items it is given, and returns p.
-func macroRuleCfg(s *syntax, def int32) (Cfg, bool) {
+// macroGate is the cfg a crate's macro_rules! puts on the items it is given.
+type macroGate struct {
+	cfg *Cfg // written in its body: `#[cfg(feature = "net")] $item` (tokio's cfg_net!)
+	// fromMeta: its rule takes `#![$m:meta] $($item:item)*` and puts
+	// #[cfg($m)] on each item (nix's feature!, hyper's cfg_feature!).
+	fromMeta bool
+	// via and viaMeta: it hands the items on to macro via under
+	// `#![viaMeta]` (hyper's cfg_proto! to cfg_feature!).
+	via     string
+	viaMeta Cfg
+}
+
+// macroRuleCfg reads from the rules of macro_rules! definition def what cfg
+// it puts on the items it is given.
+func macroRuleCfg(s *syntax, def int32) (macroGate, bool) {
 	for r := s.nodes[def].firstChild; r >= 0; r = s.nodes[r].nextSibling {
 		if s.nodes[r].kind != kMacroRule {
 			continue
 		}
-		if right := s.child(r, fRight); right >= 0 {
-			if c, ok := findCfgAttr(s, right); ok {
-				return c, true
+		right := s.child(r, fRight)
+		if right < 0 {
+			continue
+		}
+		meta := metaBinding(s, s.nodes[r].firstChild)
+		if c, ok := findCfgAttr(s, right, meta); ok {
+			if c.Op == CfgOther && c.Name == meta {
+				return macroGate{fromMeta: true}, true
 			}
+			return macroGate{cfg: &c}, true
+		}
+		if via, c, ok := findForward(s, right); ok {
+			return macroGate{via: via, viaMeta: c}, true
 		}
 	}
-	return Cfg{}, false
+	return macroGate{}, false
 }
 
-func findCfgAttr(s *syntax, tt int32) (Cfg, bool) {
+// metaBinding returns $m when matcher left opens with `#![$m:meta]`, or "".
+func metaBinding(s *syntax, left int32) string {
+	if left < 0 {
+		return ""
+	}
+	var toks []int32
+	for c := s.nodes[left].firstChild; c >= 0 && len(toks) < 4; c = s.nodes[c].nextSibling {
+		toks = append(toks, c)
+	}
+	if len(toks) < 4 || s.text(toks[1]) != "#" || s.text(toks[2]) != "!" {
+		return ""
+	}
+	inner := strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(s.text(toks[3]), "["), "]"))
+	m, frag, ok := strings.Cut(inner, ":")
+	if m = strings.TrimSpace(m); !ok || strings.TrimSpace(frag) != "meta" || !strings.HasPrefix(m, "$") {
+		return ""
+	}
+	return m
+}
+
+// findCfgAttr finds `#[cfg(p)]` in macro body tt where p mentions a feature
+// or is the metavariable meta, and returns p.
+func findCfgAttr(s *syntax, tt int32, meta string) (Cfg, bool) {
 	for c := s.nodes[tt].firstChild; c >= 0; c = s.nodes[c].nextSibling {
 		if s.nodes[c].firstChild < 0 {
 			continue
 		}
 		if s.nodes[c].kind == kTokenTree && s.src[s.nodes[c].start] == '[' {
-			if p, ok := cfgTokenTree(s, c); ok && mentionsFeature(p) {
+			if p, ok := cfgTokenTree(s, c); ok && (mentionsFeature(p) || meta != "" && p.Op == CfgOther && p.Name == meta) {
 				return p, true
 			}
 			continue
 		}
-		if cfg, ok := findCfgAttr(s, c); ok {
+		if cfg, ok := findCfgAttr(s, c, meta); ok {
 			return cfg, true
 		}
 	}
 	return Cfg{}, false
 }
 
-// macroCfg returns the cfg a crate macro of that name puts on its items.
-func (m *module) macroCfg(name string) (Cfg, bool) {
-	for _, x := range m.all {
-		if c, ok := x.names.macroCfgs[name]; ok {
-			return c, true
+// findForward finds in macro body tt a call `name! { #![meta] … }` with a
+// meta written out (no metavariable in it), and returns name and meta.
+func findForward(s *syntax, tt int32) (string, Cfg, bool) {
+	for c := s.nodes[tt].firstChild; c >= 0; c = s.nodes[c].nextSibling {
+		k := s.nodes[c].kind
+		if k == kTokenTree || k == kTokenRepetition {
+			if name, p, ok := findForward(s, c); ok {
+				return name, p, true
+			}
+			continue
 		}
+		bang := s.nodes[c].nextSibling
+		if k != kIdentifier || bang < 0 || s.nodes[bang].kind != kBang {
+			continue
+		}
+		body := s.nodes[bang].nextSibling
+		if body < 0 || s.nodes[body].kind != kTokenTree {
+			continue
+		}
+		if attrs := leadingInnerAttrs(s, body); len(attrs) > 0 && !strings.Contains(s.text(attrs[0]), "$") {
+			if preds := parseCfgList(s, attrs[0]); len(preds) == 1 {
+				return s.text(c), preds[0], true
+			}
+		}
+	}
+	return "", Cfg{}, false
+}
+
+// macroCfg returns the feature cfg the crate macro that expansion e
+// invokes puts on its items.
+func (m *module) macroCfg(e expansion) (Cfg, bool) {
+	name, meta := e.macro, e.meta
+	for range maxForwards {
+		var g macroGate
+		found := false
+		for _, x := range m.all {
+			if g, found = x.names.macroCfgs[name]; found {
+				break
+			}
+		}
+		switch {
+		case !found:
+		case g.cfg != nil:
+			return *g.cfg, true
+		case g.fromMeta && meta != nil && mentionsFeature(*meta):
+			return *meta, true
+		case g.via != "":
+			name, meta = g.via, &g.viaMeta
+			continue
+		}
+		break
 	}
 	return Cfg{}, false
 }
+
+// maxForwards bounds a chain of macros handing items on (a cycle is a
+// compile error, not a reason to loop).
+const maxForwards = 4
 
 // addGate adds a gate to m and every module inside it.
 func (m *module) addGate(c Cfg) {

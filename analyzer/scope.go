@@ -162,7 +162,7 @@ type scope struct {
 	macros  map[string]string   // macro_rules name → path prefix of its `prefix::$f(` call, if any
 	// macroCfgs: macro_rules name → the feature cfg its expansion puts on
 	// the items it is given (tokio's cfg_net!).
-	macroCfgs map[string]Cfg
+	macroCfgs map[string]macroGate
 }
 
 func (s *scope) setItem(name string) {
@@ -261,7 +261,9 @@ func (a *crateAnalysis) collectModule(f *sourceFile, s *syntax, c int32, m *modu
 			}
 		case kMacroInvocation:
 			exps := a.expand(s, i)
+			outer := m.state
 			for k := range exps {
+				m.state = expansionState(s, attrs, exps[k], outer) // for the modules it declares
 				before := len(m.mods)
 				names := map[string]bool{}
 				for n := range m.mods {
@@ -271,15 +273,12 @@ func (a *crateAnalysis) collectModule(f *sourceFile, s *syntax, c int32, m *modu
 				if len(m.mods) != before {
 					for n, c := range m.mods {
 						if !names[n] {
-							c.state.gates = append(c.state.gates[:len(c.state.gates):len(c.state.gates)], cfgGates(exps[k].cfg)...)
-							if cfgTest(exps[k].cfg) {
-								c.state.ctx = Test
-							}
 							exps[k].mods = append(exps[k].mods, c)
 						}
 					}
 				}
 			}
+			m.state = outer
 			if len(exps) > 0 {
 				f.expansions[nodeRef{s, i}] = exps
 			}
@@ -323,7 +322,7 @@ func collectItem(s *syntax, i int32, sc *scope) {
 			sc.setItem(s.text(name) + "!")
 			if c, ok := macroRuleCfg(s, i); ok {
 				if sc.macroCfgs == nil {
-					sc.macroCfgs = map[string]Cfg{}
+					sc.macroCfgs = map[string]macroGate{}
 				}
 				sc.macroCfgs[s.text(name)] = c
 			}

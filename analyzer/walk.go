@@ -385,7 +385,7 @@ func (w *walker) expansions(exps []expansion) {
 		w.s = e.syn
 		w.macroInput = savedInput || e.macro != "cfg_if"
 		gates := append(w.st.gates[:len(w.st.gates):len(w.st.gates)], cfgGates(e.cfg)...)
-		if c, ok := w.root.macroCfg(e.macro); ok {
+		if c, ok := w.root.macroCfg(e); ok {
 			gates = append(gates, c)
 		}
 		w.st.gates = gates
