@@ -26,7 +26,7 @@ func (a *crateAnalysis) expand(s *syntax, i int32) []expansion {
 		return nil
 	}
 	macro := segs[len(segs)-1]
-	if macro == "cfg_if" {
+	if macro == "cfg_if" || macro == "match_cfg" { // the cfg-if and match_cfg crates: the first arm whose cfg holds
 		return a.expandCfgIf(s, tt)
 	}
 	if macro == "macro_rules" || !startsLikeItems(s, tt) {
@@ -118,7 +118,8 @@ func startsLikeItems(s *syntax, tt int32) bool {
 	}
 }
 
-// expandCfgIf splits `if #[cfg(p)] { … } else if #[cfg(q)] { … } else { … }`.
+// expandCfgIf splits `if #[cfg(p)] { … } else if #[cfg(q)] { … } else { … }`,
+// or match_cfg!'s `#[cfg(p)] => { … } #[cfg(q)] => { … } _ => { … }`.
 func (a *crateAnalysis) expandCfgIf(s *syntax, tt int32) []expansion {
 	var out []expansion
 	var earlier []Cfg // conditions of earlier branches, negated in later ones
@@ -142,7 +143,11 @@ func (a *crateAnalysis) expandCfgIf(s *syntax, tt int32) []expansion {
 				earlier = append(earlier, *cond)
 			}
 			cond = nil
-			if syn := a.parseItems(s, s.nodes[c].start+1, s.nodes[c].end-1); syn != nil {
+			syn := a.parseItems(s, s.nodes[c].start+1, s.nodes[c].end-1)
+			if syn == nil && s.nodes[c].end-s.nodes[c].start > 2 {
+				return nil // a branch that is not items: the whole is scanned as tokens
+			}
+			if syn != nil {
 				out = append(out, expansion{syn: syn, macro: "cfg_if", cfg: cfg})
 			}
 		}
