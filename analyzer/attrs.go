@@ -70,50 +70,75 @@ type cfgAttr struct {
 }
 
 // cfgAttrs lists the attributes the cfg_attr argument token tree args
-// applies, under preds.
+// applies, under preds and its own predicate.
 func cfgAttrs(s *syntax, args int32, preds []Cfg) []cfgAttr {
-	var out []cfgAttr
 	parts := splitCommas(s, args)
 	if len(parts) < 2 {
 		return nil
 	}
 	preds = append(preds[:len(preds):len(preds)], parseCfg(s, parts[0]))
+	var out []cfgAttr
 	for _, toks := range parts[1:] {
-		name, n := "", 0
-		for n < len(toks) && (s.nodes[toks[n]].kind == kIdentifier || s.nodes[toks[n]].kind == kUnsafeKw || s.nodes[toks[n]].kind == kColonColon) {
-			name += s.text(toks[n])
-			n++
-		}
-		if name == "" {
-			continue
-		}
-		var inner int32 = -1 // the argument token tree: cfg_attr(…), unsafe(…)
-		if n < len(toks) && s.nodes[toks[n]].kind == kTokenTree {
-			inner = toks[n]
-		}
-		if name == "cfg_attr" && inner >= 0 {
-			out = append(out, cfgAttrs(s, inner, preds)...)
-			continue
-		}
-		label := name
-		if name == "unsafe" && inner >= 0 {
-			if wrapped := splitCommas(s, inner); len(wrapped) > 0 && s.nodes[wrapped[0][0]].kind == kIdentifier {
-				label = "unsafe(" + s.text(wrapped[0][0]) + ")"
-			}
-		}
-		out = append(out, cfgAttr{name: name, label: label, start: s.nodes[toks[0]].start, end: s.nodes[toks[len(toks)-1]].end, preds: preds})
+		out = append(out, attrsIn(s, toks, preds)...)
 	}
 	return out
+}
+
+// attrsIn lists the attributes that one attribute written as tokens toks
+// applies under preds: itself, or for cfg_attr those it applies.
+func attrsIn(s *syntax, toks []int32, preds []Cfg) []cfgAttr {
+	name, n := "", 0
+	for n < len(toks) && (s.nodes[toks[n]].kind == kIdentifier || s.nodes[toks[n]].kind == kUnsafeKw || s.nodes[toks[n]].kind == kColonColon) {
+		name += s.text(toks[n])
+		n++
+	}
+	if name == "" {
+		return nil
+	}
+	var inner int32 = -1 // the argument token tree: cfg_attr(…), unsafe(…)
+	if n < len(toks) && s.nodes[toks[n]].kind == kTokenTree {
+		inner = toks[n]
+	}
+	if name == "cfg_attr" {
+		if inner < 0 {
+			return nil
+		}
+		return cfgAttrs(s, inner, preds)
+	}
+	label := name
+	if name == "unsafe" && inner >= 0 {
+		if wrapped := splitCommas(s, inner); len(wrapped) > 0 && s.nodes[wrapped[0][0]].kind == kIdentifier {
+			label = "unsafe(" + s.text(wrapped[0][0]) + ")"
+		}
+	}
+	return []cfgAttr{{name: name, label: label, start: s.nodes[toks[0]].start, end: s.nodes[toks[len(toks)-1]].end, preds: preds}}
 }
 
 // unsafeCfgAttr reports the attributes that need `unsafe` among those a
 // #[cfg_attr(…)] applies, each under the predicates that apply it.
 func (w *walker) unsafeCfgAttr(name string, args int32) {
-	if name != "cfg_attr" || args < 0 {
-		return
+	if name == "cfg_attr" && args >= 0 {
+		w.unsafeAttrsIn(cfgAttrs(w.s, args, nil))
 	}
+}
+
+// tokenAttr reports an attribute written among a macro's tokens, `#[…]`
+// with tt its bracketed token tree, if it needs `unsafe` (`#[no_mangle]` in
+// a macro_rules! body).
+func (w *walker) tokenAttr(tt int32) {
+	var toks []int32
+	for c := w.s.nodes[tt].firstChild; c >= 0; c = w.s.nodes[c].nextSibling {
+		toks = append(toks, c)
+	}
+	if len(toks) > 2 {
+		w.unsafeAttrsIn(attrsIn(w.s, toks[1:len(toks)-1], nil))
+	}
+}
+
+// unsafeAttrsIn reports those of attrs that need `unsafe`.
+func (w *walker) unsafeAttrsIn(attrs []cfgAttr) {
 	saved := w.st
-	for _, a := range cfgAttrs(w.s, args, nil) {
+	for _, a := range attrs {
 		if a.name != "unsafe" && !unsafeAttrs[a.name] {
 			continue
 		}

@@ -258,10 +258,15 @@ func (w *walker) tokens(tt int32, prefix string) {
 		c := toks[i]
 		switch s.nodes[c].kind {
 		case kTokenTree, kTokenRepetition: // $( … )* repeats tokens like any others
+			if i > 0 && isAttrBracket(s, toks[i-1], c) {
+				w.tokenAttr(c)
+			}
 			w.tokens(c, "")
 			continue
 		case kUnsafeKw:
-			w.use(caps.Unsafe, "unsafe block", s.nodes[c].start, s.nodes[c].end)
+			if i != 1 || !isAttrBracket(s, prevSibling(s, tt), tt) { // #[unsafe(no_mangle)] is the attribute's use
+				w.use(caps.Unsafe, "unsafe block", s.nodes[c].start, s.nodes[c].end)
+			}
 			continue
 		case kIdentifier, kColonColon, kSelf, kSuper, kCrate, kMetavariable:
 		default:
@@ -328,6 +333,25 @@ func (w *walker) tokens(tt int32, prefix string) {
 		}
 		i = j - 1
 	}
+}
+
+// isAttrBracket reports whether token tree tt, after token prev, is the
+// bracket of an attribute `#[…]` among a macro's tokens.
+func isAttrBracket(s *syntax, prev, tt int32) bool {
+	return prev >= 0 && s.src[s.nodes[tt].start] == '[' && s.text(prev) == "#"
+}
+
+// prevSibling returns the node before i among its parent's children, or -1.
+func prevSibling(s *syntax, i int32) int32 {
+	p := s.nodes[i].parent
+	if p < 0 {
+		return -1
+	}
+	prev := int32(-1)
+	for c := s.nodes[p].firstChild; c >= 0 && c != i; c = s.nodes[c].nextSibling {
+		prev = c
+	}
+	return prev
 }
 
 func (w *walker) knownCall(full string) bool {
