@@ -74,6 +74,36 @@ func leadingInnerAttrs(s *syntax, tt int32) []int32 {
 	return out
 }
 
+// itemMacro walks an item macro that collectModule did not meet, in an
+// impl or trait body (tokio's cfg_rt! around methods) or inside such a
+// macro's expansion, as items when its body is items, and reports whether
+// it did.
+func (w *walker) itemMacro(i int32) bool {
+	s := w.s
+	p := s.nodes[i].parent
+	if p < 0 {
+		return false
+	}
+	switch s.nodes[p].kind {
+	case kDeclarationList:
+		if pp := s.nodes[p].parent; pp < 0 || s.nodes[pp].kind != kImplItem && s.nodes[pp].kind != kTraitItem {
+			return false
+		}
+	case kSourceFile:
+		if s == w.f.syn { // the file's own items: collectModule expanded what it could
+			return false
+		}
+	default:
+		return false
+	}
+	exps := w.a.expand(s, i)
+	if len(exps) == 0 {
+		return false
+	}
+	w.expansions(exps)
+	return true
+}
+
 // itemStarts are the keywords an item can begin with (besides a macro call,
 // `name!` or `path::name!`).
 var itemStarts = map[string]bool{

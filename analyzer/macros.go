@@ -12,7 +12,7 @@ import (
 func (w *walker) macro(i int32) {
 	s := w.s
 	name := s.child(i, fMacro)
-	if name < 0 {
+	if name < 0 || w.itemMacro(i) {
 		return
 	}
 	segs := pathSegments(s, name)
