@@ -267,10 +267,11 @@ type macroGate struct {
 	// fromMeta: its rule takes `#![$m:meta] $($item:item)*` and puts
 	// #[cfg($m)] on each item (nix's feature!, hyper's cfg_feature!).
 	fromMeta bool
-	// via and viaMeta: it hands the items on to macro via under
-	// `#![viaMeta]` (hyper's cfg_proto! to cfg_feature!).
+	// via and viaMeta: it hands the items on to macro via, under
+	// `#![viaMeta]` if set (hyper's cfg_proto! to cfg_feature!, tokio's
+	// cfg_process_driver! to cfg_process!).
 	via     string
-	viaMeta Cfg
+	viaMeta *Cfg
 }
 
 // macroRuleCfg reads from the rules of macro_rules! definition def what cfg
@@ -338,32 +339,29 @@ func findCfgAttr(s *syntax, tt int32, meta string) (Cfg, bool) {
 	return Cfg{}, false
 }
 
-// findForward finds in macro body tt a call `name! { #![meta] … }` with a
-// meta written out (no metavariable in it), and returns name and meta.
-func findForward(s *syntax, tt int32) (string, Cfg, bool) {
+// findForward finds in macro body tt a call `name! { … }` that is its only
+// macro call, and returns name and, when the call's body opens with a
+// written-out `#![meta]` (no metavariable in it), meta.
+func findForward(s *syntax, tt int32) (string, *Cfg, bool) {
+	name := ""
+	var meta *Cfg
 	for c := s.nodes[tt].firstChild; c >= 0; c = s.nodes[c].nextSibling {
-		k := s.nodes[c].kind
-		if k == kTokenTree || k == kTokenRepetition {
-			if name, p, ok := findForward(s, c); ok {
-				return name, p, true
-			}
-			continue
-		}
 		bang := s.nodes[c].nextSibling
-		if k != kIdentifier || bang < 0 || s.nodes[bang].kind != kBang {
+		if s.nodes[c].kind != kIdentifier || bang < 0 || s.nodes[bang].kind != kBang {
 			continue
 		}
 		body := s.nodes[bang].nextSibling
-		if body < 0 || s.nodes[body].kind != kTokenTree {
-			continue
+		if body < 0 || s.nodes[body].kind != kTokenTree || name != "" {
+			return "", nil, false // not a macro call, or not the only one
 		}
+		name = s.text(c)
 		if attrs := leadingInnerAttrs(s, body); len(attrs) > 0 && !strings.Contains(s.text(attrs[0]), "$") {
 			if preds := parseCfgList(s, attrs[0]); len(preds) == 1 {
-				return s.text(c), preds[0], true
+				meta = &preds[0]
 			}
 		}
 	}
-	return "", Cfg{}, false
+	return name, meta, name != ""
 }
 
 // macroCfg returns the feature cfg the crate macro that expansion e
@@ -385,7 +383,7 @@ func (m *module) macroCfg(e expansion) (Cfg, bool) {
 		case g.fromMeta && meta != nil && mentionsFeature(*meta):
 			return *meta, true
 		case g.via != "":
-			name, meta = g.via, &g.viaMeta
+			name, meta = g.via, g.viaMeta
 			continue
 		}
 		break
