@@ -55,9 +55,33 @@ func underCfg(st state, p Cfg) state {
 		st.ctx = Test
 	}
 	if mentionsFeature(p) {
-		st.gates = append(st.gates[:len(st.gates):len(st.gates)], p)
+		st.gates = withGate(st.gates, p)
 	}
 	return st
+}
+
+// withGate returns gates and c, c appended (never in place) unless it is
+// there already: a module under cfg_sync! whose file says cfg_sync! again
+// has one gate.
+func withGate(gates []Cfg, c Cfg) []Cfg {
+	for _, g := range gates {
+		if g.equal(c) {
+			return gates
+		}
+	}
+	return append(gates[:len(gates):len(gates)], c)
+}
+
+func (c Cfg) equal(d Cfg) bool {
+	if c.Op != d.Op || c.Name != d.Name || len(c.Args) != len(d.Args) {
+		return false
+	}
+	for i := range c.Args {
+		if !c.Args[i].equal(d.Args[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // cfgAttr is one attribute that #[cfg_attr(p, a, b, …)] applies, with the

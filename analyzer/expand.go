@@ -220,26 +220,6 @@ func expansionState(s *syntax, attrs []int32, e expansion, st state) state {
 	return st
 }
 
-// cfgGates returns the predicates among cs that mention a feature.
-func cfgGates(cs []Cfg) []Cfg {
-	var out []Cfg
-	for _, c := range cs {
-		if mentionsFeature(c) {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
-func cfgTest(cs []Cfg) bool {
-	for _, c := range cs {
-		if mentionsTest(c, false) {
-			return true
-		}
-	}
-	return false
-}
-
 // cfgTokenTree reads `[cfg(p)]`, an attribute's bracketed token tree among
 // a macro's tokens, and returns p.
 func cfgTokenTree(s *syntax, tt int32) (Cfg, bool) {
@@ -397,7 +377,7 @@ const maxForwards = 4
 
 // addGate adds a gate to m and every module inside it.
 func (m *module) addGate(c Cfg) {
-	m.state.gates = append(m.state.gates[:len(m.state.gates):len(m.state.gates)], c)
+	m.state.gates = withGate(m.state.gates, c)
 	for _, x := range m.mods {
 		x.addGate(c)
 	}

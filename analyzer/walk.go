@@ -384,13 +384,9 @@ func (w *walker) expansions(exps []expansion) {
 	for _, e := range exps {
 		w.s = e.syn
 		w.macroInput = savedInput || e.macro != "cfg_if"
-		gates := append(w.st.gates[:len(w.st.gates):len(w.st.gates)], cfgGates(e.cfg)...)
+		w.st = expansionState(e.syn, nil, e, w.st)
 		if c, ok := w.root.macroCfg(e); ok {
-			gates = append(gates, c)
-		}
-		w.st.gates = gates
-		if cfgTest(e.cfg) {
-			w.st.ctx = Test
+			w.st.gates = withGate(w.st.gates, c)
 		}
 		w.children(0, false)
 		w.s, w.st, w.macroInput = saved, savedSt, savedInput
