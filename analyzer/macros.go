@@ -265,7 +265,7 @@ func (w *walker) tokens(tt int32, prefix string) {
 			continue
 		case kUnsafeKw:
 			if i != 1 || !isAttrBracket(s, prevSibling(s, tt), tt) { // #[unsafe(no_mangle)] is the attribute's use
-				w.use(caps.Unsafe, "unsafe block", s.nodes[c].start, s.nodes[c].end)
+				w.use(caps.Unsafe, unsafeTokenAPI(s, toks[i+1:]), s.nodes[c].start, s.nodes[c].end)
 			}
 			continue
 		case kIdentifier, kColonColon, kSelf, kSuper, kCrate, kMetavariable:
@@ -333,6 +333,22 @@ func (w *walker) tokens(tt int32, prefix string) {
 		}
 		i = j - 1
 	}
+}
+
+// unsafeTokenAPI names the use of an `unsafe` among a macro's tokens by
+// what follows it: `unsafe impl`, `unsafe trait`, `unsafe [extern "C"] fn`,
+// or else a block.
+func unsafeTokenAPI(s *syntax, next []int32) string {
+	for k, c := range next {
+		switch t := s.text(c); {
+		case t == "impl" || t == "trait" || t == "fn":
+			return "unsafe " + t
+		case k == 0 && t == "extern", k == 1 && s.nodes[c].kind == kStringLiteral:
+			continue // unsafe extern "C" fn
+		}
+		break
+	}
+	return "unsafe block"
 }
 
 // isAttrBracket reports whether token tree tt, after token prev, is the
