@@ -27,12 +27,18 @@ func (a *crateAnalysis) expand(s *syntax, i int32) []expansion {
 	}
 	macro := segs[len(segs)-1]
 	if macro == "cfg_if" || macro == "match_cfg" { // the cfg-if and match_cfg crates: the first arm whose cfg holds
-		return a.expandCfgIf(s, tt)
+		exps := a.expandCfgIf(s, tt)
+		if outer := outerCfgs(s, i); len(outer) > 0 {
+			for k := range exps {
+				exps[k].cfg = append(outer[:len(outer):len(outer)], exps[k].cfg...)
+			}
+		}
+		return exps
 	}
 	if macro == "macro_rules" || !startsLikeItems(s, tt) {
 		return nil
 	}
-	e := expansion{macro: macro}
+	e := expansion{macro: macro, cfg: outerCfgs(s, i)}
 	from := s.nodes[tt].start + 1
 	for _, at := range leadingInnerAttrs(s, tt) {
 		from = s.nodes[at].end
@@ -210,14 +216,56 @@ func (a *crateAnalysis) parseItems(s *syntax, start, end uint32) *syntax {
 	return sub
 }
 
-// expansionState is what holds for the items of expansion e, in code where
-// st holds, of an invocation with the outer attributes attrs.
-func expansionState(s *syntax, attrs []int32, e expansion, st state) state {
-	st = applyAttrs(s, attrs, st)
+// expansionState is what holds for the items of expansion e in code where
+// st holds.
+func expansionState(e expansion, st state) state {
 	for _, p := range e.cfg {
 		st = underCfg(st, p)
 	}
 	return st
+}
+
+// cfgGates returns the predicates among cs that mention a feature.
+func cfgGates(cs []Cfg) []Cfg {
+	var out []Cfg
+	for _, c := range cs {
+		if mentionsFeature(c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func cfgTest(cs []Cfg) bool {
+	for _, c := range cs {
+		if mentionsTest(c, false) {
+			return true
+		}
+	}
+	return false
+}
+
+// outerCfgs returns the predicates of the #[cfg(p)] attributes on item i:
+// they hold for the modules an item macro declares as for its other items.
+func outerCfgs(s *syntax, i int32) []Cfg {
+	var out []Cfg
+	for a := prevSibling(s, i); a >= 0; a = prevSibling(s, a) {
+		switch s.nodes[a].kind {
+		case kLineComment, kBlockComment:
+			continue
+		case kAttributeItem:
+			if at := s.childKind(a, kAttribute); at >= 0 {
+				if name, args := attrName(s, at); name == "cfg" && args >= 0 {
+					if preds := parseCfgList(s, args); len(preds) == 1 {
+						out = append([]Cfg{preds[0]}, out...)
+					}
+				}
+			}
+			continue
+		}
+		break
+	}
+	return out
 }
 
 // cfgTokenTree reads `[cfg(p)]`, an attribute's bracketed token tree among

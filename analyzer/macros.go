@@ -358,16 +358,18 @@ func isAttrBracket(s *syntax, prev, tt int32) bool {
 }
 
 // prevSibling returns the node before i among its parent's children, or -1.
+// Nodes are in preorder: the one before i is i's parent or the last
+// descendant of that sibling.
 func prevSibling(s *syntax, i int32) int32 {
 	p := s.nodes[i].parent
-	if p < 0 {
+	if p < 0 || i-1 == p {
 		return -1
 	}
-	prev := int32(-1)
-	for c := s.nodes[p].firstChild; c >= 0 && c != i; c = s.nodes[c].nextSibling {
-		prev = c
+	j := i - 1
+	for s.nodes[j].parent != p {
+		j = s.nodes[j].parent
 	}
-	return prev
+	return j
 }
 
 func (w *walker) knownCall(full string) bool {

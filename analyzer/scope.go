@@ -261,9 +261,7 @@ func (a *crateAnalysis) collectModule(f *sourceFile, s *syntax, c int32, m *modu
 			}
 		case kMacroInvocation:
 			exps := a.expand(s, i)
-			outer := m.state
 			for k := range exps {
-				m.state = expansionState(s, attrs, exps[k], outer) // for the modules it declares
 				before := len(m.mods)
 				names := map[string]bool{}
 				for n := range m.mods {
@@ -273,12 +271,15 @@ func (a *crateAnalysis) collectModule(f *sourceFile, s *syntax, c int32, m *modu
 				if len(m.mods) != before {
 					for n, c := range m.mods {
 						if !names[n] {
+							c.state.gates = append(c.state.gates[:len(c.state.gates):len(c.state.gates)], cfgGates(exps[k].cfg)...)
+							if cfgTest(exps[k].cfg) {
+								c.state.ctx = Test
+							}
 							exps[k].mods = append(exps[k].mods, c)
 						}
 					}
 				}
 			}
-			m.state = outer
 			if len(exps) > 0 {
 				f.expansions[nodeRef{s, i}] = exps
 			}

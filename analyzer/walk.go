@@ -384,7 +384,7 @@ func (w *walker) expansions(exps []expansion) {
 	for _, e := range exps {
 		w.s = e.syn
 		w.macroInput = savedInput || e.macro != "cfg_if"
-		w.st = expansionState(e.syn, nil, e, w.st)
+		w.st = expansionState(e, w.st)
 		if c, ok := w.root.macroCfg(e); ok {
 			w.st.gates = withGate(w.st.gates, c)
 		}
