@@ -366,7 +366,7 @@ func prevSibling(s *syntax, i int32) int32 {
 		return -1
 	}
 	j := i - 1
-	for s.nodes[j].parent != p {
+	for j >= 0 && s.nodes[j].parent != p {
 		j = s.nodes[j].parent
 	}
 	return j
