@@ -15,10 +15,14 @@ import (
 // `#![cfg(p)]` gates the whole body; another (`#![feature = "fs"]`) becomes
 // a gate only where the macro's definition shows that it turns it into
 // #[cfg(…)] (see macroGate), so it is kept as the expansion's meta.
+//
+// Bodies nested more than maxExpansionDepth deep are scanned as tokens:
+// each level is parsed again (nesting costs a parse of the text per
+// level), and real code nests two or three.
 func (a *crateAnalysis) expand(s *syntax, i int32) []expansion {
 	name := s.child(i, fMacro)
 	tt := s.childKind(i, kTokenTree)
-	if name < 0 || tt < 0 || s.src[s.nodes[tt].start] != '{' {
+	if name < 0 || tt < 0 || s.src[s.nodes[tt].start] != '{' || s.depth >= maxExpansionDepth {
 		return nil
 	}
 	segs := pathSegments(s, name)
@@ -213,8 +217,11 @@ func (a *crateAnalysis) parseItems(s *syntax, start, end uint32) *syntax {
 	}
 	sub := flatten(tree, s.src, s.parsed)
 	sub.file = s.file
+	sub.depth = s.depth + 1
 	return sub
 }
+
+const maxExpansionDepth = 4
 
 // expansionState is what holds for the items of expansion e in code where
 // st holds.

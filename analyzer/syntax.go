@@ -222,6 +222,7 @@ type node struct {
 // syntax is one file's flat tree and text.
 type syntax struct {
 	file     string // the file's path, for macro_rules! textual scope
+	depth    uint8  // for a macro body parsed as items, how many such bodies hold it (see expand)
 	src      []byte
 	parsed   []byte // src as given to the parser (see renameTryMacro)
 	nodes    []node
