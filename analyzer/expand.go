@@ -374,29 +374,41 @@ func findCfgAttr(s *syntax, tt int32, meta string) (Cfg, bool) {
 	return Cfg{}, false
 }
 
-// findForward finds in macro body tt a call `name! { … }` that is its only
-// macro call, and returns name and, when the call's body opens with a
-// written-out `#![meta]` (no metavariable in it), meta.
+// findForward reads macro body tt that is only a call `name! { … }` of
+// another macro with the items in it (`$($item)*`), after attributes, and
+// returns name and, when the call's body opens with a written-out
+// `#![meta]` (no metavariable in it), meta.
 func findForward(s *syntax, tt int32) (string, *Cfg, bool) {
-	name := ""
-	var meta *Cfg
+	var toks []int32
 	for c := s.nodes[tt].firstChild; c >= 0; c = s.nodes[c].nextSibling {
-		bang := s.nodes[c].nextSibling
-		if s.nodes[c].kind != kIdentifier || bang < 0 || s.nodes[bang].kind != kBang {
-			continue
-		}
-		body := s.nodes[bang].nextSibling
-		if body < 0 || s.nodes[body].kind != kTokenTree || name != "" {
-			return "", nil, false // not a macro call, or not the only one
-		}
-		name = s.text(c)
-		if attrs := leadingInnerAttrs(s, body); len(attrs) > 0 && !strings.Contains(s.text(attrs[0]), "$") {
-			if preds := parseCfgList(s, attrs[0]); len(preds) == 1 {
-				meta = &preds[0]
-			}
+		if k := s.nodes[c].kind; k != kLineComment && k != kBlockComment {
+			toks = append(toks, c)
 		}
 	}
-	return name, meta, name != ""
+	if len(toks) < 2 {
+		return "", nil, false
+	}
+	toks = toks[1 : len(toks)-1] // the delimiters
+	for len(toks) >= 2 && s.text(toks[0]) == "#" && s.nodes[toks[1]].kind == kTokenTree {
+		toks = toks[2:] // #[cfg(unix)]
+	}
+	if len(toks) == 4 && s.text(toks[3]) == ";" {
+		toks = toks[:3]
+	}
+	if len(toks) != 3 || s.nodes[toks[0]].kind != kIdentifier || s.nodes[toks[1]].kind != kBang || s.nodes[toks[2]].kind != kTokenTree {
+		return "", nil, false
+	}
+	body := toks[2]
+	if !strings.Contains(s.text(body), "$") {
+		return "", nil, false // items of its own, not the ones it is given
+	}
+	var meta *Cfg
+	if attrs := leadingInnerAttrs(s, body); len(attrs) > 0 && !strings.Contains(s.text(attrs[0]), "$") {
+		if preds := parseCfgList(s, attrs[0]); len(preds) == 1 {
+			meta = &preds[0]
+		}
+	}
+	return s.text(toks[0]), meta, true
 }
 
 // macroCfg returns the feature cfg the crate macro that expansion e
