@@ -354,15 +354,16 @@ func metaBinding(s *syntax, left int32) string {
 	return m
 }
 
-// findCfgAttr finds `#[cfg(p)]` in macro body tt where p mentions a feature
-// or is the metavariable meta, and returns p.
+// findCfgAttr finds `#[cfg(p)]` on a metavariable (`#[cfg(p)] $item`,
+// other attributes between) in macro body tt, where p mentions a feature or
+// is the metavariable meta, and returns p.
 func findCfgAttr(s *syntax, tt int32, meta string) (Cfg, bool) {
 	for c := s.nodes[tt].firstChild; c >= 0; c = s.nodes[c].nextSibling {
 		if s.nodes[c].firstChild < 0 {
 			continue
 		}
 		if s.nodes[c].kind == kTokenTree && s.src[s.nodes[c].start] == '[' {
-			if p, ok := cfgTokenTree(s, c); ok && (mentionsFeature(p) || meta != "" && p.Op == CfgOther && p.Name == meta) {
+			if p, ok := cfgTokenTree(s, c); ok && (mentionsFeature(p) || meta != "" && p.Op == CfgOther && p.Name == meta) && onMetavariable(s, c) {
 				return p, true
 			}
 			continue
@@ -372,6 +373,19 @@ func findCfgAttr(s *syntax, tt int32, meta string) (Cfg, bool) {
 		}
 	}
 	return Cfg{}, false
+}
+
+// onMetavariable reports whether the attribute whose bracket is tt is on
+// a metavariable: only other attributes come between.
+func onMetavariable(s *syntax, tt int32) bool {
+	c := s.nodes[tt].nextSibling
+	for c >= 0 && s.text(c) == "#" {
+		if c = s.nodes[c].nextSibling; c < 0 || s.nodes[c].kind != kTokenTree {
+			return false
+		}
+		c = s.nodes[c].nextSibling
+	}
+	return c >= 0 && s.nodes[c].kind == kMetavariable
 }
 
 // findForward reads macro body tt that is only a call `name! { … }` of
