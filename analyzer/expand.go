@@ -310,28 +310,47 @@ type macroGate struct {
 }
 
 // macroRuleCfg reads from the rules of macro_rules! definition def what cfg
-// it puts on the items it is given.
+// it puts on the items it is given: every rule must put the same.
 func macroRuleCfg(s *syntax, def int32) (macroGate, bool) {
+	var gate *macroGate
 	for r := s.nodes[def].firstChild; r >= 0; r = s.nodes[r].nextSibling {
 		if s.nodes[r].kind != kMacroRule {
 			continue
 		}
-		right := s.child(r, fRight)
-		if right < 0 {
-			continue
+		g, ok := ruleCfg(s, r)
+		if !ok || gate != nil && !gate.equal(g) {
+			return macroGate{}, false
 		}
-		meta := metaBinding(s, s.nodes[r].firstChild)
-		if c, ok := findCfgAttr(s, right, meta); ok {
-			if c.Op == CfgOther && c.Name == meta {
-				return macroGate{fromMeta: true}, true
-			}
-			return macroGate{cfg: &c}, true
+		gate = &g
+	}
+	if gate == nil {
+		return macroGate{}, false
+	}
+	return *gate, true
+}
+
+// ruleCfg reads what cfg macro rule r puts on the items it is given.
+func ruleCfg(s *syntax, r int32) (macroGate, bool) {
+	right := s.child(r, fRight)
+	if right < 0 {
+		return macroGate{}, false
+	}
+	meta := metaBinding(s, s.nodes[r].firstChild)
+	if c, ok := findCfgAttr(s, right, meta); ok {
+		if c.Op == CfgOther && c.Name == meta {
+			return macroGate{fromMeta: true}, true
 		}
-		if via, c, ok := findForward(s, right); ok {
-			return macroGate{via: via, viaMeta: c}, true
-		}
+		return macroGate{cfg: &c}, true
+	}
+	if via, c, ok := findForward(s, right); ok {
+		return macroGate{via: via, viaMeta: c}, true
 	}
 	return macroGate{}, false
+}
+
+func (g macroGate) equal(h macroGate) bool {
+	sameCfg := func(a, b *Cfg) bool { return a == nil && b == nil || a != nil && b != nil && a.equal(*b) }
+	return g.fromMeta == h.fromMeta && g.via == h.via && sameCfg(g.cfg, h.cfg) && sameCfg(g.viaMeta, h.viaMeta)
 }
 
 // metaBinding returns $m when matcher left opens with `#![$m:meta]`, or "".
