@@ -2,6 +2,8 @@ package analyzer
 
 import (
 	"strings"
+
+	"github.com/cargo-caps/cargo-caps/caps"
 )
 
 // attrName returns an attribute's path as written ("cfg", "tokio::main") and
@@ -40,40 +42,171 @@ func applyAttrs(s *syntax, attrs []int32, st state) state {
 			if len(preds) != 1 {
 				continue
 			}
-			p := preds[0]
-			if mentionsTest(p, false) {
-				st.ctx = Test
-			}
-			if mentionsFeature(p) {
-				st.gates = append(st.gates[:len(st.gates):len(st.gates)], p)
-			}
+			st = underCfg(st, preds[0])
 		}
 	}
 	return st
 }
 
-// parseCfgList parses the comma-separated predicates inside token tree tt.
-func parseCfgList(s *syntax, tt int32) []Cfg {
-	var out []Cfg
+// underCfg returns st for code that exists only where p holds: cfg(test)
+// makes test code, a predicate that mentions a feature becomes a gate.
+func underCfg(st state, p Cfg) state {
+	if mentionsTest(p, false) {
+		st.ctx = Test
+	}
+	if mentionsFeature(p) {
+		st.gates = withGate(st.gates, p)
+	}
+	return st
+}
+
+// withGate returns gates and c, c appended (never in place) unless it is
+// there already: a module under cfg_sync! whose file says cfg_sync! again
+// has one gate.
+func withGate(gates []Cfg, c Cfg) []Cfg {
+	for _, g := range gates {
+		if g.equal(c) {
+			return gates
+		}
+	}
+	return append(gates[:len(gates):len(gates)], c)
+}
+
+func (c Cfg) equal(d Cfg) bool {
+	if c.Op != d.Op || c.Name != d.Name || len(c.Args) != len(d.Args) {
+		return false
+	}
+	for i := range c.Args {
+		if !c.Args[i].equal(d.Args[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// cfgAttr is one attribute that #[cfg_attr(p, a, b, …)] applies, with the
+// predicates that must hold for it (nested cfg_attr adds its own).
+type cfgAttr struct {
+	name       string // as written: "no_mangle", "unsafe", "doc"
+	label      string // as shown in an API name: "no_mangle", "unsafe(export_name)"
+	start, end uint32
+	preds      []Cfg
+}
+
+// cfgAttrs lists the attributes the cfg_attr argument token tree args
+// applies, under preds and its own predicate.
+func cfgAttrs(s *syntax, args int32, preds []Cfg) []cfgAttr {
+	parts := splitCommas(s, args)
+	if len(parts) < 2 {
+		return nil
+	}
+	preds = append(preds[:len(preds):len(preds)], parseCfg(s, parts[0]))
+	var out []cfgAttr
+	for _, toks := range parts[1:] {
+		out = append(out, attrsIn(s, toks, preds)...)
+	}
+	return out
+}
+
+// attrsIn lists the attributes that one attribute written as tokens toks
+// applies under preds: itself, or for cfg_attr those it applies.
+func attrsIn(s *syntax, toks []int32, preds []Cfg) []cfgAttr {
+	name, n := "", 0
+	for n < len(toks) && (s.nodes[toks[n]].kind == kIdentifier || s.nodes[toks[n]].kind == kUnsafeKw || s.nodes[toks[n]].kind == kColonColon) {
+		name += s.text(toks[n])
+		n++
+	}
+	if name == "" {
+		return nil
+	}
+	var inner int32 = -1 // the argument token tree: cfg_attr(…), unsafe(…)
+	if n < len(toks) && s.nodes[toks[n]].kind == kTokenTree {
+		inner = toks[n]
+	}
+	if name == "cfg_attr" {
+		if inner < 0 {
+			return nil
+		}
+		return cfgAttrs(s, inner, preds)
+	}
+	label := name
+	if name == "unsafe" && inner >= 0 {
+		if wrapped := splitCommas(s, inner); len(wrapped) > 0 && s.nodes[wrapped[0][0]].kind == kIdentifier {
+			label = "unsafe(" + s.text(wrapped[0][0]) + ")"
+		}
+	}
+	return []cfgAttr{{name: name, label: label, start: s.nodes[toks[0]].start, end: s.nodes[toks[len(toks)-1]].end, preds: preds}}
+}
+
+// unsafeCfgAttr reports the attributes that need `unsafe` among those a
+// #[cfg_attr(…)] applies, each under the predicates that apply it.
+func (w *walker) unsafeCfgAttr(name string, args int32) {
+	if name == "cfg_attr" && args >= 0 {
+		w.unsafeAttrsIn(cfgAttrs(w.s, args, nil))
+	}
+}
+
+// tokenAttr reports an attribute written among a macro's tokens, `#[…]`
+// with tt its bracketed token tree, if it needs `unsafe` (`#[no_mangle]` in
+// a macro_rules! body).
+func (w *walker) tokenAttr(tt int32) {
+	var toks []int32
+	for c := w.s.nodes[tt].firstChild; c >= 0; c = w.s.nodes[c].nextSibling {
+		toks = append(toks, c)
+	}
+	if len(toks) > 2 {
+		w.unsafeAttrsIn(attrsIn(w.s, toks[1:len(toks)-1], nil))
+	}
+}
+
+// unsafeAttrsIn reports those of attrs that need `unsafe`.
+func (w *walker) unsafeAttrsIn(attrs []cfgAttr) {
+	saved := w.st
+	for _, a := range attrs {
+		if a.name != "unsafe" && !unsafeAttrs[a.name] {
+			continue
+		}
+		for _, p := range a.preds {
+			w.st = underCfg(w.st, p)
+		}
+		w.use(caps.Unsafe, "#["+a.label+"]", a.start, a.end)
+		w.st = saved
+	}
+}
+
+// splitCommas splits the tokens inside token tree tt at its top-level commas,
+// dropping empty parts.
+func splitCommas(s *syntax, tt int32) [][]int32 {
+	var out [][]int32
 	var toks []int32
 	for c := s.nodes[tt].firstChild; c >= 0; c = s.nodes[c].nextSibling {
 		toks = append(toks, c)
 	}
-	if len(toks) >= 2 { // drop the delimiters
-		toks = toks[1 : len(toks)-1]
+	if len(toks) < 2 {
+		return nil
 	}
+	toks = toks[1 : len(toks)-1] // the delimiters
 	for len(toks) > 0 {
 		end := 0
 		for end < len(toks) && s.nodes[toks[end]].kind != kComma {
 			end++
 		}
 		if end > 0 {
-			out = append(out, parseCfg(s, toks[:end]))
+			out = append(out, toks[:end])
 		}
 		if end < len(toks) {
 			end++
 		}
 		toks = toks[end:]
+	}
+	return out
+}
+
+// parseCfgList parses the comma-separated predicates inside token tree tt.
+func parseCfgList(s *syntax, tt int32) []Cfg {
+	var out []Cfg
+	for _, toks := range splitCommas(s, tt) {
+		out = append(out, parseCfg(s, toks))
 	}
 	return out
 }

@@ -143,7 +143,8 @@ type nodeRef struct {
 type expansion struct {
 	syn   *syntax
 	macro string // the macro's name, whose definition may add a cfg
-	cfg   []Cfg  // cfg_if! branch conditions (earlier branches negated)
+	cfg   []Cfg  // cfg_if! branch conditions (earlier branches negated), a leading #![cfg(p)]
+	meta  *Cfg   // a leading #![meta] other than cfg, which the macro may turn into #[cfg(meta)]
 	mods  []*module
 }
 
@@ -242,7 +243,7 @@ func (a *crateAnalysis) analyseTree(rootPath string, ctx Context, kind treeRoot)
 	for _, f := range files {
 		for _, exps := range f.expansions {
 			for _, e := range exps {
-				if c, ok := root.macroCfg(e.macro); ok {
+				if c, ok := root.macroCfg(e); ok {
 					for _, m := range e.mods {
 						m.addGate(c)
 					}

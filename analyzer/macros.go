@@ -12,7 +12,7 @@ import (
 func (w *walker) macro(i int32) {
 	s := w.s
 	name := s.child(i, fMacro)
-	if name < 0 {
+	if name < 0 || w.itemMacro(i) {
 		return
 	}
 	segs := pathSegments(s, name)
@@ -229,7 +229,7 @@ func findPrefixCall(s *syntax, tt int32) []string {
 		toks = append(toks, c)
 	}
 	for i, c := range toks {
-		if s.nodes[c].kind == kTokenTree {
+		if k := s.nodes[c].kind; k == kTokenTree || k == kTokenRepetition {
 			if p := findPrefixCall(s, c); p != nil {
 				return p
 			}
@@ -267,11 +267,16 @@ func (w *walker) tokens(tt int32, prefix string) {
 	for i := 0; i < len(toks); i++ {
 		c := toks[i]
 		switch s.nodes[c].kind {
-		case kTokenTree:
+		case kTokenTree, kTokenRepetition: // $( … )* repeats tokens like any others
+			if i > 0 && isAttrBracket(s, toks[i-1], c) {
+				w.tokenAttr(c)
+			}
 			w.tokens(c, "")
 			continue
 		case kUnsafeKw:
-			w.use(caps.Unsafe, "unsafe block", s.nodes[c].start, s.nodes[c].end)
+			if i != 1 || !isAttrBracket(s, prevSibling(s, tt), tt) { // #[unsafe(no_mangle)] is the attribute's use
+				w.use(caps.Unsafe, unsafeTokenAPI(s, toks[i+1:]), s.nodes[c].start, s.nodes[c].end)
+			}
 			continue
 		case kIdentifier, kColonColon, kSelf, kSuper, kCrate, kMetavariable:
 		default:
@@ -338,6 +343,43 @@ func (w *walker) tokens(tt int32, prefix string) {
 		}
 		i = j - 1
 	}
+}
+
+// unsafeTokenAPI names the use of an `unsafe` among a macro's tokens by
+// what follows it: `unsafe impl`, `unsafe trait`, `unsafe [extern "C"] fn`,
+// or else a block.
+func unsafeTokenAPI(s *syntax, next []int32) string {
+	for k, c := range next {
+		switch t := s.text(c); {
+		case t == "impl" || t == "trait" || t == "fn":
+			return "unsafe " + t
+		case k == 0 && t == "extern", k == 1 && s.nodes[c].kind == kStringLiteral:
+			continue // unsafe extern "C" fn
+		}
+		break
+	}
+	return "unsafe block"
+}
+
+// isAttrBracket reports whether token tree tt, after token prev, is the
+// bracket of an attribute `#[…]` among a macro's tokens.
+func isAttrBracket(s *syntax, prev, tt int32) bool {
+	return prev >= 0 && s.src[s.nodes[tt].start] == '[' && s.text(prev) == "#"
+}
+
+// prevSibling returns the node before i among its parent's children, or -1.
+// Nodes are in preorder: the one before i is i's parent or the last
+// descendant of that sibling.
+func prevSibling(s *syntax, i int32) int32 {
+	p := s.nodes[i].parent
+	if p < 0 || i-1 == p {
+		return -1
+	}
+	j := i - 1
+	for j >= 0 && s.nodes[j].parent != p {
+		j = s.nodes[j].parent
+	}
+	return j
 }
 
 func (w *walker) knownCall(full string) bool {

@@ -162,7 +162,7 @@ type scope struct {
 	macros  map[string]string   // macro_rules name → path prefix of its `prefix::$f(` call, if any
 	// macroCfgs: macro_rules name → the feature cfg its expansion puts on
 	// the items it is given (tokio's cfg_net!).
-	macroCfgs map[string]Cfg
+	macroCfgs map[string]macroGate
 }
 
 func (s *scope) setItem(name string) {
@@ -324,7 +324,7 @@ func collectItem(s *syntax, i int32, sc *scope) {
 			sc.setItem(s.text(name) + "!")
 			if c, ok := macroRuleCfg(s, i); ok {
 				if sc.macroCfgs == nil {
-					sc.macroCfgs = map[string]Cfg{}
+					sc.macroCfgs = map[string]macroGate{}
 				}
 				sc.macroCfgs[s.text(name)] = c
 			}

@@ -64,6 +64,7 @@ const (
 	kMacroRule
 	kMacroInvocation
 	kTokenTree
+	kTokenRepetition // $( … )* in a macro_rules! body
 	kAttributeItem
 	kInnerAttributeItem
 	kAttribute
@@ -111,7 +112,7 @@ var kindNames = map[string]kind{
 	"trait_item": kTraitItem, "type_item": kTypeItem, "const_item": kConstItem,
 	"static_item": kStaticItem, "impl_item": kImplItem, "foreign_mod_item": kForeignModItem,
 	"extern_modifier": kExternModifier, "macro_definition": kMacroDefinition,
-	"macro_rule": kMacroRule, "macro_invocation": kMacroInvocation, "token_tree": kTokenTree, "attribute_item": kAttributeItem,
+	"macro_rule": kMacroRule, "macro_invocation": kMacroInvocation, "token_tree": kTokenTree, "token_repetition": kTokenRepetition, "attribute_item": kAttributeItem,
 	"inner_attribute_item": kInnerAttributeItem, "attribute": kAttribute, "block": kBlock,
 	"unsafe_block": kUnsafeBlock, "let_declaration": kLetDeclaration, "closure_expression": kClosureExpression, "let_condition": kLetCondition, "let_chain": kLetChain, "closure_parameters": kClosureParameters, "parameter": kParameter,
 	"call_expression": kCallExpression, "field_expression": kFieldExpression,
@@ -222,6 +223,7 @@ type node struct {
 // syntax is one file's flat tree and text.
 type syntax struct {
 	file     string // the file's path, for macro_rules! textual scope
+	depth    uint8  // for a macro body parsed as items, how many such bodies hold it (see expand)
 	src      []byte
 	parsed   []byte // src as given to the parser (see renameTryMacro)
 	nodes    []node

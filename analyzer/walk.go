@@ -153,10 +153,11 @@ func (w *walker) unsafeAttr(item int32) {
 	if at < 0 {
 		return
 	}
-	name, _ := attrName(s, at)
+	name, args := attrName(s, at)
 	if name == "unsafe" || unsafeAttrs[name] {
 		w.use(caps.Unsafe, "#["+attrLabel(s, at)+"]", s.nodes[item].start, s.nodes[item].end)
 	}
+	w.unsafeCfgAttr(name, args)
 	if v := s.child(at, fValue); v >= 0 && s.nodes[v].kind == kMacroInvocation {
 		w.macro(v) // #[doc = include_str!("../../README.md")]
 	}
@@ -383,13 +384,9 @@ func (w *walker) expansions(exps []expansion) {
 	for _, e := range exps {
 		w.s = e.syn
 		w.macroInput = savedInput || e.macro != "cfg_if"
-		gates := append(w.st.gates[:len(w.st.gates):len(w.st.gates)], cfgGates(e.cfg)...)
-		if c, ok := w.root.macroCfg(e.macro); ok {
-			gates = append(gates, c)
-		}
-		w.st.gates = gates
-		if cfgTest(e.cfg) {
-			w.st.ctx = Test
+		w.st = expansionState(e, w.st)
+		if c, ok := w.root.macroCfg(e); ok {
+			w.st.gates = withGate(w.st.gates, c)
 		}
 		w.children(0, false)
 		w.s, w.st, w.macroInput = saved, savedSt, savedInput
