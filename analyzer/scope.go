@@ -542,10 +542,20 @@ func (r *resolver) resolveIn(m *module, segs []string, strict bool, depth int) (
 		}
 		return r.within(m, segs, depth)
 	case "":
+		if len(segs) > 1 { // `::y::…` names the extern prelude too
+			if c, ok := m.root().names.externs[segs[1]]; ok {
+				return join(append([]string{c}, segs[2:]...)), false
+			}
+		}
 		return join(segs[1:]), false
 	}
 	if p, local, ok := r.lookup(m, segs, depth); ok {
 		return p, local
+	}
+	// the extern prelude: `extern crate x as y;` at the crate root names x
+	// in every module, as rustc has it
+	if c, ok := m.root().names.externs[segs[0]]; ok {
+		return join(append([]string{c}, segs[1:]...)), false
 	}
 	if len(segs) == 1 && strict {
 		return "", false

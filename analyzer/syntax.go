@@ -75,6 +75,18 @@ const (
 	kLetChain
 	kClosureParameters
 	kParameter
+	kSelfParameter
+	kTypeParameters
+	kTypeParameter
+	kWhereClause
+	kWherePredicate
+	kTraitBounds
+	kAbstractType
+	kTypeArguments
+	kArrayType
+	kFieldDeclaration
+	kForExpression
+	kBinaryExpression
 	kCallExpression
 	kFieldExpression
 	kReferenceExpression
@@ -114,6 +126,10 @@ var kindNames = map[string]kind{
 	"macro_rule": kMacroRule, "macro_invocation": kMacroInvocation, "token_tree": kTokenTree, "attribute_item": kAttributeItem,
 	"inner_attribute_item": kInnerAttributeItem, "attribute": kAttribute, "block": kBlock,
 	"unsafe_block": kUnsafeBlock, "let_declaration": kLetDeclaration, "closure_expression": kClosureExpression, "let_condition": kLetCondition, "let_chain": kLetChain, "closure_parameters": kClosureParameters, "parameter": kParameter,
+	"self_parameter": kSelfParameter, "type_parameters": kTypeParameters, "type_parameter": kTypeParameter,
+	"where_clause": kWhereClause, "where_predicate": kWherePredicate, "trait_bounds": kTraitBounds,
+	"abstract_type": kAbstractType, "type_arguments": kTypeArguments, "array_type": kArrayType,
+	"field_declaration": kFieldDeclaration, "for_expression": kForExpression, "binary_expression": kBinaryExpression,
 	"call_expression": kCallExpression, "field_expression": kFieldExpression,
 	"reference_expression": kReferenceExpression, "parenthesized_expression": kParenthesizedExpression,
 	"try_expression": kTryExpression, "await_expression": kAwaitExpression, "reference_type": kReferenceType,
@@ -150,6 +166,10 @@ const (
 	fMacro
 	fRight
 	fParameters
+	fTypeParameters
+	fBounds
+	fLeft
+	fElement
 	fCondition
 )
 
@@ -157,6 +177,7 @@ var fieldNames = map[string]field{
 	"path": fPath, "name": fName, "alias": fAlias, "list": fList, "argument": fArgument,
 	"function": fFunction, "arguments": fArguments, "value": fValue, "field": fField,
 	"type": fType, "pattern": fPattern, "body": fBody, "trait": fTrait, "macro": fMacro,
+	"type_parameters": fTypeParameters, "bounds": fBounds, "left": fLeft, "element": fElement,
 	"right": fRight, "parameters": fParameters, "condition": fCondition,
 }
 

@@ -799,34 +799,152 @@ func (w *walker) renamed(name string) bool {
 var writeFlags = map[string]bool{"WRONLY": true, "RDWR": true, "CREAT": true, "CREATE": true, "TRUNC": true, "APPEND": true, "TMPFILE": true, "EXCL": true}
 var readFlags = map[string]bool{"RDONLY": true, "CLOEXEC": true, "NOFOLLOW": true, "DIRECTORY": true, "NONBLOCK": true, "PATH": true, "NOCTTY": true, "NOATIME": true, "LARGEFILE": true, "NDELAY": true}
 
-// readOnlyFlags reports whether the arguments of an open-like call show
-// read-only flags (O_RDONLY, O_CLOEXEC, …) and none that write, or an fopen
-// mode "r"/"rb".
+// readOnlyFlags reports whether the arguments of an open-like call (an
+// argument list, or a macro's token tree) evidently open for reading only:
+// the argument that names open flags is made of read-only flags joined by
+// `|` alone (O_RDONLY | O_CLOEXEC) — an operand not evident (`flags |
+// O_CLOEXEC`) may carry a writing flag — or an fopen mode is "r"/"rb".
 func readOnlyFlags(s *syntax, args int32) bool {
-	read, write := false, false
-	var rec func(int32)
-	rec = func(n int32) {
+	read := false
+	for _, arg := range argumentsOf(s, args) {
+		if m, ok := fopenMode(s, arg); ok {
+			if m[0] != 'r' || strings.Contains(m, "+") {
+				return false
+			}
+			read = true
+			continue
+		}
+		if !namesOpenFlag(s, arg) {
+			continue // the path, a mode, a directory descriptor
+		}
+		if !readFlagsOnly(s, arg) {
+			return false
+		}
+		read = true
+	}
+	return read
+}
+
+// argumentsOf splits an argument list or a token tree into its arguments,
+// each the nodes between two commas.
+func argumentsOf(s *syntax, args int32) [][]int32 {
+	var out [][]int32
+	var cur []int32
+	for c := s.nodes[args].firstChild; c >= 0; c = s.nodes[c].nextSibling {
+		n := &s.nodes[c]
+		switch {
+		case n.kind == kComma:
+			out, cur = append(out, cur), nil
+		case n.nextSibling < 0 || c == s.nodes[args].firstChild: // the delimiters
+		case n.kind == kLineComment || n.kind == kBlockComment:
+		default:
+			cur = append(cur, c)
+		}
+	}
+	return append(out, cur)
+}
+
+// fopenMode returns the fopen mode among the string literals of arg
+// ("r", "rb", "w+", b"r\0"), if it has one.
+func fopenMode(s *syntax, arg []int32) (string, bool) {
+	for _, n := range arg {
+		if s.nodes[n].kind == kStringLiteral {
+			t := strings.TrimLeft(s.text(n), "bc")
+			t = strings.TrimSuffix(strings.TrimPrefix(t, `"`), `"`)
+			t = strings.TrimSuffix(t, `\0`)
+			if t != "" && strings.IndexByte("rwa", t[0]) >= 0 && strings.Trim(t[1:], "+btxecm") == "" {
+				return t, true
+			}
+		}
+		var kids []int32
 		for c := s.nodes[n].firstChild; c >= 0; c = s.nodes[c].nextSibling {
-			switch s.nodes[c].kind {
-			case kIdentifier:
-				name := strings.TrimPrefix(s.text(c), "O_")
-				read = read || readFlags[name]
-				write = write || writeFlags[name]
-			case kStringLiteral:
-				if v, ok := s.stringValue(c); ok && v != "" && v[0] == 'r' {
-					if strings.Contains(v, "+") {
-						write = true
-					} else {
-						read = true
-					}
-				}
-			default:
-				rec(c)
+			kids = append(kids, c)
+		}
+		if m, ok := fopenMode(s, kids); ok {
+			return m, true
+		}
+	}
+	return "", false
+}
+
+// openFlag returns the name of the open flag identifier n names (O_RDONLY,
+// the O_RDONLY of OFlag::O_RDONLY, the RDONLY of OFlags::RDONLY), or "".
+func openFlag(s *syntax, n int32) string {
+	if s.nodes[n].kind != kIdentifier {
+		return ""
+	}
+	name := strings.TrimPrefix(s.text(n), "O_")
+	if readFlags[name] || writeFlags[name] {
+		return name
+	}
+	return ""
+}
+
+// namesOpenFlag reports whether the nodes of arg mention an open flag.
+func namesOpenFlag(s *syntax, arg []int32) bool {
+	for _, n := range arg {
+		if openFlag(s, n) != "" {
+			return true
+		}
+		for c := s.nodes[n].firstChild; c >= 0; c = s.nodes[c].nextSibling {
+			if namesOpenFlag(s, []int32{c}) {
+				return true
 			}
 		}
 	}
-	rec(args)
-	return read && !write
+	return false
+}
+
+// readFlagsOnly reports whether arg is read-only open flags joined by `|`,
+// in parentheses or not: as an expression, or as a macro's tokens.
+func readFlagsOnly(s *syntax, arg []int32) bool {
+	if len(arg) == 0 {
+		return false
+	}
+	if len(arg) == 1 && s.nodes[arg[0]].kind != kIdentifier {
+		return readFlagExpr(s, arg[0])
+	}
+	for i, t := range arg { // tokens: libc :: O_RDONLY | ( libc :: O_CLOEXEC )
+		switch n := &s.nodes[t]; {
+		case n.kind == kIdentifier:
+			if i+1 < len(arg) && s.nodes[arg[i+1]].kind == kColonColon {
+				continue // a path's prefix
+			}
+			if !readFlags[openFlag(s, t)] {
+				return false
+			}
+		case n.kind == kColonColon || s.text(t) == "|":
+		case n.kind == kTokenTree:
+			if !readFlagsOnly(s, argumentsOf(s, t)[0]) {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func readFlagExpr(s *syntax, n int32) bool {
+	switch s.nodes[n].kind {
+	case kIdentifier:
+		return readFlags[openFlag(s, n)]
+	case kScopedIdentifier:
+		name := s.child(n, fName)
+		return name >= 0 && readFlagExpr(s, name)
+	case kParenthesizedExpression:
+		inner := s.nodes[s.nodes[n].firstChild].nextSibling // ( expr )
+		return inner >= 0 && readFlagExpr(s, inner)
+	case kBinaryExpression:
+		l := s.nodes[n].firstChild
+		op := s.nodes[l].nextSibling
+		if op < 0 || s.text(op) != "|" {
+			return false
+		}
+		r := s.nodes[op].nextSibling
+		return r >= 0 && readFlagExpr(s, l) && readFlagExpr(s, r)
+	}
+	return false
 }
 
 func spanOf(start, end uint32) span.Range { return span.Range{Start: int(start), End: int(end)} }
