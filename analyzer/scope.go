@@ -21,8 +21,16 @@ type module struct {
 	parent   *module
 	state    state // context and gates of the module's code
 	pathAttr bool  // its file came from #[path]
-	names    scope
-	mods     map[string]*module
+	// own is the cfg of the module's declaration and inner attributes: a
+	// path through the module holds only under it.
+	own   bindCfg
+	names scope
+	mods  map[string]*module
+	// twins are later declarations of a name in mods under other cfgs
+	// (`#[cfg(unix)] mod imp;` and `#[cfg(windows)] mod imp;`): each is
+	// its own module, seen and resolved through like the first.
+	twins   map[string][]*module
+	created []*module // every module declared in m, in order
 	aliases  map[string]bool // root only: names some `use … as name` in the crate binds
 	all      []*module       // root only: every module of the crate
 	// globLocal and globExtern are what m's glob imports resolve to: crate
@@ -33,13 +41,63 @@ type module struct {
 	globLocal  []*module
 	globExtern []string
 	globState  uint8
-	globOwners map[string]*module // name → the glob-imported module that has it (nil: none, or in progress)
+	globOwner  map[string][]*module // name → the glob-imported modules that have it (nil: none, or in progress)
 	globPaths  map[string]string  // path → the external path it names through globs ("": none, or in progress)
+}
+
+// bindCfg is the cfg an item is declared under, relative to its module:
+// the gates that mention features, and whether it is test code.
+type bindCfg struct {
+	gates []Cfg
+	test  bool
+}
+
+func cfgOf(st state) bindCfg { return bindCfg{gates: st.gates, test: st.ctx == Test} }
+
+// join is the cfg of a path that passes through both: gates already
+// present are not repeated.
+func (c bindCfg) join(o bindCfg) bindCfg {
+	if len(o.gates) == 0 && (!o.test || c.test) {
+		return c
+	}
+	out := bindCfg{gates: c.gates[:len(c.gates):len(c.gates)], test: c.test || o.test}
+	for _, g := range o.gates {
+		if !hasGate(out.gates, g) {
+			out.gates = append(out.gates, g)
+		}
+	}
+	return out
+}
+
+func hasGate(gates []Cfg, g Cfg) bool {
+	for _, x := range gates {
+		if x.String() == g.String() {
+			return true
+		}
+	}
+	return false
+}
+
+// binding is one thing a `use` binds a name to: a name bound by several
+// `use` items under different cfgs has several, and resolves to each.
+type binding struct {
+	path []string // as written
+	cfg  bindCfg
+}
+
+// resolution is one thing a path names: its absolute path ("std::fs::write",
+// or "crate::a::f" for the crate's own items), whether the crate defines it,
+// and the cfg of the bindings and modules the path went through.
+type resolution struct {
+	path  string
+	local bool
+	cfg   bindCfg
 }
 
 type globBase struct {
 	path  string
 	local bool
+	cfg   bindCfg
 }
 
 // globBases computes m's glob targets once.
@@ -52,46 +110,50 @@ func (r *resolver) globBases(m *module) {
 	seen := map[string]bool{}
 	for _, g := range m.names.globs {
 		r.steps = resolveBudget
-		base, local := r.resolveIn(m, g, false, 1)
-		if seen[base] {
-			continue
-		}
-		seen[base] = true
-		if !local {
-			m.globExtern = append(m.globExtern, base)
-		} else if gm := r.moduleAt(base); gm != nil && gm != m {
-			m.globLocal = append(m.globLocal, gm)
+		for _, base := range r.resolveIn(nil, m, g, false, 1, bindCfg{}) {
+			if seen[base.path] {
+				continue
+			}
+			seen[base.path] = true
+			if !base.local {
+				m.globExtern = append(m.globExtern, base.path)
+				continue
+			}
+			for _, gm := range r.modulesAt(base.path) {
+				if gm != m {
+					m.globLocal = append(m.globLocal, gm)
+				}
+			}
 		}
 	}
 	r.steps = steps
 	m.globState = 2
 }
 
-// globOwner returns the module among m's glob-imported crate modules (or
-// theirs, transitively) that defines name.
-func (r *resolver) globOwner(m *module, name string) *module {
-	if gm, ok := m.globOwners[name]; ok {
+// globOwners returns the modules among m's glob-imported crate modules (or
+// theirs, transitively) that define name: under different cfgs, several may.
+func (r *resolver) globOwners(m *module, name string) []*module {
+	if gm, ok := m.globOwner[name]; ok {
 		return gm
 	}
-	if m.globOwners == nil {
-		m.globOwners = map[string]*module{}
+	if m.globOwner == nil {
+		m.globOwner = map[string][]*module{}
 	}
-	m.globOwners[name] = nil // in progress: breaks cycles
+	m.globOwner[name] = nil // in progress: breaks cycles
 	r.globBases(m)
-	var owner *module
+	var owners []*module
 	for _, gm := range m.globLocal {
-		if gm.defines(name) || r.globOwner(gm, name) != nil {
-			owner = gm
-			break
+		if gm.defines(name) || len(r.globOwners(gm, name)) > 0 {
+			owners = append(owners, gm)
 		}
 	}
-	m.globOwners[name] = owner
-	return owner
+	m.globOwner[name] = owners
+	return owners
 }
 
 func (m *module) defines(name string) bool {
 	_, mod := m.mods[name]
-	_, use := m.names.uses[name]
+	_, use := m.names.uses[name] // a name of several bindings has at least one
 	_, ext := m.names.externs[name]
 	return mod || use || ext || m.names.items[name]
 }
@@ -123,16 +185,23 @@ func (r *resolver) globPath(m *module, rest string) string {
 }
 
 // fromModuleGlobs resolves segs through module m's glob imports.
-func (r *resolver) fromModuleGlobs(m *module, segs []string, depth int) (path string, local, ok bool) {
-	if gm := r.globOwner(m, segs[0]); gm != nil && depth <= maxResolveDepth {
-		if p, l, ok := r.lookup(gm, segs, depth+1); ok {
-			return p, l, true
+func (r *resolver) fromModuleGlobs(out []resolution, m *module, segs []string, depth int, cfg bindCfg) ([]resolution, bool) {
+	found := false
+	if depth <= maxResolveDepth {
+		for _, gm := range r.globOwners(m, segs[0]) {
+			var ok bool
+			if out, ok = r.lookup(out, gm, segs, depth+1, cfg.join(gm.own)); ok {
+				found = true
+			}
 		}
 	}
-	if p := r.globPath(m, join(segs)); p != "" {
-		return p, false, true
+	if found {
+		return out, true
 	}
-	return "", false, false
+	if p := r.globPath(m, join(segs)); p != "" {
+		return append(out, resolution{path: p, cfg: cfg}), true
+	}
+	return out, false
 }
 
 // index fills the root's crate-wide tables once its modules are known:
@@ -140,11 +209,20 @@ func (r *resolver) fromModuleGlobs(m *module, segs []string, depth int) (path st
 // API under another name, so the cheap last-segment filter must let it pass.
 func (m *module) index() {
 	m.all = m.allModules()
+	for i := 0; i < len(m.all); i++ { // twins, and the modules inside them
+		for _, ts := range m.all[i].twins {
+			for _, t := range ts {
+				m.all = append(m.all, t.allModules()...)
+			}
+		}
+	}
 	m.aliases = map[string]bool{}
 	for _, x := range m.all {
-		for name, p := range x.names.uses {
-			if p[len(p)-1] != name {
-				m.aliases[name] = true
+		for name, bs := range x.names.uses {
+			for _, b := range bs {
+				if b.path[len(b.path)-1] != name {
+					m.aliases[name] = true
+				}
 			}
 		}
 	}
@@ -153,7 +231,7 @@ func (m *module) index() {
 // scope holds the names one module or block defines.
 type scope struct {
 	items   map[string]bool     // local items (fn, struct, …) and macros: they shadow everything else
-	uses    map[string][]string // `use` bindings: name → path as written
+	uses    map[string][]binding // `use` bindings: name → what it is bound to
 	anon    [][]string          // `use … as _` (traits brought in without a name)
 	globs   [][]string          // `use …::*`
 	externs map[string]string   // `extern crate x as y`: y → x
@@ -172,7 +250,7 @@ func (s *scope) setItem(name string) {
 	s.items[name] = true
 }
 
-func (s *scope) setUse(name string, path []string) {
+func (s *scope) setUse(name string, path []string, cfg bindCfg) {
 	if len(path) == 0 { // `use self as x;` names nothing
 		return
 	}
@@ -181,21 +259,40 @@ func (s *scope) setUse(name string, path []string) {
 		return
 	}
 	if s.uses == nil {
-		s.uses = map[string][]string{}
+		s.uses = map[string][]binding{}
 	}
-	s.uses[name] = path
+	s.uses[name] = append(s.uses[name], binding{path, cfg})
 }
 
+// child returns a new module for a declaration `mod name` in m: the first
+// of that name is m.mods[name], the others its twins.
 func (m *module) child(name string) *module {
+	c := &module{path: m.path + "::" + name, parent: m, state: m.state}
+	m.created = append(m.created, c)
 	if m.mods == nil {
 		m.mods = map[string]*module{}
 	}
-	c := m.mods[name]
-	if c == nil {
-		c = &module{path: m.path + "::" + name, parent: m, state: m.state}
+	if m.mods[name] == nil {
 		m.mods[name] = c
+	} else {
+		if m.twins == nil {
+			m.twins = map[string][]*module{}
+		}
+		m.twins[name] = append(m.twins[name], c)
 	}
 	return c
+}
+
+// declared returns the modules declared as name in m, twins after the first.
+func (m *module) declared(name string) []*module {
+	c := m.mods[name]
+	if c == nil {
+		return nil
+	}
+	if ts := m.twins[name]; len(ts) > 0 {
+		return append([]*module{c}, ts...)
+	}
+	return []*module{c}
 }
 
 func (m *module) root() *module {
@@ -220,6 +317,12 @@ type modDecl struct {
 // out-of-line module declarations found, recursing into inline modules.
 // dir is where `mod x;` here looks for x.
 func (a *crateAnalysis) collectModule(f *sourceFile, s *syntax, c int32, m *module, dir string) []modDecl {
+	return a.collectItems(f, s, c, m, dir, bindCfg{})
+}
+
+// collectItems is collectModule for items declared under outer (the cfg of
+// the item macro branch they come from).
+func (a *crateAnalysis) collectItems(f *sourceFile, s *syntax, c int32, m *module, dir string, outer bindCfg) []modDecl {
 	var decls []modDecl
 	var attrs []int32
 	for i := s.nodes[c].firstChild; i >= 0; i = s.nodes[i].nextSibling {
@@ -229,6 +332,7 @@ func (a *crateAnalysis) collectModule(f *sourceFile, s *syntax, c int32, m *modu
 			continue
 		case kInnerAttributeItem:
 			m.state = applyAttrs(s, []int32{i}, m.state)
+			m.own = m.own.join(cfgOf(applyAttrs(s, []int32{i}, state{})))
 			continue
 		case kLineComment, kBlockComment:
 			continue
@@ -240,13 +344,14 @@ func (a *crateAnalysis) collectModule(f *sourceFile, s *syntax, c int32, m *modu
 			name := s.text(nm)
 			child := m.child(name)
 			child.state = applyAttrs(s, attrs, m.state)
+			child.own = outer.join(attrsCfg(s, attrs))
 			if body := s.child(i, fBody); body >= 0 {
 				f.inlines[nodeRef{s, i}] = child
 				childDir := filepath.Join(dir, name)
 				if ps := pathAttrs(s, attrs); len(ps) > 0 { // #[path = "."] mod x { mod y; }
 					childDir = filepath.Join(dir, ps[0])
 				}
-				decls = append(decls, a.collectModule(f, s, body, child, childDir)...)
+				decls = append(decls, a.collectItems(f, s, body, child, childDir, bindCfg{})...)
 			} else {
 				d := modDecl{syn: s, node: i, name: name, dir: dir, module: child}
 				if ps := pathAttrs(s, attrs); len(ps) > 0 {
@@ -262,41 +367,43 @@ func (a *crateAnalysis) collectModule(f *sourceFile, s *syntax, c int32, m *modu
 		case kMacroInvocation:
 			exps := a.expand(s, i)
 			for k := range exps {
-				before := len(m.mods)
-				names := map[string]bool{}
-				for n := range m.mods {
-					names[n] = true
-				}
-				decls = append(decls, a.collectModule(f, exps[k].syn, 0, m, dir)...)
-				if len(m.mods) != before {
-					for n, c := range m.mods {
-						if !names[n] {
-							c.state.gates = append(c.state.gates[:len(c.state.gates):len(c.state.gates)], cfgGates(exps[k].cfg)...)
-							if cfgTest(exps[k].cfg) {
-								c.state.ctx = Test
-							}
-							exps[k].mods = append(exps[k].mods, c)
-						}
+				before := len(m.created)
+				branch := bindCfg{gates: cfgGates(exps[k].cfg), test: cfgTest(exps[k].cfg)}
+				decls = append(decls, a.collectItems(f, exps[k].syn, 0, m, dir, outer.join(branch))...)
+				for _, c := range m.created[before:] {
+					c.state.gates = append(c.state.gates[:len(c.state.gates):len(c.state.gates)], cfgGates(exps[k].cfg)...)
+					if cfgTest(exps[k].cfg) {
+						c.state.ctx = Test
 					}
+					exps[k].mods = append(exps[k].mods, c)
 				}
 			}
 			if len(exps) > 0 {
 				f.expansions[nodeRef{s, i}] = exps
 			}
 		default:
-			collectItem(s, i, &m.names)
+			collectItem(s, i, &m.names, outer.join(attrsCfg(s, attrs)))
 		}
 		attrs = attrs[:0]
 	}
 	return decls
 }
 
-// collectItem records the name item i brings into scope sc, if any.
-func collectItem(s *syntax, i int32, sc *scope) {
+// attrsCfg is the cfg outer attributes attrs put on their item.
+func attrsCfg(s *syntax, attrs []int32) bindCfg {
+	if len(attrs) == 0 {
+		return bindCfg{}
+	}
+	return cfgOf(applyAttrs(s, attrs, state{}))
+}
+
+// collectItem records the name item i, declared under cfg, brings into
+// scope sc, if any.
+func collectItem(s *syntax, i int32, sc *scope, cfg bindCfg) {
 	switch s.nodes[i].kind {
 	case kUseDeclaration:
 		if arg := s.child(i, fArgument); arg >= 0 {
-			collectUse(s, arg, nil, sc)
+			collectUse(s, arg, nil, sc, cfg)
 		}
 	case kExternCrate:
 		name := s.child(i, fName)
@@ -342,7 +449,7 @@ func collectItem(s *syntax, i int32, sc *scope) {
 }
 
 // collectUse records the bindings of use tree n under prefix.
-func collectUse(s *syntax, n int32, prefix []string, sc *scope) {
+func collectUse(s *syntax, n int32, prefix []string, sc *scope, cfg bindCfg) {
 	switch s.nodes[n].kind {
 	case kIdentifier, kScopedIdentifier, kSelf, kSuper, kCrate:
 		p := appendPath(prefix, pathSegments(s, n))
@@ -357,7 +464,7 @@ func collectUse(s *syntax, n int32, prefix []string, sc *scope) {
 			}
 			last = p[len(p)-1]
 		}
-		sc.setUse(last, p)
+		sc.setUse(last, p, cfg)
 	case kUseAsClause:
 		path, alias := s.child(n, fPath), s.child(n, fAlias)
 		if path < 0 || alias < 0 {
@@ -367,7 +474,7 @@ func collectUse(s *syntax, n int32, prefix []string, sc *scope) {
 		if len(p) > 0 && p[len(p)-1] == "self" {
 			p = p[:len(p)-1]
 		}
-		sc.setUse(s.text(alias), p)
+		sc.setUse(s.text(alias), p, cfg)
 	case kUseWildcard:
 		var p []string
 		for c := s.nodes[n].firstChild; c >= 0; c = s.nodes[c].nextSibling {
@@ -385,11 +492,11 @@ func collectUse(s *syntax, n int32, prefix []string, sc *scope) {
 			p = appendPath(prefix, []string{""}) // `use ::{a, b}`
 		}
 		if list := s.child(n, fList); list >= 0 {
-			collectUse(s, list, p, sc)
+			collectUse(s, list, p, sc, cfg)
 		}
 	case kUseList:
 		for c := s.nodes[n].firstChild; c >= 0; c = s.nodes[c].nextSibling {
-			collectUse(s, c, prefix, sc)
+			collectUse(s, c, prefix, sc, cfg)
 		}
 	}
 }
@@ -462,7 +569,9 @@ func isPathKind(k kind) bool {
 }
 
 // resolver resolves paths from one place in a module, through block scopes
-// (innermost last) and then the module tree.
+// (innermost last) and then the module tree. The analyser sees every cfg
+// at once, so a path may name several things: one per binding, module twin
+// or namespace the name has.
 type resolver struct {
 	mod    *module
 	blocks []*scope
@@ -475,13 +584,28 @@ const resolveBudget = 256
 
 const maxResolveDepth = 24
 
-// resolve returns the absolute path segs names ("std::fs::write", or
-// "crate::a::f" for the crate's own items) and whether it names something
-// the crate defines itself. strict means: a single segment must be bound by
-// a `use`; otherwise unknown first segments are taken as extern crates.
+// resolve returns the absolute path segs names and whether the crate
+// defines it itself: the first resolution the API table knows, else the
+// first. See resolveAll.
 func (r *resolver) resolve(segs []string, strict bool) (string, bool) {
-	if len(segs) == 0 {
+	all := r.resolveAll(segs, strict)
+	for _, x := range all {
+		if !x.local && r.known(x.path) {
+			return x.path, false
+		}
+	}
+	if len(all) == 0 {
 		return "", false
+	}
+	return all[0].path, all[0].local
+}
+
+// resolveAll returns everything segs names. strict means: a single segment
+// must be bound by a `use`; otherwise unknown first segments are taken as
+// extern crates.
+func (r *resolver) resolveAll(segs []string, strict bool) []resolution {
+	if len(segs) == 0 {
+		return nil
 	}
 	r.steps = resolveBudget
 	first := segs[0]
@@ -489,32 +613,57 @@ func (r *resolver) resolve(segs []string, strict bool) (string, bool) {
 		for i := len(r.blocks) - 1; i >= 0; i-- {
 			b := r.blocks[i]
 			if len(segs) == 1 && b.lets[first] {
-				return "", true
+				return []resolution{{local: true}}
 			}
-			if b.items[first] {
-				return "", true
+			if out, ok := r.inScope(nil, r.mod, b, "", segs, 0, bindCfg{}); ok {
+				return dedupe(out)
 			}
-			if p, ok := b.uses[first]; ok {
-				if p[0] == first {
-					return join(appendPath(p, segs[1:])), false
-				}
-				return r.resolveIn(r.mod, appendPath(p, segs[1:]), strict, 0)
-			}
-			if c, ok := b.externs[first]; ok {
-				return join(append([]string{c}, segs[1:]...)), false
-			}
-			if p, local, ok := r.fromGlobs(r.mod, b.globs, segs, 0); ok {
-				return p, local
+			if out, ok := r.fromGlobs(nil, r.mod, b.globs, segs, 0); ok {
+				return dedupe(out)
 			}
 		}
 	}
-	return r.resolveIn(r.mod, segs, strict, 0)
+	return dedupe(r.resolveIn(nil, r.mod, segs, strict, 0, bindCfg{}))
 }
 
 // resolveUse resolves the path of a `use` in the current module.
-func (r *resolver) resolveUse(p []string) (string, bool) {
+func (r *resolver) resolveUse(p []string) []resolution {
 	r.steps = resolveBudget
-	return r.resolveIn(r.mod, p, false, 0)
+	return r.resolveIn(nil, r.mod, p, false, 0, bindCfg{})
+}
+
+// dedupe merges the resolutions of one path under several cfgs into one
+// that holds under any of them.
+func dedupe(out []resolution) []resolution {
+	if len(out) < 2 {
+		return out
+	}
+	var merged []resolution
+next:
+	for _, x := range out {
+		for k := range merged {
+			if m := &merged[k]; m.path == x.path && m.local == x.local {
+				m.cfg = m.cfg.or(x.cfg)
+				continue next
+			}
+		}
+		merged = append(merged, x)
+	}
+	return merged
+}
+
+// or is the cfg under which c or o holds.
+func (c bindCfg) or(o bindCfg) bindCfg {
+	if len(c.gates) == 0 || len(o.gates) == 0 {
+		return bindCfg{test: c.test && o.test}
+	}
+	all := func(gs []Cfg) Cfg {
+		if len(gs) == 1 {
+			return gs[0]
+		}
+		return Cfg{Op: CfgAll, Args: gs}
+	}
+	return bindCfg{gates: []Cfg{{Op: CfgAny, Args: []Cfg{all(c.gates), all(o.gates)}}}, test: c.test && o.test}
 }
 
 func isKeywordSeg(s string) bool {
@@ -523,16 +672,17 @@ func isKeywordSeg(s string) bool {
 
 func join(segs []string) string { return strings.Join(segs, "::") }
 
-func (r *resolver) resolveIn(m *module, segs []string, strict bool, depth int) (string, bool) {
+// resolveIn appends to out what segs names in module m, reached under cfg.
+func (r *resolver) resolveIn(out []resolution, m *module, segs []string, strict bool, depth int, cfg bindCfg) []resolution {
 	r.steps--
 	if depth > maxResolveDepth || len(segs) == 0 || r.steps < 0 {
-		return "", false
+		return out
 	}
 	switch segs[0] {
 	case "crate", "$crate":
-		return r.within(m.root(), segs[1:], depth)
+		return r.within(out, m.root(), segs[1:], depth, cfg)
 	case "self":
-		return r.within(m, segs[1:], depth)
+		return r.within(out, m, segs[1:], depth, cfg)
 	case "super":
 		for len(segs) > 0 && segs[0] == "super" {
 			if m.parent != nil {
@@ -540,119 +690,140 @@ func (r *resolver) resolveIn(m *module, segs []string, strict bool, depth int) (
 			}
 			segs = segs[1:]
 		}
-		return r.within(m, segs, depth)
+		return r.within(out, m, segs, depth, cfg)
 	case "":
 		if len(segs) > 1 { // `::y::…` names the extern prelude too
 			if c, ok := m.root().names.externs[segs[1]]; ok {
-				return join(append([]string{c}, segs[2:]...)), false
+				return append(out, resolution{path: join(append([]string{c}, segs[2:]...)), cfg: cfg})
 			}
 		}
-		return join(segs[1:]), false
+		return append(out, resolution{path: join(segs[1:]), cfg: cfg})
 	}
-	if p, local, ok := r.lookup(m, segs, depth); ok {
-		return p, local
+	if out, ok := r.lookup(out, m, segs, depth, cfg); ok {
+		return out
 	}
 	// the extern prelude: `extern crate x as y;` at the crate root names x
 	// in every module, as rustc has it
 	if c, ok := m.root().names.externs[segs[0]]; ok {
-		return join(append([]string{c}, segs[1:]...)), false
+		return append(out, resolution{path: join(append([]string{c}, segs[1:]...)), cfg: cfg})
 	}
 	if len(segs) == 1 && strict {
-		return "", false
+		return out
 	}
-	return join(segs), false // an extern crate: std, core, tokio, …
+	return append(out, resolution{path: join(segs), cfg: cfg}) // an extern crate: std, core, tokio, …
 }
 
-// within resolves segs inside module m (after crate::, self::, super::).
-func (r *resolver) within(m *module, segs []string, depth int) (string, bool) {
+// within appends what segs names inside module m (after crate::, self::, super::).
+func (r *resolver) within(out []resolution, m *module, segs []string, depth int, cfg bindCfg) []resolution {
 	if len(segs) == 0 {
-		return m.path, true
+		return append(out, resolution{path: m.path, local: true, cfg: cfg})
 	}
-	if p, local, ok := r.lookup(m, segs, depth); ok {
-		return p, local
+	if out, ok := r.lookup(out, m, segs, depth, cfg); ok {
+		return out
 	}
-	return m.path + "::" + join(segs), true
+	return append(out, resolution{path: m.path + "::" + join(segs), local: true, cfg: cfg})
 }
 
-// lookup resolves segs whose first segment is a name visible in module m.
-func (r *resolver) lookup(m *module, segs []string, depth int) (string, bool, bool) {
+// lookup appends what segs names when its first segment is a name visible
+// in module m, and reports whether it is.
+func (r *resolver) lookup(out []resolution, m *module, segs []string, depth int, cfg bindCfg) ([]resolution, bool) {
+	found := false
+	for _, c := range m.declared(segs[0]) {
+		out = r.within(out, c, segs[1:], depth+1, cfg.join(c.own))
+		found = true
+	}
+	if out, ok := r.inScope(out, m, &m.names, m.path, segs, depth, cfg); ok || found {
+		return out, true
+	}
+	return r.fromModuleGlobs(out, m, segs, depth, cfg)
+}
+
+// inScope appends what the items, `use` bindings and extern crates of scope
+// sc (of module m, whose path items get, "" for a block) make of segs.
+func (r *resolver) inScope(out []resolution, m *module, sc *scope, itemPath string, segs []string, depth int, cfg bindCfg) ([]resolution, bool) {
 	first := segs[0]
-	if c, ok := m.mods[first]; ok {
-		p, local := r.within(c, segs[1:], depth+1)
-		return p, local, true
-	}
-	sc := &m.names
+	found := false
 	if sc.items[first] {
-		return m.path + "::" + join(segs), true, true
-	}
-	if p, ok := sc.uses[first]; ok {
-		if p[0] == first { // `use libc;`, `use libc::{self}`: the extern crate itself
-			return join(appendPath(p, segs[1:])), false, true
+		p := ""
+		if itemPath != "" {
+			p = itemPath + "::" + join(segs)
 		}
-		full, local := r.resolveIn(m, appendPath(p, segs[1:]), false, depth+1)
-		return full, local, true
+		out = append(out, resolution{path: p, local: true, cfg: cfg})
+		found = true
+	}
+	for _, b := range sc.uses[first] {
+		c := cfg.join(b.cfg)
+		if b.path[0] == first { // `use libc;`, `use libc::{self}`: the extern crate itself
+			out = append(out, resolution{path: join(appendPath(b.path, segs[1:])), cfg: c})
+		} else {
+			out = r.resolveIn(out, m, appendPath(b.path, segs[1:]), false, depth+1, c)
+		}
+		found = true
 	}
 	if c, ok := sc.externs[first]; ok {
-		return join(append([]string{c}, segs[1:]...)), false, true
+		out = append(out, resolution{path: join(append([]string{c}, segs[1:]...)), cfg: cfg})
+		found = true
 	}
-	if p, local, ok := r.fromModuleGlobs(m, segs, depth); ok {
-		return p, local, true
-	}
-	return "", false, false
+	return out, found
 }
 
 // fromGlobs resolves segs through glob imports: into the crate's own
 // modules when they are visible, else as the external path the API table knows.
-func (r *resolver) fromGlobs(m *module, globs [][]string, segs []string, depth int) (path string, local, ok bool) {
+func (r *resolver) fromGlobs(out []resolution, m *module, globs [][]string, segs []string, depth int) ([]resolution, bool) {
 	if depth > maxResolveDepth {
-		return "", false, false
+		return out, false
 	}
-	bases := make([]globBase, 0, len(globs))
+	found := false
 	for _, g := range globs {
-		p, local := r.resolveIn(m, g, false, depth+1)
-		bases = append(bases, globBase{p, local})
-	}
-	return r.fromBases(m, bases, segs, depth)
-}
-
-// fromBases resolves segs in the glob imports with the given bases.
-func (r *resolver) fromBases(m *module, bases []globBase, segs []string, depth int) (path string, local, ok bool) {
-	for _, b := range bases {
-		if r.steps < 0 || depth > maxResolveDepth {
+		for _, base := range r.resolveIn(nil, m, g, false, depth+1, bindCfg{}) {
+			if r.steps < 0 {
+				return out, found
+			}
+			if base.local {
+				for _, gm := range r.modulesAt(base.path) {
+					if gm == m {
+						continue
+					}
+					var ok bool
+					if out, ok = r.lookup(out, gm, segs, depth+1, base.cfg); ok {
+						found = true
+					}
+				}
+				continue
+			}
+			if full := base.path + "::" + join(segs); r.known(full) {
+				out = append(out, resolution{path: full, cfg: base.cfg})
+				found = true
+			}
+		}
+		if found {
 			break
 		}
-		base, isLocal := b.path, b.local
-		if isLocal {
-			if gm := r.moduleAt(base); gm != nil && gm != m {
-				if p, l, ok := r.lookup(gm, segs, depth+1); ok {
-					return p, l, true
-				}
-			}
-			continue
-		}
-		if full := base + "::" + join(segs); r.known(full) {
-			return full, false, true
-		}
 	}
-	return "", false, false
+	return out, found
 }
 
-// moduleAt returns the crate module with the given absolute path.
-func (r *resolver) moduleAt(path string) *module {
-	m := r.mod.root()
+// modulesAt returns the crate modules with the given absolute path: one,
+// or several where twins are on the way.
+func (r *resolver) modulesAt(path string) []*module {
 	rest, ok := strings.CutPrefix(path, "crate")
 	if !ok {
 		return nil
 	}
+	ms := []*module{r.mod.root()}
 	for _, seg := range strings.Split(strings.TrimPrefix(rest, "::"), "::") {
 		if seg == "" {
 			continue
 		}
-		if m = m.mods[seg]; m == nil {
+		var next []*module
+		for _, m := range ms {
+			next = append(next, m.declared(seg)...)
+		}
+		if ms = next; len(ms) == 0 {
 			return nil
 		}
 	}
-	return m
+	return ms
 }
 
 // pathAttrs returns the values of #[path = "…"] and

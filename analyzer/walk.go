@@ -49,6 +49,17 @@ func (w *walker) use(c caps.Capability, api string, start, end uint32) {
 	w.a.use(w.f, w.st, c, api, start, end)
 }
 
+// useUnder records a use reached through bindings declared under cfg: it
+// holds where both the code and the bindings do.
+func (w *walker) useUnder(cfg bindCfg, c caps.Capability, api string, start, end uint32) {
+	st := w.st
+	if cfg.test {
+		st.ctx = Test
+	}
+	st.gates = bindCfg{gates: st.gates}.join(cfg).gates
+	w.a.use(w.f, st, c, api, start, end)
+}
+
 func (w *walker) unanalysed(i int32, reason string) {
 	n := &w.s.nodes[i]
 	w.a.unanalysed(w.f.path, span.Range{Start: int(n.start), End: int(n.end)}, reason, w.st.ctx)
@@ -446,8 +457,14 @@ func (w *walker) closure(i int32) {
 func (w *walker) block(b int32) {
 	s := w.s
 	sc := &scope{}
+	var attrs []int32
 	for c := s.nodes[b].firstChild; c >= 0; c = s.nodes[c].nextSibling {
-		collectItem(s, c, sc)
+		if s.nodes[c].kind == kAttributeItem {
+			attrs = append(attrs, c)
+			continue
+		}
+		collectItem(s, c, sc, attrsCfg(s, attrs))
+		attrs = attrs[:0]
 	}
 	w.r.blocks = append(w.r.blocks, sc)
 	w.children(b, false)
@@ -702,21 +719,29 @@ func (w *walker) onlySetter(e int32, setter string) bool {
 // traitInScope reports whether trait is imported where the walker is.
 func (w *walker) traitInScope(trait string) bool {
 	last := trait[strings.LastIndex(trait, "::")+2:]
+	names := func(p []string, suffix string) bool {
+		for _, x := range w.r.resolveUse(p) {
+			if !x.local && w.table.Canonical(x.path+suffix) == trait {
+				return true
+			}
+		}
+		return false
+	}
 	check := func(sc *scope) bool {
-		for name, p := range sc.uses {
-			if name == last || p[len(p)-1] == last {
-				if full, local := w.r.resolveUse(p); !local && w.table.Canonical(full) == trait {
+		for name, bs := range sc.uses {
+			for _, b := range bs {
+				if (name == last || b.path[len(b.path)-1] == last) && names(b.path, "") {
 					return true
 				}
 			}
 		}
 		for _, p := range sc.anon {
-			if full, local := w.r.resolveUse(p); !local && w.table.Canonical(full) == trait {
+			if names(p, "") {
 				return true
 			}
 		}
 		for _, g := range sc.globs {
-			if base, local := w.r.resolveUse(g); !local && w.table.Canonical(base+"::"+last) == trait {
+			if names(g, "::"+last) {
 				return true
 			}
 		}
@@ -761,23 +786,24 @@ func (w *walker) classifyPath(segs []string, start, end uint32, args int32, inMa
 	if !w.table.MayClassify(last) && !w.root.aliases[last] && !(len(segs) == 1 && w.renamed(last)) {
 		return
 	}
-	full, local := w.r.resolve(segs, true)
-	if local || full == "" {
-		return
+	for _, x := range w.r.resolveAll(segs, true) {
+		if x.local || x.path == "" {
+			continue
+		}
+		e, ok := w.table.Lookup(x.path)
+		if !ok {
+			continue
+		}
+		c := e.Cap
+		if e.ReadonlyFlags && args >= 0 && readOnlyFlags(w.s, args) {
+			c = caps.FSReadonly
+		}
+		api := e.Path
+		if strings.HasSuffix(api, "*") { // a prefix entry: name what was called
+			api = x.path
+		}
+		w.useUnder(x.cfg, c, api, start, end)
 	}
-	e, ok := w.table.Lookup(full)
-	if !ok {
-		return
-	}
-	c := e.Cap
-	if e.ReadonlyFlags && args >= 0 && readOnlyFlags(w.s, args) {
-		c = caps.FSReadonly
-	}
-	api := e.Path
-	if strings.HasSuffix(api, "*") { // a prefix entry: name what was called
-		api = full
-	}
-	w.use(c, api, start, end)
 }
 
 // renamed reports whether a single-segment name is bound by a `use` or glob
