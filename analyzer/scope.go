@@ -30,19 +30,19 @@ type module struct {
 	// (`#[cfg(unix)] mod imp;` and `#[cfg(windows)] mod imp;`): each is
 	// its own module, seen and resolved through like the first.
 	twins   map[string][]*module
-	created []*module // every module declared in m, in order
-	aliases  map[string]bool // root only: names some `use … as name` in the crate binds
-	all      []*module       // root only: every module of the crate
+	created []*module       // every module declared in m, in order
+	aliases map[string]bool // root only: names some `use … as name` in the crate binds
+	all     []*module       // root only: every module of the crate
 	// globLocal and globExtern are what m's glob imports resolve to: crate
 	// modules and external paths, computed once (globState 0 → 1 → 2).
-	// globOwners and globPaths memoise lookups through them: crates such as
+	// globOwner and globPaths memoise lookups through them: crates such as
 	// web-sys glob-import thousands of modules, and a name must not cost a
 	// visit to each of them more than once.
 	globLocal  []*module
 	globExtern []string
 	globState  uint8
 	globOwner  map[string][]*module // name → the glob-imported modules that have it (nil: none, or in progress)
-	globPaths  map[string]string  // path → the external path it names through globs ("": none, or in progress)
+	globPaths  map[string]string    // path → the external path it names through globs ("": none, or in progress)
 }
 
 // bindCfg is the cfg an item is declared under, relative to its module:
@@ -230,14 +230,14 @@ func (m *module) index() {
 
 // scope holds the names one module or block defines.
 type scope struct {
-	items   map[string]bool     // local items (fn, struct, …) and macros: they shadow everything else
+	items   map[string]bool      // local items (fn, struct, …) and macros: they shadow everything else
 	uses    map[string][]binding // `use` bindings: name → what it is bound to
-	anon    [][]string          // `use … as _` (traits brought in without a name)
-	globs   [][]string          // `use …::*`
-	externs map[string]string   // `extern crate x as y`: y → x
-	lets    map[string]bool     // let bindings and parameters (blocks only)
-	types   map[string]string   // evident types of let bindings and parameters
-	macros  map[string]string   // macro_rules name → path prefix of its `prefix::$f(` call, if any
+	anon    [][]string           // `use … as _` (traits brought in without a name)
+	globs   [][]string           // `use …::*`
+	externs map[string]string    // `extern crate x as y`: y → x
+	lets    map[string]bool      // let bindings and parameters (blocks only)
+	types   map[string]string    // evident types of let bindings and parameters
+	macros  map[string]string    // macro_rules name → path prefix of its `prefix::$f(` call, if any
 	// macroCfgs: macro_rules name → the feature cfg its expansion puts on
 	// the items it is given (tokio's cfg_net!).
 	macroCfgs map[string]Cfg
