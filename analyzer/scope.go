@@ -32,6 +32,9 @@ type module struct {
 	twins   map[string][]*module
 	created []*module       // every module declared in m, in order
 	aliases map[string]bool // root only: names some `use … as name` in the crate binds
+	// typeNames (root only) are the crate's type aliases and structs with
+	// named fields: a value of such a type may have an evident type.
+	typeNames map[string]bool
 	all     []*module       // root only: every module of the crate
 	// globLocal and globExtern are what m's glob imports resolve to: crate
 	// modules and external paths, computed once (globState 0 → 1 → 2).
@@ -217,7 +220,14 @@ func (m *module) index() {
 		}
 	}
 	m.aliases = map[string]bool{}
+	m.typeNames = map[string]bool{}
 	for _, x := range m.all {
+		for name := range x.names.structs {
+			m.typeNames[name] = true
+		}
+		for name := range x.names.typeAliases {
+			m.typeNames[name] = true
+		}
 		for name, bs := range x.names.uses {
 			for _, b := range bs {
 				if b.path[len(b.path)-1] != name {
@@ -238,9 +248,19 @@ type scope struct {
 	lets    map[string]bool      // let bindings and parameters (blocks only)
 	types   map[string]string    // evident types of let bindings and parameters
 	macros  map[string]string    // macro_rules name → path prefix of its `prefix::$f(` call, if any
+	// typeAliases: `type Cmd = std::process::Command;` → the path it names
+	typeAliases map[string][]string
+	structs     map[string]structDecl // structs with named fields
 	// macroCfgs: macro_rules name → the feature cfg its expansion puts on
 	// the items it is given (tokio's cfg_net!).
 	macroCfgs map[string]Cfg
+}
+
+// structDecl is where a struct's fields are declared.
+type structDecl struct {
+	syn    *syntax
+	item   int32 // the struct_item
+	fields int32 // its field_declaration_list
 }
 
 func (s *scope) setItem(name string) {
@@ -422,8 +442,32 @@ func collectItem(s *syntax, i int32, sc *scope, cfg bindCfg) {
 		}
 	case kFunctionItem, kStructItem, kEnumItem, kUnionItem, kTraitItem, kTypeItem,
 		kConstItem, kStaticItem, kModItem, kFunctionSignatureItem:
-		if name := s.child(i, fName); name >= 0 {
-			sc.setItem(s.text(name))
+		name := s.child(i, fName)
+		if name < 0 {
+			break
+		}
+		sc.setItem(s.text(name))
+		switch s.nodes[i].kind {
+		case kTypeItem:
+			t := s.child(i, fType)
+			for t >= 0 && s.nodes[t].kind == kReferenceType {
+				t = s.child(t, fType)
+			}
+			if t >= 0 && isPathKind(s.nodes[t].kind) {
+				if segs := pathSegments(s, t); len(segs) > 0 {
+					if sc.typeAliases == nil {
+						sc.typeAliases = map[string][]string{}
+					}
+					sc.typeAliases[s.text(name)] = segs
+				}
+			}
+		case kStructItem:
+			if body := s.childKind(i, kFieldDeclarationList); body >= 0 {
+				if sc.structs == nil {
+					sc.structs = map[string]structDecl{}
+				}
+				sc.structs[s.text(name)] = structDecl{s, i, body}
+			}
 		}
 	case kMacroDefinition:
 		if name := s.child(i, fName); name >= 0 {
@@ -577,6 +621,10 @@ type resolver struct {
 	blocks []*scope
 	known  func(path string) bool // whether the API table knows a path: picks among globs
 	steps  int                    // work left for the current resolution: glob chains can branch
+	// selfType is what `Self` names inside an impl block, "" elsewhere;
+	// selfLocal says it is the crate's own type.
+	selfType  string
+	selfLocal bool
 }
 
 // resolveBudget bounds the steps of one resolution; real crates need a few.
@@ -609,6 +657,9 @@ func (r *resolver) resolveAll(segs []string, strict bool) []resolution {
 	}
 	r.steps = resolveBudget
 	first := segs[0]
+	if first == "Self" && r.selfType != "" {
+		return []resolution{{path: join(append([]string{r.selfType}, segs[1:]...)), local: r.selfLocal}}
+	}
 	if len(segs) == 1 || !isKeywordSeg(first) {
 		for i := len(r.blocks) - 1; i >= 0; i-- {
 			b := r.blocks[i]
@@ -743,7 +794,10 @@ func (r *resolver) lookup(out []resolution, m *module, segs []string, depth int,
 func (r *resolver) inScope(out []resolution, m *module, sc *scope, itemPath string, segs []string, depth int, cfg bindCfg) ([]resolution, bool) {
 	first := segs[0]
 	found := false
-	if sc.items[first] {
+	if target, ok := sc.typeAliases[first]; ok && depth < maxResolveDepth {
+		out = r.resolveIn(out, m, appendPath(target, segs[1:]), false, depth+1, cfg)
+		found = true
+	} else if sc.items[first] {
 		p := ""
 		if itemPath != "" {
 			p = itemPath + "::" + join(segs)

@@ -87,6 +87,7 @@ const (
 	kFieldDeclaration
 	kForExpression
 	kBinaryExpression
+	kIndexExpression
 	kCallExpression
 	kFieldExpression
 	kReferenceExpression
@@ -130,7 +131,8 @@ var kindNames = map[string]kind{
 	"where_clause": kWhereClause, "where_predicate": kWherePredicate, "trait_bounds": kTraitBounds,
 	"abstract_type": kAbstractType, "type_arguments": kTypeArguments, "array_type": kArrayType,
 	"field_declaration": kFieldDeclaration, "for_expression": kForExpression, "binary_expression": kBinaryExpression,
-	"call_expression": kCallExpression, "field_expression": kFieldExpression,
+	"index_expression": kIndexExpression,
+	"call_expression":  kCallExpression, "field_expression": kFieldExpression,
 	"reference_expression": kReferenceExpression, "parenthesized_expression": kParenthesizedExpression,
 	"try_expression": kTryExpression, "await_expression": kAwaitExpression, "reference_type": kReferenceType,
 	"string_literal": kStringLiteral, "raw_string_literal": kRawStringLiteral,

@@ -24,6 +24,9 @@ type walker struct {
 	// macroInput: walking the body of an item macro other than cfg_if!,
 	// whose unknown attributes are the macro's input, not proc macros.
 	macroInput bool
+	// generics are the generic parameters in scope (of the fn and impl
+	// being walked) and their bound types, "" when not evident.
+	generics map[string]string
 }
 
 func (a *crateAnalysis) analyseFile(f *sourceFile) {
@@ -286,7 +289,14 @@ func (w *walker) visit(i int32) {
 			w.use(caps.Unsafe, api, s.nodes[u].start, s.nodes[u].end)
 		}
 		if body := s.child(i, fBody); body >= 0 {
+			savedSelf, savedLocal, savedGenerics := w.r.selfType, w.r.selfLocal, w.generics
+			w.r.selfType, w.r.selfLocal = "", false // a trait's Self is not evident
+			if n.kind == kImplItem {
+				w.generics = w.genericsOf(s, &w.r, i, w.generics)
+				w.r.selfType, w.r.selfLocal = w.implSelf(i)
+			}
 			w.children(body, false)
+			w.r.selfType, w.r.selfLocal, w.generics = savedSelf, savedLocal, savedGenerics
 		}
 		return
 	case kForeignModItem:
@@ -315,7 +325,7 @@ func (w *walker) visit(i int32) {
 		w.let(i)
 		return
 	case kClosureExpression:
-		w.closure(i)
+		w.closure(i, "")
 		return
 	case kCallExpression:
 		w.call(i)
@@ -350,6 +360,9 @@ func (w *walker) visit(i int32) {
 	var sc *scope
 	for c := n.firstChild; c >= 0; c = s.nodes[c].nextSibling {
 		switch {
+		case s.nodes[c].field == fPattern && n.kind == kForExpression:
+			sc = &scope{} // `for p in paths`: p is an item of paths
+			w.bindNames(sc, c, w.itemType(w.typeOf(s.child(i, fValue))))
 		case s.nodes[c].field == fPattern:
 			sc = w.bindInto(sc, c)
 		case s.nodes[c].field == fCondition && (s.nodes[c].kind == kLetCondition || s.nodes[c].kind == kLetChain):
@@ -420,6 +433,9 @@ func (w *walker) function(i int32) {
 	if body < 0 {
 		return
 	}
+	saved := w.generics
+	w.generics = w.genericsOf(s, &w.r, i, w.generics)
+	defer func() { w.generics = saved }()
 	sc := &scope{}
 	if params := s.child(i, fParameters); params >= 0 {
 		for p := s.nodes[params].firstChild; p >= 0; p = s.nodes[p].nextSibling {
@@ -433,8 +449,10 @@ func (w *walker) function(i int32) {
 	w.r.blocks = w.r.blocks[:len(w.r.blocks)-1]
 }
 
-// closure walks a closure's body with its parameters bound.
-func (w *walker) closure(i int32) {
+// closure walks a closure's body with its parameters bound; an untyped
+// first parameter has type first (an item, when the closure is given the
+// items of an evidently typed collection).
+func (w *walker) closure(i int32, first string) {
 	s := w.s
 	sc := &scope{}
 	if params := s.child(i, fParameters); params >= 0 {
@@ -442,8 +460,11 @@ func (w *walker) closure(i int32) {
 			if s.nodes[p].kind == kParameter {
 				w.bindPattern(sc, s.child(p, fPattern), s.child(p, fType))
 			} else if s.nodes[p].field == fNone && s.nodes[p].firstChild >= 0 || s.nodes[p].kind == kIdentifier {
-				w.bindNames(sc, p, "")
+				w.bindNames(sc, p, first)
+			} else {
+				continue
 			}
+			first = ""
 		}
 	}
 	w.r.blocks = append(w.r.blocks, sc)
@@ -539,84 +560,6 @@ func (w *walker) bindNames(sc *scope, pat int32, ty string) {
 	}
 }
 
-// typeOfAnnotation resolves a type annotation (&Path, PathBuf, &mut OpenOptions).
-func (w *walker) typeOfAnnotation(t int32) string {
-	s := w.s
-	for t >= 0 && s.nodes[t].kind == kReferenceType {
-		t = s.child(t, fType)
-	}
-	if t < 0 {
-		return ""
-	}
-	switch s.nodes[t].kind {
-	case kTypeIdentifier, kScopedTypeIdentifier, kGenericType:
-		segs := pathSegments(s, t)
-		if len(segs) == 0 || !w.table.HasTypeNamed(segs[len(segs)-1]) {
-			return ""
-		}
-		p, local := w.r.resolve(segs, false)
-		if local {
-			return ""
-		}
-		return w.table.Canonical(p)
-	}
-	return ""
-}
-
-// typeOf returns the evident type of expression e, or "".
-func (w *walker) typeOf(e int32) string {
-	s := w.s
-	for depth := 0; e >= 0 && depth < 64; depth++ {
-		switch s.nodes[e].kind {
-		case kIdentifier:
-			name := s.text(e)
-			for i := len(w.r.blocks) - 1; i >= 0; i-- {
-				if b := w.r.blocks[i]; b.lets[name] {
-					return b.types[name]
-				}
-			}
-			return ""
-		case kReferenceExpression, kParenthesizedExpression, kTryExpression, kAwaitExpression:
-			e = s.child(e, fValue)
-			if e < 0 {
-				return ""
-			}
-			continue
-		case kCallExpression:
-			fn := s.child(e, fFunction)
-			if fn < 0 {
-				return ""
-			}
-			if s.nodes[fn].kind == kFieldExpression {
-				recv, meth := s.child(fn, fValue), s.child(fn, fField)
-				if recv < 0 || meth < 0 {
-					return ""
-				}
-				t := w.typeOf(recv)
-				if t != "" && w.table.Builds(t, s.text(meth)) {
-					return t
-				}
-				if d, ok := w.table.Deref(t); ok && w.table.Builds(d, s.text(meth)) {
-					return d
-				}
-				return ""
-			}
-			segs := pathSegments(s, fn)
-			if len(segs) == 0 || !w.table.MayClassify(segs[len(segs)-1]) {
-				return ""
-			}
-			p, local := w.r.resolve(segs, true)
-			if local {
-				return ""
-			}
-			t, _ := w.table.Returns(p)
-			return t
-		}
-		return ""
-	}
-	return ""
-}
-
 // call walks a call expression: a path call, or a method call whose name the
 // table knows on an evident receiver or an imported trait.
 func (w *walker) call(i int32) {
@@ -630,6 +573,9 @@ func (w *walker) call(i int32) {
 			if recv := s.child(fn, fValue); recv >= 0 {
 				w.visit(recv)
 			}
+			if args >= 0 && w.itemClosureArgs(fn, args) {
+				return
+			}
 		case kIdentifier, kScopedIdentifier, kGenericFunction:
 			w.pathExpr(fn, args)
 		default:
@@ -639,6 +585,29 @@ func (w *walker) call(i int32) {
 	if args >= 0 {
 		w.visit(args)
 	}
+}
+
+// itemClosureArgs walks the arguments of method call fe when it passes the
+// items of an evidently typed collection to a closure (`paths.iter().filter(|p|
+// p.exists())`), and reports whether it did.
+func (w *walker) itemClosureArgs(fe, args int32) bool {
+	s := w.s
+	f := s.child(fe, fField)
+	if f < 0 || !itemClosures[s.text(f)] || s.childKind(args, kClosureExpression) < 0 {
+		return false
+	}
+	item := w.itemType(w.typeOf(s.child(fe, fValue)))
+	if item == "" {
+		return false
+	}
+	for c := s.nodes[args].firstChild; c >= 0; c = s.nodes[c].nextSibling {
+		if s.nodes[c].kind == kClosureExpression {
+			w.closure(c, item)
+		} else {
+			w.visit(c)
+		}
+	}
+	return true
 }
 
 func (w *walker) methodCall(call, fe int32) {

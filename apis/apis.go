@@ -58,6 +58,8 @@ func (e *Entry) Owner() string {
 type typeInfo struct {
 	deref    string
 	builders map[string]bool
+	methods  map[string]string // method → the type of its result (DirEntry::path → PathBuf)
+	item     string            // what iterating a value gives (ReadDir → DirEntry)
 }
 
 // Table is an immutable set of classified APIs. Extend returns a new one.
@@ -86,7 +88,9 @@ type fileData struct {
 		Name         string   `toml:"name"`
 		Deref        string   `toml:"deref"`
 		Constructors []string `toml:"constructors"`
-		Builders     []string `toml:"builders"`
+		Builders     []string          `toml:"builders"`
+		Methods      map[string]string `toml:"methods"`
+		Item         string            `toml:"item"`
 	} `toml:"type"`
 }
 
@@ -145,7 +149,7 @@ func load() (*Table, error) {
 			}
 		}
 		for _, ty := range d.Type {
-			info := &typeInfo{deref: ty.Deref, builders: map[string]bool{}}
+			info := &typeInfo{deref: ty.Deref, builders: map[string]bool{}, methods: ty.Methods, item: ty.Item}
 			for _, b := range ty.Builders {
 				info.builders[b] = true
 			}
@@ -331,6 +335,29 @@ func (t *Table) Returns(fn string) (string, bool) {
 func (t *Table) Builds(typ, method string) bool {
 	info := t.types[typ]
 	return info != nil && info.builders[method]
+}
+
+// MethodType returns the type of the result of method on typ, when the
+// table knows it: typ itself for a builder setter.
+func (t *Table) MethodType(typ, method string) (string, bool) {
+	info := t.types[typ]
+	if info == nil {
+		return "", false
+	}
+	if info.builders[method] {
+		return typ, true
+	}
+	r, ok := info.methods[method]
+	return r, ok
+}
+
+// Item returns the type of what iterating a value of typ gives, if known.
+func (t *Table) Item(typ string) (string, bool) {
+	info := t.types[typ]
+	if info == nil || info.item == "" {
+		return "", false
+	}
+	return info.item, true
 }
 
 // Deref returns the type typ dereferences to (PathBuf → Path), if known.
