@@ -33,7 +33,7 @@ type module struct {
 	created []*module       // every module declared in m, in order
 	aliases map[string]bool // root only: names some `use … as name` in the crate binds
 	// typeNames (root only) are the crate's type aliases and structs with
-	// named fields: a value of such a type may have an evident type.
+	// fields: a value of such a type may have an evident type.
 	typeNames map[string]bool
 	all     []*module       // root only: every module of the crate
 	// globLocal and globExtern are what m's glob imports resolve to: crate
@@ -250,7 +250,7 @@ type scope struct {
 	macros  map[string]string    // macro_rules name → path prefix of its `prefix::$f(` call, if any
 	// typeAliases: `type Cmd = std::process::Command;` → the path it names
 	typeAliases map[string][]string
-	structs     map[string]structDecl // structs with named fields
+	structs     map[string]structDecl // structs with fields
 	// macroCfgs: macro_rules name → the feature cfg its expansion puts on
 	// the items it is given (tokio's cfg_net!).
 	macroCfgs map[string]Cfg
@@ -462,7 +462,11 @@ func collectItem(s *syntax, i int32, sc *scope, cfg bindCfg) {
 				}
 			}
 		case kStructItem:
-			if body := s.childKind(i, kFieldDeclarationList); body >= 0 {
+			body := s.childKind(i, kFieldDeclarationList)
+			if body < 0 {
+				body = s.childKind(i, kOrderedFieldDeclarationList)
+			}
+			if body >= 0 {
 				if sc.structs == nil {
 					sc.structs = map[string]structDecl{}
 				}
@@ -747,6 +751,9 @@ func (r *resolver) resolveIn(out []resolution, m *module, segs []string, strict 
 			if c, ok := m.root().names.externs[segs[1]]; ok {
 				return append(out, resolution{path: join(append([]string{c}, segs[2:]...)), cfg: cfg})
 			}
+			if root := m.root(); root.defines(segs[1]) { // 2015: `::x` is crate::x
+				out, _ = r.lookup(out, root, segs[1:], depth+1, cfg)
+			}
 		}
 		return append(out, resolution{path: join(segs[1:]), cfg: cfg})
 	}
@@ -761,7 +768,19 @@ func (r *resolver) resolveIn(out []resolution, m *module, segs []string, strict 
 	if len(segs) == 1 && strict {
 		return out
 	}
+	out = r.fromRoot2015(out, m, segs, depth, cfg)
 	return append(out, resolution{path: join(segs), cfg: cfg}) // an extern crate: std, core, tokio, …
+}
+
+// fromRoot2015 appends what segs names from the crate root when its first
+// segment is not visible in m but the root defines it: Rust 2015 reads
+// `use sys::c;` and `::sys::c` from the crate root, 2018 as an extern
+// crate. The edition is not known here, so both readings are kept.
+func (r *resolver) fromRoot2015(out []resolution, m *module, segs []string, depth int, cfg bindCfg) []resolution {
+	if root := m.root(); m != root && root.defines(segs[0]) {
+		out, _ = r.lookup(out, root, segs, depth+1, cfg)
+	}
+	return out
 }
 
 // within appends what segs names inside module m (after crate::, self::, super::).
@@ -809,6 +828,7 @@ func (r *resolver) inScope(out []resolution, m *module, sc *scope, itemPath stri
 		c := cfg.join(b.cfg)
 		if b.path[0] == first { // `use libc;`, `use libc::{self}`: the extern crate itself
 			out = append(out, resolution{path: join(appendPath(b.path, segs[1:])), cfg: c})
+			out = r.fromRoot2015(out, m, appendPath(b.path, segs[1:]), depth, c)
 		} else {
 			out = r.resolveIn(out, m, appendPath(b.path, segs[1:]), false, depth+1, c)
 		}

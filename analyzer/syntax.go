@@ -88,6 +88,8 @@ const (
 	kForExpression
 	kBinaryExpression
 	kIndexExpression
+	kOrderedFieldDeclarationList
+	kTupleStructPattern
 	kCallExpression
 	kFieldExpression
 	kReferenceExpression
@@ -131,8 +133,9 @@ var kindNames = map[string]kind{
 	"where_clause": kWhereClause, "where_predicate": kWherePredicate, "trait_bounds": kTraitBounds,
 	"abstract_type": kAbstractType, "type_arguments": kTypeArguments, "array_type": kArrayType,
 	"field_declaration": kFieldDeclaration, "for_expression": kForExpression, "binary_expression": kBinaryExpression,
-	"index_expression": kIndexExpression,
-	"call_expression":  kCallExpression, "field_expression": kFieldExpression,
+	"index_expression": kIndexExpression, "ordered_field_declaration_list": kOrderedFieldDeclarationList,
+	"tuple_struct_pattern": kTupleStructPattern,
+	"call_expression":      kCallExpression, "field_expression": kFieldExpression,
 	"reference_expression": kReferenceExpression, "parenthesized_expression": kParenthesizedExpression,
 	"try_expression": kTryExpression, "await_expression": kAwaitExpression, "reference_type": kReferenceType,
 	"string_literal": kStringLiteral, "raw_string_literal": kRawStringLiteral,

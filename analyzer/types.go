@@ -1,6 +1,9 @@
 package analyzer
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // Evident types: what a reader sees of a value's type without a type
 // checker — an annotation, a constructor the API table knows, a generic's
@@ -47,6 +50,10 @@ var (
 	// itemClosures pass each item to their closure's first parameter.
 	itemClosures = setOf("map", "filter", "for_each", "any", "all", "find", "filter_map", "flat_map", "inspect", "position", "take_while", "skip_while", "map_while", "partition", "find_map", "try_for_each", "max_by_key", "min_by_key", "retain", "sort_by_key")
 )
+
+// unwrapsTo reports whether pattern constructor name (Some, Ok) holds the
+// value of an Option or Result this model sees through.
+func unwrapsTo(name string) bool { return name == "Some" || name == "Ok" }
 
 func setOf(names ...string) map[string]bool {
 	m := make(map[string]bool, len(names))
@@ -353,12 +360,36 @@ func (w *walker) fieldType(t, name string) string {
 			continue
 		}
 		r.mod = m
-		for f := st.syn.nodes[st.fields].firstChild; f >= 0; f = st.syn.nodes[f].nextSibling {
-			if fn := st.syn.child(f, fName); st.syn.nodes[f].kind == kFieldDeclaration && fn >= 0 && st.syn.text(fn) == name {
-				generics := w.genericsOf(st.syn, &r, st.item, nil)
-				return w.typeOfType(st.syn, &r, generics, st.syn.child(f, fType))
-			}
+		if t := st.field(name); t >= 0 {
+			return w.typeOfType(st.syn, &r, w.genericsOf(st.syn, &r, st.item, nil), t)
 		}
 	}
 	return ""
+}
+
+// field returns the type node of the struct's field name ("root", or "0"
+// of a tuple struct), or -1.
+func (st structDecl) field(name string) int32 {
+	s := st.syn
+	if s.nodes[st.fields].kind == kOrderedFieldDeclarationList {
+		n, err := strconv.Atoi(name)
+		if err != nil {
+			return -1
+		}
+		for c := s.nodes[st.fields].firstChild; c >= 0; c = s.nodes[c].nextSibling {
+			if s.nodes[c].field == fType {
+				if n == 0 {
+					return c
+				}
+				n--
+			}
+		}
+		return -1
+	}
+	for f := s.nodes[st.fields].firstChild; f >= 0; f = s.nodes[f].nextSibling {
+		if fn := s.child(f, fName); s.nodes[f].kind == kFieldDeclaration && fn >= 0 && s.text(fn) == name {
+			return s.child(f, fType)
+		}
+	}
+	return -1
 }

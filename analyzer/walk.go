@@ -45,7 +45,7 @@ func (w *walker) known(p string) bool {
 	if _, ok := w.table.Returns(p); ok {
 		return true
 	}
-	return w.table.IsTrait(p)
+	return w.table.IsTrait(p) || w.table.IsType(p)
 }
 
 func (w *walker) use(c caps.Capability, api string, start, end uint32) {
@@ -364,15 +364,15 @@ func (w *walker) visit(i int32) {
 			sc = &scope{} // `for p in paths`: p is an item of paths
 			w.bindNames(sc, c, w.itemType(w.typeOf(s.child(i, fValue))))
 		case s.nodes[c].field == fPattern:
-			sc = w.bindInto(sc, c)
+			sc = w.bindInto(sc, c, "")
 		case s.nodes[c].field == fCondition && (s.nodes[c].kind == kLetCondition || s.nodes[c].kind == kLetChain):
 			for l := s.nodes[c].firstChild; l >= 0; l = s.nodes[l].nextSibling {
 				if s.nodes[l].kind == kLetCondition {
-					sc = w.bindInto(sc, s.child(l, fPattern))
+					sc = w.bindInto(sc, s.child(l, fPattern), w.typeOf(s.child(l, fValue)))
 				}
 			}
 			if s.nodes[c].kind == kLetCondition {
-				sc = w.bindInto(sc, s.child(c, fPattern))
+				sc = w.bindInto(sc, s.child(c, fPattern), w.typeOf(s.child(c, fValue)))
 			}
 		}
 	}
@@ -389,15 +389,16 @@ func (w *walker) visit(i int32) {
 	}
 }
 
-// bindInto adds the names pattern pat binds to sc, creating it if needed.
-func (w *walker) bindInto(sc *scope, pat int32) *scope {
+// bindInto adds the names pattern pat, matched against a value of type ty,
+// binds to sc, creating it if needed.
+func (w *walker) bindInto(sc *scope, pat int32, ty string) *scope {
 	if pat < 0 {
 		return sc
 	}
 	if sc == nil {
 		sc = &scope{}
 	}
-	w.bindNames(sc, pat, "")
+	w.bindNames(sc, pat, ty)
 	return sc
 }
 
@@ -539,6 +540,17 @@ func (w *walker) bindNames(sc *scope, pat int32, ty string) {
 	case kMutPattern, kRefPattern:
 		for c := s.nodes[pat].firstChild; c >= 0; c = s.nodes[c].nextSibling {
 			w.bindNames(sc, c, ty)
+		}
+	case kTupleStructPattern:
+		// Some(p), Ok(p): Option and Result are seen through, so p has
+		// the value's type
+		if t := s.child(pat, fType); t < 0 || !unwrapsTo(s.text(t)) {
+			ty = ""
+		}
+		for c := s.nodes[pat].firstChild; c >= 0; c = s.nodes[c].nextSibling {
+			if s.nodes[c].field != fType {
+				w.bindNames(sc, c, ty)
+			}
 		}
 	default:
 		var rec func(int32)

@@ -360,6 +360,10 @@ func (t *Table) Item(typ string) (string, bool) {
 	return info.item, true
 }
 
+// IsType reports whether p is a type the table knows (has constructors,
+// builders, methods or items for).
+func (t *Table) IsType(p string) bool { return t.types[t.Canonical(p)] != nil }
+
 // Deref returns the type typ dereferences to (PathBuf → Path), if known.
 func (t *Table) Deref(typ string) (string, bool) {
 	info := t.types[typ]

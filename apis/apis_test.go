@@ -59,6 +59,9 @@ func TestBuiltinLookups(t *testing.T) {
 	if _, ok := tb.MethodType("std::path::Path", "exists"); ok {
 		t.Error("MethodType(Path, exists) is a bool")
 	}
+	if !tb.IsType("std::path::PathBuf") || tb.IsType("std::path::Path::exists") {
+		t.Error("IsType")
+	}
 	if it, _ := tb.Item("std::fs::ReadDir"); it != "std::fs::DirEntry" {
 		t.Errorf("Item(ReadDir) = %q", it)
 	}
