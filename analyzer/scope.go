@@ -35,7 +35,7 @@ type module struct {
 	// typeNames (root only) are the crate's type aliases and structs with
 	// fields: a value of such a type may have an evident type.
 	typeNames map[string]bool
-	all     []*module       // root only: every module of the crate
+	all       []*module // root only: every module of the crate
 	// globLocal and globExtern are what m's glob imports resolve to: crate
 	// modules and external paths, computed once (globState 0 → 1 → 2).
 	// globOwner and globPaths memoise lookups through them: crates such as

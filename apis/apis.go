@@ -85,9 +85,9 @@ type fileData struct {
 		Paths          []string `toml:"paths"`
 	} `toml:"api"`
 	Type []struct {
-		Name         string   `toml:"name"`
-		Deref        string   `toml:"deref"`
-		Constructors []string `toml:"constructors"`
+		Name         string            `toml:"name"`
+		Deref        string            `toml:"deref"`
+		Constructors []string          `toml:"constructors"`
 		Builders     []string          `toml:"builders"`
 		Methods      map[string]string `toml:"methods"`
 		Item         string            `toml:"item"`
