@@ -768,7 +768,16 @@ func (w *walker) classifyPath(segs []string, start, end uint32, args int32, inMa
 		return
 	}
 	for _, x := range w.r.resolveAll(segs, true) {
-		if x.local || x.path == "" {
+		if x.local {
+			// the crate's own table-listed API, called by its crate-local
+			// path (which_all() inside crate which)
+			rest, ok := strings.CutPrefix(x.path, "crate::")
+			if !ok || w.a.crate.Name == "" {
+				continue
+			}
+			x.path = strings.ReplaceAll(w.a.crate.Name, "-", "_") + "::" + rest
+		}
+		if x.path == "" {
 			continue
 		}
 		e, ok := w.table.Lookup(x.path)
