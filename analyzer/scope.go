@@ -33,8 +33,10 @@ type module struct {
 	created []*module       // every module declared in m, in order
 	aliases map[string]bool // root only: names some `use … as name` in the crate binds
 	// typeNames (root only) are the crate's type aliases and structs with
-	// fields: a value of such a type may have an evident type.
+	// fields: a value of such a type may have an evident type. fnNames
+	// are its fns that return a value, whose type may be evident.
 	typeNames map[string]bool
+	fnNames   map[string]bool
 	all       []*module // root only: every module of the crate
 	// globLocal and globExtern are what m's glob imports resolve to: crate
 	// modules and external paths, computed once (globState 0 → 1 → 2).
@@ -221,7 +223,11 @@ func (m *module) index() {
 	}
 	m.aliases = map[string]bool{}
 	m.typeNames = map[string]bool{}
+	m.fnNames = map[string]bool{}
 	for _, x := range m.all {
+		for name := range x.names.fns {
+			m.fnNames[name] = true
+		}
 		for name := range x.names.structs {
 			m.typeNames[name] = true
 		}
@@ -251,9 +257,17 @@ type scope struct {
 	// typeAliases: `type Cmd = std::process::Command;` → the path it names
 	typeAliases map[string][]string
 	structs     map[string]structDecl // structs with fields
+	fns         map[string]fnDecl     // fns that return a value
 	// macroCfgs: macro_rules name → the feature cfg its expansion puts on
 	// the items it is given (tokio's cfg_net!).
 	macroCfgs map[string]Cfg
+}
+
+// fnDecl is a fn item that returns a value.
+type fnDecl struct {
+	syn  *syntax
+	item int32
+	ret  int32 // its return type
 }
 
 // structDecl is where a struct's fields are declared.
@@ -448,6 +462,13 @@ func collectItem(s *syntax, i int32, sc *scope, cfg bindCfg) {
 		}
 		sc.setItem(s.text(name))
 		switch s.nodes[i].kind {
+		case kFunctionItem:
+			if ret := s.child(i, fReturnType); ret >= 0 {
+				if sc.fns == nil {
+					sc.fns = map[string]fnDecl{}
+				}
+				sc.fns[s.text(name)] = fnDecl{s, i, ret}
+			}
 		case kTypeItem:
 			t := s.child(i, fType)
 			for t >= 0 && s.nodes[t].kind == kReferenceType {

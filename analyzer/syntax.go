@@ -90,6 +90,9 @@ const (
 	kIndexExpression
 	kOrderedFieldDeclarationList
 	kTupleStructPattern
+	kMatchExpression
+	kMatchPattern
+	kTypeBinding
 	kCallExpression
 	kFieldExpression
 	kReferenceExpression
@@ -134,8 +137,9 @@ var kindNames = map[string]kind{
 	"abstract_type": kAbstractType, "type_arguments": kTypeArguments, "array_type": kArrayType,
 	"field_declaration": kFieldDeclaration, "for_expression": kForExpression, "binary_expression": kBinaryExpression,
 	"index_expression": kIndexExpression, "ordered_field_declaration_list": kOrderedFieldDeclarationList,
-	"tuple_struct_pattern": kTupleStructPattern,
-	"call_expression":      kCallExpression, "field_expression": kFieldExpression,
+	"tuple_struct_pattern": kTupleStructPattern, "match_expression": kMatchExpression,
+	"match_pattern": kMatchPattern, "type_binding": kTypeBinding,
+	"call_expression": kCallExpression, "field_expression": kFieldExpression,
 	"reference_expression": kReferenceExpression, "parenthesized_expression": kParenthesizedExpression,
 	"try_expression": kTryExpression, "await_expression": kAwaitExpression, "reference_type": kReferenceType,
 	"string_literal": kStringLiteral, "raw_string_literal": kRawStringLiteral,
@@ -175,6 +179,7 @@ const (
 	fBounds
 	fLeft
 	fElement
+	fReturnType
 	fCondition
 )
 
@@ -182,7 +187,7 @@ var fieldNames = map[string]field{
 	"path": fPath, "name": fName, "alias": fAlias, "list": fList, "argument": fArgument,
 	"function": fFunction, "arguments": fArguments, "value": fValue, "field": fField,
 	"type": fType, "pattern": fPattern, "body": fBody, "trait": fTrait, "macro": fMacro,
-	"type_parameters": fTypeParameters, "bounds": fBounds, "left": fLeft, "element": fElement,
+	"type_parameters": fTypeParameters, "bounds": fBounds, "left": fLeft, "element": fElement, "return_type": fReturnType,
 	"right": fRight, "parameters": fParameters, "condition": fCondition,
 }
 

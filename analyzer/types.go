@@ -32,6 +32,25 @@ func itemsOf(x string) string {
 // method evident: `P: AsRef<Path>` makes `p.as_ref()` a Path.
 var conversions = map[string]string{"AsRef": "as_ref", "Into": "into", "Borrow": "borrow"}
 
+// iterators are the traits whose `Item = X` makes a bounded type's items X.
+var iterators = map[string]bool{"Iterator": true, "IntoIterator": true, "DoubleEndedIterator": true, "ExactSizeIterator": true}
+
+// itemBinding returns the type X of `Item = X` among generic type t's arguments, or -1.
+func itemBinding(s *syntax, t int32) int32 {
+	args := s.childKind(t, kTypeArguments)
+	if args < 0 {
+		return -1
+	}
+	for c := s.nodes[args].firstChild; c >= 0; c = s.nodes[c].nextSibling {
+		if s.nodes[c].kind == kTypeBinding {
+			if name := s.child(c, fName); name >= 0 && s.text(name) == "Item" {
+				return s.child(c, fType)
+			}
+		}
+	}
+	return -1
+}
+
 // wrappers hold their argument's methods (through Deref, `?` or unwrap);
 // collections hold items of their argument's type.
 var (
@@ -47,6 +66,10 @@ var (
 	// transparent methods give back their receiver's type as this model
 	// has it (Option and Result are seen through).
 	transparent = setOf("unwrap", "expect", "unwrap_or_default", "ok", "clone", "as_deref", "as_mut", "borrow_mut", "deref")
+	// valueClosures pass an Option's or Result's value to their closure:
+	// on a value this model sees through, the closure's parameter has
+	// its type.
+	valueClosures = setOf("map", "and_then", "filter", "inspect", "is_some_and", "is_ok_and", "map_or", "map_or_else")
 	// itemClosures pass each item to their closure's first parameter.
 	itemClosures = setOf("map", "filter", "for_each", "any", "all", "find", "filter_map", "flat_map", "inspect", "position", "take_while", "skip_while", "map_while", "partition", "find_map", "try_for_each", "max_by_key", "min_by_key", "retain", "sort_by_key")
 )
@@ -92,7 +115,7 @@ func (w *walker) typeOfType(s *syntax, r *resolver, generics map[string]string, 
 	switch s.nodes[t].kind {
 	case kArrayType: // [X], [X; N]
 		return itemsOf(w.typeOfType(s, r, generics, s.child(t, fElement)))
-	case kAbstractType: // impl AsRef<Path>
+	case kAbstractType: // impl AsRef<Path>, impl Iterator<Item = PathBuf>
 		return w.boundType(s, r, generics, s.child(t, fTrait))
 	case kTypeIdentifier, kScopedTypeIdentifier, kGenericType:
 		segs := pathSegments(s, t)
@@ -144,7 +167,7 @@ func firstTypeArgument(s *syntax, t int32) int32 {
 	}
 	for c := s.nodes[args].firstChild; c >= 0; c = s.nodes[c].nextSibling {
 		switch s.nodes[c].kind {
-		case kTypeIdentifier, kScopedTypeIdentifier, kGenericType, kReferenceType, kArrayType:
+		case kTypeIdentifier, kScopedTypeIdentifier, kGenericType, kReferenceType, kArrayType, kAbstractType:
 			return c
 		}
 	}
@@ -172,7 +195,14 @@ func (w *walker) boundType(s *syntax, r *resolver, generics map[string]string, n
 	if len(segs) == 0 {
 		return ""
 	}
-	method := conversions[segs[len(segs)-1]]
+	last := segs[len(segs)-1]
+	if iterators[last] {
+		if p, local := r.resolve(segs, false); local || !isStdPath(p) {
+			return ""
+		}
+		return itemsOf(w.typeOfType(s, r, generics, itemBinding(s, n)))
+	}
+	method := conversions[last]
 	if method == "" {
 		return ""
 	}
@@ -297,15 +327,19 @@ func (w *walker) typeOf(e int32) string {
 				return w.methodType(w.typeOf(recv), s.text(meth))
 			}
 			segs := pathSegments(s, fn)
-			if len(segs) == 0 || !w.table.MayClassify(segs[len(segs)-1]) {
+			if len(segs) == 0 || !w.table.MayClassify(segs[len(segs)-1]) && !w.root.fnNames[segs[len(segs)-1]] {
 				return ""
 			}
-			p, local := w.r.resolve(segs, true)
-			if local {
-				return ""
+			for _, x := range w.r.resolveAll(segs, true) {
+				if x.local {
+					if t := w.returnType(x.path); t != "" {
+						return t
+					}
+				} else if t, ok := w.table.Returns(x.path); ok {
+					return t
+				}
 			}
-			t, _ := w.table.Returns(p)
-			return t
+			return ""
 		}
 		return ""
 	}
@@ -343,6 +377,22 @@ func (w *walker) methodType(t, method string) string {
 			return ""
 		}
 		t = d
+	}
+	return ""
+}
+
+// returnType is the declared return type of the crate's fn at path p.
+func (w *walker) returnType(p string) string {
+	i := strings.LastIndex(p, "::")
+	if i < 0 || !strings.HasPrefix(p, "crate") {
+		return ""
+	}
+	r := resolver{known: w.known}
+	for _, m := range (&resolver{mod: w.r.mod}).modulesAt(p[:i]) {
+		if fn, ok := m.names.fns[p[i+2:]]; ok {
+			r.mod = m
+			return w.typeOfType(fn.syn, &r, w.genericsOf(fn.syn, &r, fn.item, nil), fn.ret)
+		}
 	}
 	return ""
 }

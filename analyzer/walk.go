@@ -27,6 +27,9 @@ type walker struct {
 	// generics are the generic parameters in scope (of the fn and impl
 	// being walked) and their bound types, "" when not evident.
 	generics map[string]string
+	// scrutinee is the evident type of the value the match whose arms are
+	// being walked matches.
+	scrutinee string
 }
 
 func (a *crateAnalysis) analyseFile(f *sourceFile) {
@@ -324,6 +327,18 @@ func (w *walker) visit(i int32) {
 	case kLetDeclaration:
 		w.let(i)
 		return
+	case kMatchExpression: // its arms' patterns match the value
+		value, body := s.child(i, fValue), s.child(i, fBody)
+		if value >= 0 {
+			w.visit(value)
+		}
+		if body >= 0 {
+			saved := w.scrutinee
+			w.scrutinee = w.typeOf(value)
+			w.children(body, false)
+			w.scrutinee = saved
+		}
+		return
 	case kClosureExpression:
 		w.closure(i, "")
 		return
@@ -363,6 +378,8 @@ func (w *walker) visit(i int32) {
 		case s.nodes[c].field == fPattern && n.kind == kForExpression:
 			sc = &scope{} // `for p in paths`: p is an item of paths
 			w.bindNames(sc, c, w.itemType(w.typeOf(s.child(i, fValue))))
+		case s.nodes[c].field == fPattern && s.nodes[c].kind == kMatchPattern:
+			sc = w.bindInto(sc, s.nodes[c].firstChild, w.scrutinee)
 		case s.nodes[c].field == fPattern:
 			sc = w.bindInto(sc, c, "")
 		case s.nodes[c].field == fCondition && (s.nodes[c].kind == kLetCondition || s.nodes[c].kind == kLetChain):
@@ -605,10 +622,20 @@ func (w *walker) call(i int32) {
 func (w *walker) itemClosureArgs(fe, args int32) bool {
 	s := w.s
 	f := s.child(fe, fField)
-	if f < 0 || !itemClosures[s.text(f)] || s.childKind(args, kClosureExpression) < 0 {
+	if f < 0 || s.childKind(args, kClosureExpression) < 0 {
 		return false
 	}
-	item := w.itemType(w.typeOf(s.child(fe, fValue)))
+	name := s.text(f)
+	if !itemClosures[name] && !valueClosures[name] {
+		return false
+	}
+	recv := w.typeOf(s.child(fe, fValue))
+	item := ""
+	if it := w.itemType(recv); it != "" && itemClosures[name] {
+		item = it
+	} else if recv != "" && recv[0] != '<' && valueClosures[name] && w.table.IsType(recv) {
+		item = recv // an Option or Result of it, seen through
+	}
 	if item == "" {
 		return false
 	}
