@@ -650,7 +650,18 @@ type resolver struct {
 	// selfLocal says it is the crate's own type.
 	selfType  string
 	selfLocal bool
+	// via are the crate paths the last resolveAll went through, as
+	// written before re-exports (`crate::fs::openat` on the way to
+	// crate::fs::at::openat): the crate's own API is listed by them.
+	via []viaPath
 }
+
+type viaPath struct {
+	m    *module
+	segs []string
+}
+
+func (v viaPath) path() string { return v.m.path + "::" + join(v.segs) }
 
 // resolveBudget bounds the steps of one resolution; real crates need a few.
 const resolveBudget = 256
@@ -681,6 +692,7 @@ func (r *resolver) resolveAll(segs []string, strict bool) []resolution {
 		return nil
 	}
 	r.steps = resolveBudget
+	r.via = r.via[:0]
 	first := segs[0]
 	if first == "Self" && r.selfType != "" {
 		return []resolution{{path: join(append([]string{r.selfType}, segs[1:]...)), local: r.selfLocal}}
@@ -809,6 +821,7 @@ func (r *resolver) within(out []resolution, m *module, segs []string, depth int,
 	if len(segs) == 0 {
 		return append(out, resolution{path: m.path, local: true, cfg: cfg})
 	}
+	r.via = append(r.via, viaPath{m, segs})
 	if out, ok := r.lookup(out, m, segs, depth, cfg); ok {
 		return out
 	}

@@ -795,19 +795,19 @@ func (w *walker) classifyPath(segs []string, start, end uint32, args int32, inMa
 		return
 	}
 	for _, x := range w.r.resolveAll(segs, true) {
+		var e *apis.Entry
+		ok := false
 		if x.local {
 			// the crate's own table-listed API, called by its crate-local
-			// path (which_all() inside crate which)
-			rest, ok := strings.CutPrefix(x.path, "crate::")
-			if !ok || w.a.crate.Name == "" {
-				continue
+			// path (which_all() inside crate which), as defined or as
+			// re-exported on the way
+			e, x.path, ok = w.ownAPI(x.path)
+			for i := 0; !ok && i < len(w.r.via); i++ {
+				e, x.path, ok = w.ownAPI(w.r.via[i].path())
 			}
-			x.path = strings.ReplaceAll(w.a.crate.Name, "-", "_") + "::" + rest
+		} else if x.path != "" {
+			e, ok = w.table.Lookup(x.path)
 		}
-		if x.path == "" {
-			continue
-		}
-		e, ok := w.table.Lookup(x.path)
 		if !ok {
 			continue
 		}
@@ -821,6 +821,18 @@ func (w *walker) classifyPath(segs []string, start, end uint32, args int32, inMa
 		}
 		w.useUnder(x.cfg, c, api, start, end)
 	}
+}
+
+// ownAPI returns the table's entry for crate-local path p ("crate::x")
+// under the crate's own name ("which::x"), and that path.
+func (w *walker) ownAPI(p string) (*apis.Entry, string, bool) {
+	rest, ok := strings.CutPrefix(p, "crate::")
+	if !ok || w.a.crate.Name == "" {
+		return nil, "", false
+	}
+	p = strings.ReplaceAll(w.a.crate.Name, "-", "_") + "::" + rest
+	e, ok := w.table.Lookup(p)
+	return e, p, ok
 }
 
 // renamed reports whether a single-segment name is bound by a `use` or glob
