@@ -740,10 +740,27 @@ next:
 	return merged
 }
 
-// or is the cfg under which c or o holds.
+// or is the cfg under which c or o holds. Gates both have stay; if what
+// is left of one is nothing, or the negation of the other's
+// (`#[cfg(feature = "x")] mod imp;` and its `not` twin), they add nothing.
 func (c bindCfg) or(o bindCfg) bindCfg {
-	if len(c.gates) == 0 || len(o.gates) == 0 {
-		return bindCfg{test: c.test && o.test}
+	test := c.test && o.test
+	cs, os := conjuncts(c.gates), conjuncts(o.gates)
+	var both, restC, restO []Cfg
+	for _, g := range cs {
+		if hasGate(os, g) {
+			both = append(both, g)
+		} else {
+			restC = append(restC, g)
+		}
+	}
+	for _, g := range os {
+		if !hasGate(both, g) {
+			restO = append(restO, g)
+		}
+	}
+	if len(restC) == 0 || len(restO) == 0 || len(restC) == 1 && len(restO) == 1 && negates(restC[0], restO[0]) {
+		return bindCfg{gates: both, test: test}
 	}
 	all := func(gs []Cfg) Cfg {
 		if len(gs) == 1 {
@@ -751,7 +768,26 @@ func (c bindCfg) or(o bindCfg) bindCfg {
 		}
 		return Cfg{Op: CfgAll, Args: gs}
 	}
-	return bindCfg{gates: []Cfg{{Op: CfgAny, Args: []Cfg{all(c.gates), all(o.gates)}}}, test: c.test && o.test}
+	return bindCfg{gates: append(both, Cfg{Op: CfgAny, Args: []Cfg{all(restC), all(restO)}}), test: test}
+}
+
+// conjuncts lists the predicates that all hold where gates do, with all(…) flattened.
+func conjuncts(gates []Cfg) []Cfg {
+	var out []Cfg
+	for _, g := range gates {
+		if g.Op == CfgAll {
+			out = append(out, conjuncts(g.Args)...)
+		} else {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// negates reports whether a is not(b) or b is not(a).
+func negates(a, b Cfg) bool {
+	return a.Op == CfgNot && len(a.Args) == 1 && a.Args[0].String() == b.String() ||
+		b.Op == CfgNot && len(b.Args) == 1 && b.Args[0].String() == a.String()
 }
 
 func isKeywordSeg(s string) bool {
