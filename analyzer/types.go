@@ -20,6 +20,16 @@ import (
 // Option, Result and smart pointers are seen through, as `?` is: they hold
 // their inner value's methods or none.
 
+// unknownItems is the type of a new, empty collection: its items' type
+// becomes evident when an evidently typed value is pushed into it.
+const unknownItems = "[]"
+
+// emptyCollection are the constructors of an empty collection.
+var emptyCollection = setOf("new", "with_capacity", "default")
+
+// pushes add their argument to a collection.
+var pushes = setOf("push", "push_back", "push_front")
+
 // itemsOf is the type of a collection of x.
 func itemsOf(x string) string {
 	if x == "" {
@@ -327,6 +337,11 @@ func (w *walker) typeOf(e int32) string {
 				return w.methodType(w.typeOf(recv), s.text(meth))
 			}
 			segs := pathSegments(s, fn)
+			if len(segs) >= 2 && collections[segs[len(segs)-2]] && emptyCollection[segs[len(segs)-1]] {
+				if p, local := w.r.resolve(segs, true); !local && strings.Contains(p, "::") && isStdPath(p[:strings.LastIndex(p, "::")]) {
+					return unknownItems
+				}
+			}
 			if len(segs) == 0 || !w.table.MayClassify(segs[len(segs)-1]) && !w.root.fnNames[segs[len(segs)-1]] {
 				return ""
 			}
@@ -442,4 +457,29 @@ func (st structDecl) field(name string) int32 {
 		}
 	}
 	return -1
+}
+
+// pushed gives a new collection bound to a name (`let mut v = Vec::new();`)
+// the type of what `v.push(x)` pushes, when it is evident.
+func (w *walker) pushed(fe, args int32) {
+	s := w.s
+	recv, f := s.child(fe, fValue), s.child(fe, fField)
+	if recv < 0 || f < 0 || s.nodes[recv].kind != kIdentifier || !pushes[s.text(f)] {
+		return
+	}
+	name := s.text(recv)
+	for i := len(w.r.blocks) - 1; i >= 0; i-- {
+		b := w.r.blocks[i]
+		if !b.lets[name] {
+			continue
+		}
+		if b.types[name] == unknownItems {
+			if arg := argumentsOf(s, args)[0]; len(arg) == 1 {
+				if t := itemsOf(w.typeOf(arg[0])); t != "" {
+					b.types[name] = t
+				}
+			}
+		}
+		return
+	}
 }

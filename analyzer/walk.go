@@ -605,6 +605,9 @@ func (w *walker) call(i int32) {
 			if args >= 0 && w.itemClosureArgs(fn, args) {
 				return
 			}
+			if args >= 0 {
+				w.pushed(fn, args)
+			}
 		case kIdentifier, kScopedIdentifier, kGenericFunction:
 			w.pathExpr(fn, args)
 		default:
