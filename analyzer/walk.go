@@ -529,6 +529,9 @@ func (w *walker) let(i int32) {
 	if ty == "" && value >= 0 {
 		ty = w.typeOf(value)
 	}
+	if ty == "" && value >= 0 && readFlagExpr(s, value) {
+		ty = readOnlyOpenFlags
+	}
 	w.bindNames(sc, s.child(i, fPattern), ty)
 }
 
@@ -815,7 +818,7 @@ func (w *walker) classifyPath(segs []string, start, end uint32, args int32, inMa
 			continue
 		}
 		c := e.Cap
-		if e.ReadonlyFlags && args >= 0 && readOnlyFlags(w.s, args) {
+		if e.ReadonlyFlags && args >= 0 && w.readOnlyFlags(args) {
 			c = caps.FSReadonly
 		}
 		api := e.Path
@@ -854,17 +857,27 @@ func (w *walker) renamed(name string) bool {
 	return ok
 }
 
+// readOnlyOpenFlags is the type this model gives a binding of evidently
+// read-only open flags (`let oflags = OFlags::RDONLY | OFlags::CLOEXEC;`).
+const readOnlyOpenFlags = "=read-only open flags"
+
 var writeFlags = map[string]bool{"WRONLY": true, "RDWR": true, "CREAT": true, "CREATE": true, "TRUNC": true, "APPEND": true, "TMPFILE": true, "EXCL": true}
 var readFlags = map[string]bool{"RDONLY": true, "CLOEXEC": true, "NOFOLLOW": true, "DIRECTORY": true, "NONBLOCK": true, "PATH": true, "NOCTTY": true, "NOATIME": true, "LARGEFILE": true, "NDELAY": true}
 
 // readOnlyFlags reports whether the arguments of an open-like call (an
 // argument list, or a macro's token tree) evidently open for reading only:
 // the argument that names open flags is made of read-only flags joined by
-// `|` alone (O_RDONLY | O_CLOEXEC) — an operand not evident (`flags |
-// O_CLOEXEC`) may carry a writing flag — or an fopen mode is "r"/"rb".
-func readOnlyFlags(s *syntax, args int32) bool {
+// `|` alone (O_RDONLY | O_CLOEXEC), or is a binding of such flags — an
+// operand not evident (`flags | O_CLOEXEC`) may carry a writing flag — or
+// an fopen mode is "r"/"rb".
+func (w *walker) readOnlyFlags(args int32) bool {
+	s := w.s
 	read := false
 	for _, arg := range argumentsOf(s, args) {
+		if len(arg) == 1 && s.nodes[arg[0]].kind == kIdentifier && w.typeOf(arg[0]) == readOnlyOpenFlags {
+			read = true
+			continue
+		}
 		if m, ok := fopenMode(s, arg); ok {
 			if m[0] != 'r' || strings.Contains(m, "+") {
 				return false
