@@ -99,12 +99,6 @@ type resolution struct {
 	cfg   bindCfg
 }
 
-type globBase struct {
-	path  string
-	local bool
-	cfg   bindCfg
-}
-
 // globBases computes m's glob targets once.
 func (r *resolver) globBases(m *module) {
 	if m.globState != 0 {

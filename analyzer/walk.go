@@ -1004,10 +1004,13 @@ func readFlagExpr(s *syntax, n int32) bool {
 		name := s.child(n, fName)
 		return name >= 0 && readFlagExpr(s, name)
 	case kParenthesizedExpression:
-		inner := s.nodes[s.nodes[n].firstChild].nextSibling // ( expr )
-		return inner >= 0 && readFlagExpr(s, inner)
+		open := s.nodes[n].firstChild // ( expr )
+		return open >= 0 && s.nodes[open].nextSibling >= 0 && readFlagExpr(s, s.nodes[open].nextSibling)
 	case kBinaryExpression:
 		l := s.nodes[n].firstChild
+		if l < 0 {
+			return false
+		}
 		op := s.nodes[l].nextSibling
 		if op < 0 || s.text(op) != "|" {
 			return false
