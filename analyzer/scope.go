@@ -32,12 +32,16 @@ type module struct {
 	twins   map[string][]*module
 	created []*module       // every module declared in m, in order
 	aliases map[string]bool // root only: names some `use … as name` in the crate binds
-	// typeNames (root only) are the crate's type aliases and structs with
-	// fields: a value of such a type may have an evident type. fnNames
+	// typeNames (root only) are the crate's type aliases, structs with
+	// fields and types with methods that return a value: a value of such a
+	// type may have an evident type, or fields or methods that do. fnNames
 	// are its fns that return a value, whose type may be evident.
 	typeNames map[string]bool
 	fnNames   map[string]bool
-	all       []*module // root only: every module of the crate
+	// methods (root only) are the crate's inherent methods that return a
+	// value, by "Type::method", with the module of their impl.
+	methods map[string][]moduleMethod
+	all     []*module // root only: every module of the crate
 	// globLocal and globExtern are what m's glob imports resolve to: crate
 	// modules and external paths, computed once (globState 0 → 1 → 2).
 	// globOwner and globPaths memoise lookups through them: crates such as
@@ -218,7 +222,14 @@ func (m *module) index() {
 	m.aliases = map[string]bool{}
 	m.typeNames = map[string]bool{}
 	m.fnNames = map[string]bool{}
+	m.methods = map[string][]moduleMethod{}
 	for _, x := range m.all {
+		for key, ds := range x.names.methods {
+			for _, d := range ds {
+				m.methods[key] = append(m.methods[key], moduleMethod{x, d})
+				m.typeNames[d.self[len(d.self)-1]] = true
+			}
+		}
 		for name := range x.names.fns {
 			m.fnNames[name] = true
 		}
@@ -250,11 +261,18 @@ type scope struct {
 	macros  map[string]string    // macro_rules name → path prefix of its `prefix::$f(` call, if any
 	// typeAliases: `type Cmd = std::process::Command;` → the path it names
 	typeAliases map[string][]string
-	structs     map[string]structDecl // structs with fields
-	fns         map[string]fnDecl     // fns that return a value
+	structs     map[string]structDecl   // structs with fields
+	fns         map[string]fnDecl       // fns that return a value
+	methods     map[string][]methodDecl // "Type::method" → inherent methods that return a value
 	// macroCfgs: macro_rules name → the feature cfg its expansion puts on
 	// the items it is given (tokio's cfg_net!).
 	macroCfgs map[string]Cfg
+}
+
+// moduleMethod is a method and the module its impl is in.
+type moduleMethod struct {
+	m *module
+	d methodDecl
 }
 
 // fnDecl is a fn item that returns a value.
@@ -262,6 +280,13 @@ type fnDecl struct {
 	syn  *syntax
 	item int32
 	ret  int32 // its return type
+}
+
+// methodDecl is an inherent method that returns a value.
+type methodDecl struct {
+	fnDecl
+	impl int32    // its impl item
+	self []string // the impl's type as written
 }
 
 // structDecl is where a struct's fields are declared.
@@ -447,6 +472,26 @@ func collectItem(s *syntax, i int32, sc *scope, cfg bindCfg) {
 		}
 		if as != "_" {
 			sc.externs[as] = s.text(name)
+		}
+	case kImplItem: // inherent methods that return a value: their results may be evident
+		t, body := s.child(i, fType), s.child(i, fBody)
+		if t < 0 || body < 0 || s.child(i, fTrait) >= 0 {
+			return
+		}
+		segs := pathSegments(s, t)
+		if len(segs) == 0 {
+			return
+		}
+		for c := s.nodes[body].firstChild; c >= 0; c = s.nodes[c].nextSibling {
+			name, ret := s.child(c, fName), s.child(c, fReturnType)
+			if s.nodes[c].kind != kFunctionItem || name < 0 || ret < 0 {
+				continue
+			}
+			if sc.methods == nil {
+				sc.methods = map[string][]methodDecl{}
+			}
+			key := segs[len(segs)-1] + "::" + s.text(name)
+			sc.methods[key] = append(sc.methods[key], methodDecl{fnDecl{s, c, ret}, i, segs})
 		}
 	case kFunctionItem, kStructItem, kEnumItem, kUnionItem, kTraitItem, kTypeItem,
 		kConstItem, kStaticItem, kModItem, kFunctionSignatureItem:

@@ -387,6 +387,9 @@ func (w *walker) methodType(t, method string) string {
 		if r, ok := w.table.MethodType(t, method); ok {
 			return r
 		}
+		if strings.HasPrefix(t, "crate") {
+			return w.localMethodType(t, method)
+		}
 		d, ok := w.table.Deref(t)
 		if !ok {
 			return ""
@@ -408,6 +411,21 @@ func (w *walker) returnType(p string) string {
 			r.mod = m
 			return w.typeOfType(fn.syn, &r, w.genericsOf(fn.syn, &r, fn.item, nil), fn.ret)
 		}
+	}
+	return ""
+}
+
+// localMethodType is the declared result type of inherent method method
+// of the crate's type t.
+func (w *walker) localMethodType(t, method string) string {
+	for _, mm := range w.root.methods[t[strings.LastIndex(t, "::")+2:]+"::"+method] {
+		r := resolver{mod: mm.m, known: w.known}
+		if p, local := r.resolve(mm.d.self, false); !local || p != t {
+			continue
+		}
+		r.selfType, r.selfLocal = t, true
+		generics := w.genericsOf(mm.d.syn, &r, mm.d.impl, nil)
+		return w.typeOfType(mm.d.syn, &r, w.genericsOf(mm.d.syn, &r, mm.d.item, generics), mm.d.ret)
 	}
 	return ""
 }
