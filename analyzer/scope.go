@@ -47,11 +47,11 @@ type module struct {
 	// globOwner and globPaths memoise lookups through them: crates such as
 	// web-sys glob-import thousands of modules, and a name must not cost a
 	// visit to each of them more than once.
-	globLocal  []*module
-	globExtern []string
+	globLocal  []globModule
+	globExtern []resolution
 	globState  uint8
-	globOwner  map[string][]*module // name → the glob-imported modules that have it (nil: none, or in progress)
-	globPaths  map[string]string    // path → the external path it names through globs ("": none, or in progress)
+	globOwner  map[string][]globModule // name → the glob-imported modules that have it (nil: none, or in progress)
+	globPaths  map[string]resolution   // path → the external path it names through globs ("": none, or in progress)
 }
 
 // bindCfg is the cfg an item is declared under, relative to its module:
@@ -103,6 +103,12 @@ type resolution struct {
 	cfg   bindCfg
 }
 
+// globModule is a crate module glob-imported under cfg.
+type globModule struct {
+	m   *module
+	cfg bindCfg
+}
+
 // globBases computes m's glob targets once.
 func (r *resolver) globBases(m *module) {
 	if m.globState != 0 {
@@ -113,18 +119,18 @@ func (r *resolver) globBases(m *module) {
 	seen := map[string]bool{}
 	for _, g := range m.names.globs {
 		r.steps = resolveBudget
-		for _, base := range r.resolveIn(nil, m, g, false, 1, bindCfg{}) {
+		for _, base := range r.resolveIn(nil, m, g.path, false, 1, g.cfg) {
 			if seen[base.path] {
 				continue
 			}
 			seen[base.path] = true
 			if !base.local {
-				m.globExtern = append(m.globExtern, base.path)
+				m.globExtern = append(m.globExtern, base)
 				continue
 			}
 			for _, gm := range r.modulesAt(base.path) {
 				if gm != m {
-					m.globLocal = append(m.globLocal, gm)
+					m.globLocal = append(m.globLocal, globModule{gm, base.cfg})
 				}
 			}
 		}
@@ -135,18 +141,18 @@ func (r *resolver) globBases(m *module) {
 
 // globOwners returns the modules among m's glob-imported crate modules (or
 // theirs, transitively) that define name: under different cfgs, several may.
-func (r *resolver) globOwners(m *module, name string) []*module {
+func (r *resolver) globOwners(m *module, name string) []globModule {
 	if gm, ok := m.globOwner[name]; ok {
 		return gm
 	}
 	if m.globOwner == nil {
-		m.globOwner = map[string][]*module{}
+		m.globOwner = map[string][]globModule{}
 	}
 	m.globOwner[name] = nil // in progress: breaks cycles
 	r.globBases(m)
-	var owners []*module
+	var owners []globModule
 	for _, gm := range m.globLocal {
-		if gm.defines(name) || len(r.globOwners(gm, name)) > 0 {
+		if gm.m.defines(name) || len(r.globOwners(gm.m, name)) > 0 {
 			owners = append(owners, gm)
 		}
 	}
@@ -161,27 +167,30 @@ func (m *module) defines(name string) bool {
 	return mod || use || ext || m.names.items[name]
 }
 
-// globPath returns the external path full names through m's external glob
+// globPath returns the external path rest names through m's external glob
 // imports (or those of the crate modules it glob-imports), if the API table
-// knows it. rest is "::"-joined segs.
-func (r *resolver) globPath(m *module, rest string) string {
+// knows it, with the cfg of the globs. rest is "::"-joined segs.
+func (r *resolver) globPath(m *module, rest string) resolution {
 	if p, ok := m.globPaths[rest]; ok {
 		return p
 	}
 	if m.globPaths == nil {
-		m.globPaths = map[string]string{}
+		m.globPaths = map[string]resolution{}
 	}
-	m.globPaths[rest] = "" // in progress
+	m.globPaths[rest] = resolution{} // in progress
 	r.globBases(m)
-	found := ""
+	var found resolution
 	for _, base := range m.globExtern {
-		if full := base + "::" + rest; r.known(full) {
-			found = full
+		if full := base.path + "::" + rest; r.known(full) {
+			found = resolution{path: full, cfg: base.cfg}
 			break
 		}
 	}
-	for i := 0; found == "" && i < len(m.globLocal); i++ {
-		found = r.globPath(m.globLocal[i], rest)
+	for i := 0; found.path == "" && i < len(m.globLocal); i++ {
+		gm := m.globLocal[i]
+		if found = r.globPath(gm.m, rest); found.path != "" {
+			found.cfg = gm.cfg.join(found.cfg)
+		}
 	}
 	m.globPaths[rest] = found
 	return found
@@ -193,7 +202,7 @@ func (r *resolver) fromModuleGlobs(out []resolution, m *module, segs []string, d
 	if depth <= maxResolveDepth {
 		for _, gm := range r.globOwners(m, segs[0]) {
 			var ok bool
-			if out, ok = r.lookup(out, gm, segs, depth+1, cfg.join(gm.own)); ok {
+			if out, ok = r.lookup(out, gm.m, segs, depth+1, cfg.join(gm.cfg)); ok {
 				found = true
 			}
 		}
@@ -201,8 +210,8 @@ func (r *resolver) fromModuleGlobs(out []resolution, m *module, segs []string, d
 	if found {
 		return out, true
 	}
-	if p := r.globPath(m, join(segs)); p != "" {
-		return append(out, resolution{path: p, cfg: cfg}), true
+	if p := r.globPath(m, join(segs)); p.path != "" {
+		return append(out, resolution{path: p.path, cfg: cfg.join(p.cfg)}), true
 	}
 	return out, false
 }
@@ -254,7 +263,7 @@ type scope struct {
 	items   map[string]bool      // local items (fn, struct, …) and macros: they shadow everything else
 	uses    map[string][]binding // `use` bindings: name → what it is bound to
 	anon    [][]string           // `use … as _` (traits brought in without a name)
-	globs   [][]string           // `use …::*`
+	globs   []binding            // `use …::*`
 	externs map[string]string    // `extern crate x as y`: y → x
 	lets    map[string]bool      // let bindings and parameters (blocks only)
 	types   map[string]string    // evident types of let bindings and parameters
@@ -591,7 +600,7 @@ func collectUse(s *syntax, n int32, prefix []string, sc *scope, cfg bindCfg) {
 				p = pathSegments(s, c)
 			}
 		}
-		sc.globs = append(sc.globs, appendPath(prefix, p))
+		sc.globs = append(sc.globs, binding{appendPath(prefix, p), cfg})
 	case kScopedUseList:
 		p := prefix
 		if path := s.child(n, fPath); path >= 0 {
@@ -952,13 +961,13 @@ func (r *resolver) inScope(out []resolution, m *module, sc *scope, itemPath stri
 
 // fromGlobs resolves segs through glob imports: into the crate's own
 // modules when they are visible, else as the external path the API table knows.
-func (r *resolver) fromGlobs(out []resolution, m *module, globs [][]string, segs []string, depth int) ([]resolution, bool) {
+func (r *resolver) fromGlobs(out []resolution, m *module, globs []binding, segs []string, depth int) ([]resolution, bool) {
 	if depth > maxResolveDepth {
 		return out, false
 	}
 	found := false
 	for _, g := range globs {
-		for _, base := range r.resolveIn(nil, m, g, false, depth+1, bindCfg{}) {
+		for _, base := range r.resolveIn(nil, m, g.path, false, depth+1, g.cfg) {
 			if r.steps < 0 {
 				return out, found
 			}

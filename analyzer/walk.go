@@ -755,7 +755,7 @@ func (w *walker) traitInScope(trait string) bool {
 			}
 		}
 		for _, g := range sc.globs {
-			if names(g, "::"+last) {
+			if names(g.path, "::"+last) {
 				return true
 			}
 		}
