@@ -55,10 +55,12 @@ type module struct {
 }
 
 // bindCfg is the cfg an item is declared under, relative to its module:
-// the gates that mention features, and whether it is test code.
+// the gates that mention features, whether it is test code, and whether
+// any cfg at all applies (unix, not(test), …).
 type bindCfg struct {
-	gates []Cfg
-	test  bool
+	gates       []Cfg
+	test        bool
+	conditional bool
 }
 
 func cfgOf(st state) bindCfg { return bindCfg{gates: st.gates, test: st.ctx == Test} }
@@ -66,10 +68,10 @@ func cfgOf(st state) bindCfg { return bindCfg{gates: st.gates, test: st.ctx == T
 // join is the cfg of a path that passes through both: gates already
 // present are not repeated.
 func (c bindCfg) join(o bindCfg) bindCfg {
-	if len(o.gates) == 0 && (!o.test || c.test) {
+	if len(o.gates) == 0 && (!o.test || c.test) && (!o.conditional || c.conditional) {
 		return c
 	}
-	out := bindCfg{gates: c.gates[:len(c.gates):len(c.gates)], test: c.test || o.test}
+	out := bindCfg{gates: c.gates[:len(c.gates):len(c.gates)], test: c.test || o.test, conditional: c.conditional || o.conditional}
 	for _, g := range o.gates {
 		if !hasGate(out.gates, g) {
 			out.gates = append(out.gates, g)
@@ -264,7 +266,7 @@ type scope struct {
 	uses    map[string][]binding // `use` bindings: name → what it is bound to
 	anon    [][]string           // `use … as _` (traits brought in without a name)
 	globs   []binding            // `use …::*`
-	externs map[string]string    // `extern crate x as y`: y → x
+	externs map[string][]binding // `extern crate x as y`: y → [x]
 	lets    map[string]bool      // let bindings and parameters (blocks only)
 	types   map[string]string    // evident types of let bindings and parameters
 	macros  map[string]string    // macro_rules name → path prefix of its `prefix::$f(` call, if any
@@ -430,7 +432,7 @@ func (a *crateAnalysis) collectItems(f *sourceFile, s *syntax, c int32, m *modul
 			exps := a.expand(s, i)
 			for k := range exps {
 				before := len(m.created)
-				branch := bindCfg{gates: cfgGates(exps[k].cfg), test: cfgTest(exps[k].cfg)}
+				branch := bindCfg{gates: cfgGates(exps[k].cfg), test: cfgTest(exps[k].cfg), conditional: len(exps[k].cfg) > 0}
 				decls = append(decls, a.collectItems(f, exps[k].syn, 0, m, dir, outer.join(branch))...)
 				for _, c := range m.created[before:] {
 					c.state.gates = append(c.state.gates[:len(c.state.gates):len(c.state.gates)], cfgGates(exps[k].cfg)...)
@@ -456,7 +458,15 @@ func attrsCfg(s *syntax, attrs []int32) bindCfg {
 	if len(attrs) == 0 {
 		return bindCfg{}
 	}
-	return cfgOf(applyAttrs(s, attrs, state{}))
+	c := cfgOf(applyAttrs(s, attrs, state{}))
+	for _, a := range attrs {
+		if at := s.childKind(a, kAttribute); at >= 0 {
+			if name, _ := attrName(s, at); name == "cfg" {
+				c.conditional = true
+			}
+		}
+	}
+	return c
 }
 
 // collectItem records the name item i, declared under cfg, brings into
@@ -477,10 +487,10 @@ func collectItem(s *syntax, i int32, sc *scope, cfg bindCfg) {
 			as = s.text(al)
 		}
 		if sc.externs == nil {
-			sc.externs = map[string]string{}
+			sc.externs = map[string][]binding{}
 		}
 		if as != "_" {
-			sc.externs[as] = s.text(name)
+			sc.externs[as] = append(sc.externs[as], binding{[]string{s.text(name)}, cfg})
 		}
 	case kImplItem: // inherent methods that return a value: their results may be evident
 		t, body := s.child(i, fType), s.child(i, fBody)
@@ -793,6 +803,9 @@ next:
 // (`#[cfg(feature = "x")] mod imp;` and its `not` twin), they add nothing.
 func (c bindCfg) or(o bindCfg) bindCfg {
 	test := c.test && o.test
+	if c.always() || o.always() {
+		return bindCfg{}
+	}
 	cs, os := conjuncts(c.gates), conjuncts(o.gates)
 	var both, restC, restO []Cfg
 	for _, g := range cs {
@@ -808,7 +821,7 @@ func (c bindCfg) or(o bindCfg) bindCfg {
 		}
 	}
 	if len(restC) == 0 || len(restO) == 0 || len(restC) == 1 && len(restO) == 1 && negates(restC[0], restO[0]) {
-		return bindCfg{gates: both, test: test}
+		return bindCfg{gates: both, test: test, conditional: true}
 	}
 	all := func(gs []Cfg) Cfg {
 		if len(gs) == 1 {
@@ -816,8 +829,11 @@ func (c bindCfg) or(o bindCfg) bindCfg {
 		}
 		return Cfg{Op: CfgAll, Args: gs}
 	}
-	return bindCfg{gates: append(both, Cfg{Op: CfgAny, Args: []Cfg{all(restC), all(restO)}}), test: test}
+	return bindCfg{gates: append(both, Cfg{Op: CfgAny, Args: []Cfg{all(restC), all(restO)}}), test: test, conditional: true}
 }
+
+// always reports whether c holds under every cfg.
+func (c bindCfg) always() bool { return !c.conditional && !c.test && len(c.gates) == 0 }
 
 // conjuncts lists the predicates that all hold where gates do, with all(…) flattened.
 func conjuncts(gates []Cfg) []Cfg {
@@ -865,8 +881,8 @@ func (r *resolver) resolveIn(out []resolution, m *module, segs []string, strict 
 		return r.within(out, m, segs, depth, cfg)
 	case "":
 		if len(segs) > 1 { // `::y::…` names the extern prelude too
-			if c, ok := m.root().names.externs[segs[1]]; ok {
-				return append(out, resolution{path: join(append([]string{c}, segs[2:]...)), cfg: cfg})
+			if out, ok := fromExterns(out, &m.root().names, segs[1:], cfg); ok {
+				return out
 			}
 			if root := m.root(); root.defines(segs[1]) { // 2015: `::x` is crate::x
 				out, _ = r.lookup(out, root, segs[1:], depth+1, cfg)
@@ -879,8 +895,8 @@ func (r *resolver) resolveIn(out []resolution, m *module, segs []string, strict 
 	}
 	// the extern prelude: `extern crate x as y;` at the crate root names x
 	// in every module, as rustc has it
-	if c, ok := m.root().names.externs[segs[0]]; ok {
-		return append(out, resolution{path: join(append([]string{c}, segs[1:]...)), cfg: cfg})
+	if out, ok := fromExterns(out, &m.root().names, segs, cfg); ok {
+		return out
 	}
 	if len(segs) == 1 && strict {
 		return out
@@ -952,11 +968,27 @@ func (r *resolver) inScope(out []resolution, m *module, sc *scope, itemPath stri
 		}
 		found = true
 	}
-	if c, ok := sc.externs[first]; ok {
-		out = append(out, resolution{path: join(append([]string{c}, segs[1:]...)), cfg: cfg})
-		found = true
+	if o, ok := fromExterns(out, sc, segs, cfg); ok {
+		out, found = o, true
 	}
 	return out, found
+}
+
+// fromExterns appends what the `extern crate x as y;` items of sc make of
+// segs (y::…): x, under each item's cfg. Where such an item is under a cfg,
+// y also names the crate y itself (`#[cfg(not(feature = "std"))] extern
+// crate core as std;` leaves std the standard library with the feature).
+func fromExterns(out []resolution, sc *scope, segs []string, cfg bindCfg) ([]resolution, bool) {
+	es := sc.externs[segs[0]]
+	plain := false
+	for _, e := range es {
+		out = append(out, resolution{path: join(appendPath(e.path, segs[1:])), cfg: cfg.join(e.cfg)})
+		plain = plain || e.cfg.conditional
+	}
+	if plain {
+		out = append(out, resolution{path: join(segs), cfg: cfg})
+	}
+	return out, len(es) > 0
 }
 
 // fromGlobs resolves segs through glob imports: into the crate's own
