@@ -81,9 +81,21 @@ func TestAnalyze(t *testing.T) {
 }
 
 // writeCrate writes the archive's files under dir and derives cargo's
-// targets from their places.
+// targets from their places; the crate's name is "demo" unless a
+// Cargo.toml line says `name = "…"`.
 func writeCrate(t testing.TB, dir string, ar *txtar.Archive) Crate {
 	c := Crate{Name: "demo", Dir: dir}
+	for _, f := range ar.Files {
+		if f.Name != "Cargo.toml" {
+			continue
+		}
+		for _, line := range strings.Split(string(f.Data), "\n") {
+			if v, ok := strings.CutPrefix(strings.TrimSpace(line), "name = "); ok {
+				c.Name = strings.Trim(v, `"`)
+				break
+			}
+		}
+	}
 	for _, f := range ar.Files {
 		path := filepath.Join(dir, f.Name)
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {

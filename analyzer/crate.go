@@ -237,7 +237,7 @@ func (a *crateAnalysis) analyseTree(rootPath string, ctx Context, kind treeRoot)
 	}
 	load(rootPath, root, nil, modDecl{})
 	root.index()
-	if t.Kind == Lib {
+	if kind == libRoot {
 		a.sum.Exports = a.exports(root, files)
 	}
 	for _, f := range files {

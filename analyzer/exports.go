@@ -72,7 +72,7 @@ func (x *exporter) container(f *sourceFile, s *syntax, c int32, m *module) {
 			continue
 		case kModItem:
 			if nm := s.child(i, fName); nm >= 0 {
-				if child := m.mods[s.text(nm)]; child != nil {
+				for _, child := range m.declared(s.text(nm)) { // twins under other cfgs too
 					x.declared[child] = x.declared[child] || isPub(s, i)
 				}
 			}
@@ -123,7 +123,10 @@ func (x *exporter) bindings(m *module) []apis.Export {
 	var out []apis.Export
 	add := func(name, full string, local bool) {
 		if local {
-			if gm := r.moduleAt(full); gm != nil && gm != m { // `pub use self::imp as sys;`
+			for _, gm := range modulesAt(m, full) { // `pub use self::imp as sys;`
+				if gm == m {
+					continue
+				}
 				for _, b := range x.bindings(gm) {
 					out = append(out, apis.Export{Path: name + "::" + b.Path, API: b.API})
 				}
@@ -136,33 +139,65 @@ func (x *exporter) bindings(m *module) []apis.Export {
 	}
 	for _, it := range x.items[m] {
 		var sc scope
-		collectItem(it.s, it.i, &sc)
-		for name, crate := range sc.externs {
-			add(name, crate, false)
+		collectItem(it.s, it.i, &sc, bindCfg{})
+		for name, bs := range sc.externs {
+			for _, b := range bs {
+				add(name, join(b.path), false)
+			}
 		}
-		for name, p := range sc.uses {
-			full, local := r.resolveUse(p)
-			add(name, full, local)
+		for name, bs := range sc.uses {
+			for _, b := range bs {
+				for _, res := range r.resolveUse(b.path) {
+					add(name, res.path, res.local)
+				}
+			}
 		}
 		for _, g := range sc.globs {
-			base, local := r.resolveUse(g)
-			if local {
-				if gm := r.moduleAt(base); gm != nil && gm != m {
-					for _, b := range x.bindings(gm) {
-						if first, _, _ := strings.Cut(b.Path, "::"); !m.defines(first) {
-							out = append(out, b)
+			for _, base := range r.resolveUse(g.path) {
+				if base.local {
+					for _, gm := range modulesAt(m, base.path) {
+						if gm == m {
+							continue
+						}
+						for _, b := range x.bindings(gm) {
+							if first, _, _ := strings.Cut(b.Path, "::"); !m.defines(first) {
+								out = append(out, b)
+							}
 						}
 					}
+					continue
 				}
-				continue
-			}
-			for _, name := range x.table.Children(base) {
-				if !m.defines(name) {
-					add(name, base+"::"+name, false)
+				for _, name := range x.table.Children(base.path) {
+					if !m.defines(name) {
+						add(name, base.path+"::"+name, false)
+					}
 				}
 			}
 		}
 	}
 	x.binds[m] = out
 	return out
+}
+
+// modulesAt returns the crate modules a resolved local path ("crate::a::b")
+// names: every cfg twin of each segment.
+func modulesAt(from *module, path string) []*module {
+	rest, ok := strings.CutPrefix(path, "crate")
+	if !ok {
+		return nil
+	}
+	ms := []*module{from.root()}
+	for _, seg := range strings.Split(strings.TrimPrefix(rest, "::"), "::") {
+		if seg == "" {
+			continue
+		}
+		var next []*module
+		for _, m := range ms {
+			next = append(next, m.declared(seg)...)
+		}
+		if ms = next; len(ms) == 0 {
+			return nil
+		}
+	}
+	return ms
 }

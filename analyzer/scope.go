@@ -21,25 +21,94 @@ type module struct {
 	parent   *module
 	state    state // context and gates of the module's code
 	pathAttr bool  // its file came from #[path]
-	names    scope
-	mods     map[string]*module
-	aliases  map[string]bool // root only: names some `use … as name` in the crate binds
-	all      []*module       // root only: every module of the crate
+	// own is the cfg of the module's declaration and inner attributes: a
+	// path through the module holds only under it.
+	own   bindCfg
+	names scope
+	mods  map[string]*module
+	// twins are later declarations of a name in mods under other cfgs
+	// (`#[cfg(unix)] mod imp;` and `#[cfg(windows)] mod imp;`): each is
+	// its own module, seen and resolved through like the first.
+	twins   map[string][]*module
+	created []*module       // every module declared in m, in order
+	aliases map[string]bool // root only: names some `use … as name` in the crate binds
+	// typeNames (root only) are the crate's type aliases, structs with
+	// fields and types with methods that return a value: a value of such a
+	// type may have an evident type, or fields or methods that do. fnNames
+	// are its fns that return a value, whose type may be evident.
+	typeNames map[string]bool
+	fnNames   map[string]bool
+	// methods (root only) are the crate's inherent methods that return a
+	// value, by "Type::method", with the module of their impl.
+	methods map[string][]moduleMethod
+	all     []*module // root only: every module of the crate
 	// globLocal and globExtern are what m's glob imports resolve to: crate
 	// modules and external paths, computed once (globState 0 → 1 → 2).
-	// globOwners and globPaths memoise lookups through them: crates such as
+	// globOwner and globPaths memoise lookups through them: crates such as
 	// web-sys glob-import thousands of modules, and a name must not cost a
 	// visit to each of them more than once.
-	globLocal  []*module
-	globExtern []string
+	globLocal  []globModule
+	globExtern []resolution
 	globState  uint8
-	globOwners map[string]*module // name → the glob-imported module that has it (nil: none, or in progress)
-	globPaths  map[string]string  // path → the external path it names through globs ("": none, or in progress)
+	globOwner  map[string][]globModule // name → the glob-imported modules that have it (nil: none, or in progress)
+	globPaths  map[string]resolution   // path → the external path it names through globs ("": none, or in progress)
 }
 
-type globBase struct {
+// bindCfg is the cfg an item is declared under, relative to its module:
+// the gates that mention features, whether it is test code, and whether
+// any cfg at all applies (unix, not(test), …).
+type bindCfg struct {
+	gates       []Cfg
+	test        bool
+	conditional bool
+}
+
+func cfgOf(st state) bindCfg { return bindCfg{gates: st.gates, test: st.ctx == Test} }
+
+// join is the cfg of a path that passes through both: gates already
+// present are not repeated.
+func (c bindCfg) join(o bindCfg) bindCfg {
+	if len(o.gates) == 0 && (!o.test || c.test) && (!o.conditional || c.conditional) {
+		return c
+	}
+	out := bindCfg{gates: c.gates[:len(c.gates):len(c.gates)], test: c.test || o.test, conditional: c.conditional || o.conditional}
+	for _, g := range o.gates {
+		if !hasGate(out.gates, g) {
+			out.gates = append(out.gates, g)
+		}
+	}
+	return out
+}
+
+func hasGate(gates []Cfg, g Cfg) bool {
+	for _, x := range gates {
+		if x.String() == g.String() {
+			return true
+		}
+	}
+	return false
+}
+
+// binding is one thing a `use` binds a name to: a name bound by several
+// `use` items under different cfgs has several, and resolves to each.
+type binding struct {
+	path []string // as written
+	cfg  bindCfg
+}
+
+// resolution is one thing a path names: its absolute path ("std::fs::write",
+// or "crate::a::f" for the crate's own items), whether the crate defines it,
+// and the cfg of the bindings and modules the path went through.
+type resolution struct {
 	path  string
 	local bool
+	cfg   bindCfg
+}
+
+// globModule is a crate module glob-imported under cfg.
+type globModule struct {
+	m   *module
+	cfg bindCfg
 }
 
 // globBases computes m's glob targets once.
@@ -52,87 +121,101 @@ func (r *resolver) globBases(m *module) {
 	seen := map[string]bool{}
 	for _, g := range m.names.globs {
 		r.steps = resolveBudget
-		base, local := r.resolveIn(m, g, false, 1)
-		if seen[base] {
-			continue
-		}
-		seen[base] = true
-		if !local {
-			m.globExtern = append(m.globExtern, base)
-		} else if gm := r.moduleAt(base); gm != nil && gm != m {
-			m.globLocal = append(m.globLocal, gm)
+		for _, base := range r.resolveIn(nil, m, g.path, false, 1, g.cfg) {
+			if seen[base.path] {
+				continue
+			}
+			seen[base.path] = true
+			if !base.local {
+				m.globExtern = append(m.globExtern, base)
+				continue
+			}
+			for _, gm := range r.modulesAt(base.path) {
+				if gm != m {
+					m.globLocal = append(m.globLocal, globModule{gm, base.cfg})
+				}
+			}
 		}
 	}
 	r.steps = steps
 	m.globState = 2
 }
 
-// globOwner returns the module among m's glob-imported crate modules (or
-// theirs, transitively) that defines name.
-func (r *resolver) globOwner(m *module, name string) *module {
-	if gm, ok := m.globOwners[name]; ok {
+// globOwners returns the modules among m's glob-imported crate modules (or
+// theirs, transitively) that define name: under different cfgs, several may.
+func (r *resolver) globOwners(m *module, name string) []globModule {
+	if gm, ok := m.globOwner[name]; ok {
 		return gm
 	}
-	if m.globOwners == nil {
-		m.globOwners = map[string]*module{}
+	if m.globOwner == nil {
+		m.globOwner = map[string][]globModule{}
 	}
-	m.globOwners[name] = nil // in progress: breaks cycles
+	m.globOwner[name] = nil // in progress: breaks cycles
 	r.globBases(m)
-	var owner *module
+	var owners []globModule
 	for _, gm := range m.globLocal {
-		if gm.defines(name) || r.globOwner(gm, name) != nil {
-			owner = gm
-			break
+		if gm.m.defines(name) || len(r.globOwners(gm.m, name)) > 0 {
+			owners = append(owners, gm)
 		}
 	}
-	m.globOwners[name] = owner
-	return owner
+	m.globOwner[name] = owners
+	return owners
 }
 
 func (m *module) defines(name string) bool {
 	_, mod := m.mods[name]
-	_, use := m.names.uses[name]
+	_, use := m.names.uses[name] // a name of several bindings has at least one
 	_, ext := m.names.externs[name]
 	return mod || use || ext || m.names.items[name]
 }
 
-// globPath returns the external path full names through m's external glob
+// globPath returns the external path rest names through m's external glob
 // imports (or those of the crate modules it glob-imports), if the API table
-// knows it. rest is "::"-joined segs.
-func (r *resolver) globPath(m *module, rest string) string {
+// knows it, with the cfg of the globs. rest is "::"-joined segs.
+func (r *resolver) globPath(m *module, rest string) resolution {
 	if p, ok := m.globPaths[rest]; ok {
 		return p
 	}
 	if m.globPaths == nil {
-		m.globPaths = map[string]string{}
+		m.globPaths = map[string]resolution{}
 	}
-	m.globPaths[rest] = "" // in progress
+	m.globPaths[rest] = resolution{} // in progress
 	r.globBases(m)
-	found := ""
+	var found resolution
 	for _, base := range m.globExtern {
-		if full := base + "::" + rest; r.known(full) {
-			found = full
+		if full := base.path + "::" + rest; r.known(full) {
+			found = resolution{path: full, cfg: base.cfg}
 			break
 		}
 	}
-	for i := 0; found == "" && i < len(m.globLocal); i++ {
-		found = r.globPath(m.globLocal[i], rest)
+	for i := 0; found.path == "" && i < len(m.globLocal); i++ {
+		gm := m.globLocal[i]
+		if found = r.globPath(gm.m, rest); found.path != "" {
+			found.cfg = gm.cfg.join(found.cfg)
+		}
 	}
 	m.globPaths[rest] = found
 	return found
 }
 
 // fromModuleGlobs resolves segs through module m's glob imports.
-func (r *resolver) fromModuleGlobs(m *module, segs []string, depth int) (path string, local, ok bool) {
-	if gm := r.globOwner(m, segs[0]); gm != nil && depth <= maxResolveDepth {
-		if p, l, ok := r.lookup(gm, segs, depth+1); ok {
-			return p, l, true
+func (r *resolver) fromModuleGlobs(out []resolution, m *module, segs []string, depth int, cfg bindCfg) ([]resolution, bool) {
+	found := false
+	if depth <= maxResolveDepth {
+		for _, gm := range r.globOwners(m, segs[0]) {
+			var ok bool
+			if out, ok = r.lookup(out, gm.m, segs, depth+1, cfg.join(gm.cfg)); ok {
+				found = true
+			}
 		}
 	}
-	if p := r.globPath(m, join(segs)); p != "" {
-		return p, false, true
+	if found {
+		return out, true
 	}
-	return "", false, false
+	if p := r.globPath(m, join(segs)); p.path != "" {
+		return append(out, resolution{path: p.path, cfg: cfg.join(p.cfg)}), true
+	}
+	return out, false
 }
 
 // index fills the root's crate-wide tables once its modules are known:
@@ -140,11 +223,38 @@ func (r *resolver) fromModuleGlobs(m *module, segs []string, depth int) (path st
 // API under another name, so the cheap last-segment filter must let it pass.
 func (m *module) index() {
 	m.all = m.allModules()
+	for i := 0; i < len(m.all); i++ { // twins, and the modules inside them
+		for _, ts := range m.all[i].twins {
+			for _, t := range ts {
+				m.all = append(m.all, t.allModules()...)
+			}
+		}
+	}
 	m.aliases = map[string]bool{}
+	m.typeNames = map[string]bool{}
+	m.fnNames = map[string]bool{}
+	m.methods = map[string][]moduleMethod{}
 	for _, x := range m.all {
-		for name, p := range x.names.uses {
-			if p[len(p)-1] != name {
-				m.aliases[name] = true
+		for key, ds := range x.names.methods {
+			for _, d := range ds {
+				m.methods[key] = append(m.methods[key], moduleMethod{x, d})
+				m.typeNames[d.self[len(d.self)-1]] = true
+			}
+		}
+		for name := range x.names.fns {
+			m.fnNames[name] = true
+		}
+		for name := range x.names.structs {
+			m.typeNames[name] = true
+		}
+		for name := range x.names.typeAliases {
+			m.typeNames[name] = true
+		}
+		for name, bs := range x.names.uses {
+			for _, b := range bs {
+				if b.path[len(b.path)-1] != name {
+					m.aliases[name] = true
+				}
 			}
 		}
 	}
@@ -152,17 +262,49 @@ func (m *module) index() {
 
 // scope holds the names one module or block defines.
 type scope struct {
-	items   map[string]bool     // local items (fn, struct, …) and macros: they shadow everything else
-	uses    map[string][]string // `use` bindings: name → path as written
-	anon    [][]string          // `use … as _` (traits brought in without a name)
-	globs   [][]string          // `use …::*`
-	externs map[string]string   // `extern crate x as y`: y → x
-	lets    map[string]bool     // let bindings and parameters (blocks only)
-	types   map[string]string   // evident types of let bindings and parameters
-	macros  map[string]string   // macro_rules name → path prefix of its `prefix::$f(` call, if any
+	items   map[string]bool      // local items (fn, struct, …) and macros: they shadow everything else
+	uses    map[string][]binding // `use` bindings: name → what it is bound to
+	anon    [][]string           // `use … as _` (traits brought in without a name)
+	globs   []binding            // `use …::*`
+	externs map[string][]binding // `extern crate x as y`: y → [x]
+	lets    map[string]bool      // let bindings and parameters (blocks only)
+	types   map[string]string    // evident types of let bindings and parameters
+	macros  map[string]string    // macro_rules name → path prefix of its `prefix::$f(` call, if any
+	// typeAliases: `type Cmd = std::process::Command;` → the path it names
+	typeAliases map[string][]string
+	structs     map[string]structDecl   // structs with fields
+	fns         map[string]fnDecl       // fns that return a value
+	methods     map[string][]methodDecl // "Type::method" → inherent methods that return a value
 	// macroCfgs: macro_rules name → the feature cfg its expansion puts on
 	// the items it is given (tokio's cfg_net!).
 	macroCfgs map[string]macroGate
+}
+
+// moduleMethod is a method and the module its impl is in.
+type moduleMethod struct {
+	m *module
+	d methodDecl
+}
+
+// fnDecl is a fn item that returns a value.
+type fnDecl struct {
+	syn  *syntax
+	item int32
+	ret  int32 // its return type
+}
+
+// methodDecl is an inherent method that returns a value.
+type methodDecl struct {
+	fnDecl
+	impl int32    // its impl item
+	self []string // the impl's type as written
+}
+
+// structDecl is where a struct's fields are declared.
+type structDecl struct {
+	syn    *syntax
+	item   int32 // the struct_item
+	fields int32 // its field_declaration_list
 }
 
 func (s *scope) setItem(name string) {
@@ -172,7 +314,7 @@ func (s *scope) setItem(name string) {
 	s.items[name] = true
 }
 
-func (s *scope) setUse(name string, path []string) {
+func (s *scope) setUse(name string, path []string, cfg bindCfg) {
 	if len(path) == 0 { // `use self as x;` names nothing
 		return
 	}
@@ -181,21 +323,40 @@ func (s *scope) setUse(name string, path []string) {
 		return
 	}
 	if s.uses == nil {
-		s.uses = map[string][]string{}
+		s.uses = map[string][]binding{}
 	}
-	s.uses[name] = path
+	s.uses[name] = append(s.uses[name], binding{path, cfg})
 }
 
+// child returns a new module for a declaration `mod name` in m: the first
+// of that name is m.mods[name], the others its twins.
 func (m *module) child(name string) *module {
+	c := &module{path: m.path + "::" + name, parent: m, state: m.state}
+	m.created = append(m.created, c)
 	if m.mods == nil {
 		m.mods = map[string]*module{}
 	}
-	c := m.mods[name]
-	if c == nil {
-		c = &module{path: m.path + "::" + name, parent: m, state: m.state}
+	if m.mods[name] == nil {
 		m.mods[name] = c
+	} else {
+		if m.twins == nil {
+			m.twins = map[string][]*module{}
+		}
+		m.twins[name] = append(m.twins[name], c)
 	}
 	return c
+}
+
+// declared returns the modules declared as name in m, twins after the first.
+func (m *module) declared(name string) []*module {
+	c := m.mods[name]
+	if c == nil {
+		return nil
+	}
+	if ts := m.twins[name]; len(ts) > 0 {
+		return append([]*module{c}, ts...)
+	}
+	return []*module{c}
 }
 
 func (m *module) root() *module {
@@ -221,6 +382,12 @@ type modDecl struct {
 // out-of-line module declarations found, recursing into inline modules.
 // dir is where `mod x;` here looks for x.
 func (a *crateAnalysis) collectModule(f *sourceFile, s *syntax, c int32, m *module, dir string) []modDecl {
+	return a.collectItems(f, s, c, m, dir, bindCfg{})
+}
+
+// collectItems is collectModule for items declared under outer (the cfg of
+// the item macro branch they come from).
+func (a *crateAnalysis) collectItems(f *sourceFile, s *syntax, c int32, m *module, dir string, outer bindCfg) []modDecl {
 	var decls []modDecl
 	var attrs []int32
 	for i := s.nodes[c].firstChild; i >= 0; i = s.nodes[i].nextSibling {
@@ -230,6 +397,7 @@ func (a *crateAnalysis) collectModule(f *sourceFile, s *syntax, c int32, m *modu
 			continue
 		case kInnerAttributeItem:
 			m.state = applyAttrs(s, []int32{i}, m.state)
+			m.own = m.own.join(cfgOf(applyAttrs(s, []int32{i}, state{})))
 			continue
 		case kLineComment, kBlockComment:
 			continue
@@ -241,13 +409,14 @@ func (a *crateAnalysis) collectModule(f *sourceFile, s *syntax, c int32, m *modu
 			name := s.text(nm)
 			child := m.child(name)
 			child.state = applyAttrs(s, attrs, m.state)
+			child.own = outer.join(attrsCfg(s, attrs))
 			if body := s.child(i, fBody); body >= 0 {
 				f.inlines[nodeRef{s, i}] = child
 				childDir := filepath.Join(dir, name)
 				if ps := pathAttrs(s, attrs); len(ps) > 0 { // #[path = "."] mod x { mod y; }
 					childDir = filepath.Join(dir, ps[0])
 				}
-				decls = append(decls, a.collectModule(f, s, body, child, childDir)...)
+				decls = append(decls, a.collectItems(f, s, body, child, childDir, bindCfg{})...)
 			} else {
 				d := modDecl{syn: s, node: i, name: name, dir: dir, plainDir: dir, module: child}
 				if ps := pathAttrs(s, attrs); len(ps) > 0 {
@@ -263,41 +432,51 @@ func (a *crateAnalysis) collectModule(f *sourceFile, s *syntax, c int32, m *modu
 		case kMacroInvocation:
 			exps := a.expand(s, i)
 			for k := range exps {
-				before := len(m.mods)
-				names := map[string]bool{}
-				for n := range m.mods {
-					names[n] = true
-				}
-				decls = append(decls, a.collectModule(f, exps[k].syn, 0, m, dir)...)
-				if len(m.mods) != before {
-					for n, c := range m.mods {
-						if !names[n] {
-							c.state.gates = append(c.state.gates[:len(c.state.gates):len(c.state.gates)], cfgGates(exps[k].cfg)...)
-							if cfgTest(exps[k].cfg) {
-								c.state.ctx = Test
-							}
-							exps[k].mods = append(exps[k].mods, c)
-						}
+				before := len(m.created)
+				branch := bindCfg{gates: cfgGates(exps[k].cfg), test: cfgTest(exps[k].cfg), conditional: len(exps[k].cfg) > 0}
+				decls = append(decls, a.collectItems(f, exps[k].syn, 0, m, dir, outer.join(branch))...)
+				for _, c := range m.created[before:] {
+					c.state.gates = append(c.state.gates[:len(c.state.gates):len(c.state.gates)], cfgGates(exps[k].cfg)...)
+					if cfgTest(exps[k].cfg) {
+						c.state.ctx = Test
 					}
+					exps[k].mods = append(exps[k].mods, c)
 				}
 			}
 			if len(exps) > 0 {
 				f.expansions[nodeRef{s, i}] = exps
 			}
 		default:
-			collectItem(s, i, &m.names)
+			collectItem(s, i, &m.names, outer.join(attrsCfg(s, attrs)))
 		}
 		attrs = attrs[:0]
 	}
 	return decls
 }
 
-// collectItem records the name item i brings into scope sc, if any.
-func collectItem(s *syntax, i int32, sc *scope) {
+// attrsCfg is the cfg outer attributes attrs put on their item.
+func attrsCfg(s *syntax, attrs []int32) bindCfg {
+	if len(attrs) == 0 {
+		return bindCfg{}
+	}
+	c := cfgOf(applyAttrs(s, attrs, state{}))
+	for _, a := range attrs {
+		if at := s.childKind(a, kAttribute); at >= 0 {
+			if name, _ := attrName(s, at); name == "cfg" {
+				c.conditional = true
+			}
+		}
+	}
+	return c
+}
+
+// collectItem records the name item i, declared under cfg, brings into
+// scope sc, if any.
+func collectItem(s *syntax, i int32, sc *scope, cfg bindCfg) {
 	switch s.nodes[i].kind {
 	case kUseDeclaration:
 		if arg := s.child(i, fArgument); arg >= 0 {
-			collectUse(s, arg, nil, sc)
+			collectUse(s, arg, nil, sc, cfg)
 		}
 	case kExternCrate:
 		name := s.child(i, fName)
@@ -309,15 +488,70 @@ func collectItem(s *syntax, i int32, sc *scope) {
 			as = s.text(al)
 		}
 		if sc.externs == nil {
-			sc.externs = map[string]string{}
+			sc.externs = map[string][]binding{}
 		}
 		if as != "_" {
-			sc.externs[as] = s.text(name)
+			sc.externs[as] = append(sc.externs[as], binding{[]string{s.text(name)}, cfg})
+		}
+	case kImplItem: // inherent methods that return a value: their results may be evident
+		t, body := s.child(i, fType), s.child(i, fBody)
+		if t < 0 || body < 0 || s.child(i, fTrait) >= 0 {
+			return
+		}
+		segs := pathSegments(s, t)
+		if len(segs) == 0 {
+			return
+		}
+		for c := s.nodes[body].firstChild; c >= 0; c = s.nodes[c].nextSibling {
+			name, ret := s.child(c, fName), s.child(c, fReturnType)
+			if s.nodes[c].kind != kFunctionItem || name < 0 || ret < 0 {
+				continue
+			}
+			if sc.methods == nil {
+				sc.methods = map[string][]methodDecl{}
+			}
+			key := segs[len(segs)-1] + "::" + s.text(name)
+			sc.methods[key] = append(sc.methods[key], methodDecl{fnDecl{s, c, ret}, i, segs})
 		}
 	case kFunctionItem, kStructItem, kEnumItem, kUnionItem, kTraitItem, kTypeItem,
 		kConstItem, kStaticItem, kModItem, kFunctionSignatureItem:
-		if name := s.child(i, fName); name >= 0 {
-			sc.setItem(s.text(name))
+		name := s.child(i, fName)
+		if name < 0 {
+			break
+		}
+		sc.setItem(s.text(name))
+		switch s.nodes[i].kind {
+		case kFunctionItem:
+			if ret := s.child(i, fReturnType); ret >= 0 {
+				if sc.fns == nil {
+					sc.fns = map[string]fnDecl{}
+				}
+				sc.fns[s.text(name)] = fnDecl{s, i, ret}
+			}
+		case kTypeItem:
+			t := s.child(i, fType)
+			for t >= 0 && s.nodes[t].kind == kReferenceType {
+				t = s.child(t, fType)
+			}
+			if t >= 0 && isPathKind(s.nodes[t].kind) {
+				if segs := pathSegments(s, t); len(segs) > 0 {
+					if sc.typeAliases == nil {
+						sc.typeAliases = map[string][]string{}
+					}
+					sc.typeAliases[s.text(name)] = segs
+				}
+			}
+		case kStructItem:
+			body := s.childKind(i, kFieldDeclarationList)
+			if body < 0 {
+				body = s.childKind(i, kOrderedFieldDeclarationList)
+			}
+			if body >= 0 {
+				if sc.structs == nil {
+					sc.structs = map[string]structDecl{}
+				}
+				sc.structs[s.text(name)] = structDecl{s, i, body}
+			}
 		}
 	case kMacroDefinition:
 		if name := s.child(i, fName); name >= 0 {
@@ -343,7 +577,7 @@ func collectItem(s *syntax, i int32, sc *scope) {
 }
 
 // collectUse records the bindings of use tree n under prefix.
-func collectUse(s *syntax, n int32, prefix []string, sc *scope) {
+func collectUse(s *syntax, n int32, prefix []string, sc *scope, cfg bindCfg) {
 	switch s.nodes[n].kind {
 	case kIdentifier, kScopedIdentifier, kSelf, kSuper, kCrate:
 		p := appendPath(prefix, pathSegments(s, n))
@@ -358,7 +592,7 @@ func collectUse(s *syntax, n int32, prefix []string, sc *scope) {
 			}
 			last = p[len(p)-1]
 		}
-		sc.setUse(last, p)
+		sc.setUse(last, p, cfg)
 	case kUseAsClause:
 		path, alias := s.child(n, fPath), s.child(n, fAlias)
 		if path < 0 || alias < 0 {
@@ -368,7 +602,7 @@ func collectUse(s *syntax, n int32, prefix []string, sc *scope) {
 		if len(p) > 0 && p[len(p)-1] == "self" {
 			p = p[:len(p)-1]
 		}
-		sc.setUse(s.text(alias), p)
+		sc.setUse(s.text(alias), p, cfg)
 	case kUseWildcard:
 		var p []string
 		for c := s.nodes[n].firstChild; c >= 0; c = s.nodes[c].nextSibling {
@@ -377,7 +611,7 @@ func collectUse(s *syntax, n int32, prefix []string, sc *scope) {
 				p = pathSegments(s, c)
 			}
 		}
-		sc.globs = append(sc.globs, appendPath(prefix, p))
+		sc.globs = append(sc.globs, binding{appendPath(prefix, p), cfg})
 	case kScopedUseList:
 		p := prefix
 		if path := s.child(n, fPath); path >= 0 {
@@ -386,11 +620,11 @@ func collectUse(s *syntax, n int32, prefix []string, sc *scope) {
 			p = appendPath(prefix, []string{""}) // `use ::{a, b}`
 		}
 		if list := s.child(n, fList); list >= 0 {
-			collectUse(s, list, p, sc)
+			collectUse(s, list, p, sc, cfg)
 		}
 	case kUseList:
 		for c := s.nodes[n].firstChild; c >= 0; c = s.nodes[c].nextSibling {
-			collectUse(s, c, prefix, sc)
+			collectUse(s, c, prefix, sc, cfg)
 		}
 	}
 }
@@ -463,59 +697,162 @@ func isPathKind(k kind) bool {
 }
 
 // resolver resolves paths from one place in a module, through block scopes
-// (innermost last) and then the module tree.
+// (innermost last) and then the module tree. The analyser sees every cfg
+// at once, so a path may name several things: one per binding, module twin
+// or namespace the name has.
 type resolver struct {
 	mod    *module
 	blocks []*scope
 	known  func(path string) bool // whether the API table knows a path: picks among globs
 	steps  int                    // work left for the current resolution: glob chains can branch
+	// selfType is what `Self` names inside an impl block, "" elsewhere;
+	// selfLocal says it is the crate's own type.
+	selfType  string
+	selfLocal bool
+	// via are the crate paths the last resolveAll went through, as
+	// written before re-exports (`crate::fs::openat` on the way to
+	// crate::fs::at::openat): the crate's own API is listed by them.
+	via []viaPath
 }
+
+type viaPath struct {
+	m    *module
+	segs []string
+}
+
+func (v viaPath) path() string { return v.m.path + "::" + join(v.segs) }
 
 // resolveBudget bounds the steps of one resolution; real crates need a few.
 const resolveBudget = 256
 
 const maxResolveDepth = 24
 
-// resolve returns the absolute path segs names ("std::fs::write", or
-// "crate::a::f" for the crate's own items) and whether it names something
-// the crate defines itself. strict means: a single segment must be bound by
-// a `use`; otherwise unknown first segments are taken as extern crates.
+// resolve returns the absolute path segs names and whether the crate
+// defines it itself: the first resolution the API table knows, else the
+// first. See resolveAll.
 func (r *resolver) resolve(segs []string, strict bool) (string, bool) {
-	if len(segs) == 0 {
+	all := r.resolveAll(segs, strict)
+	for _, x := range all {
+		if !x.local && r.known(x.path) {
+			return x.path, false
+		}
+	}
+	if len(all) == 0 {
 		return "", false
 	}
+	return all[0].path, all[0].local
+}
+
+// resolveAll returns everything segs names. strict means: a single segment
+// must be bound by a `use`; otherwise unknown first segments are taken as
+// extern crates.
+func (r *resolver) resolveAll(segs []string, strict bool) []resolution {
+	if len(segs) == 0 {
+		return nil
+	}
 	r.steps = resolveBudget
+	r.via = r.via[:0]
 	first := segs[0]
+	if first == "Self" && r.selfType != "" {
+		return []resolution{{path: join(append([]string{r.selfType}, segs[1:]...)), local: r.selfLocal}}
+	}
 	if len(segs) == 1 || !isKeywordSeg(first) {
 		for i := len(r.blocks) - 1; i >= 0; i-- {
 			b := r.blocks[i]
 			if len(segs) == 1 && b.lets[first] {
-				return "", true
+				return []resolution{{local: true}}
 			}
-			if b.items[first] {
-				return "", true
+			if out, ok := r.inScope(nil, r.mod, b, "", segs, 0, bindCfg{}); ok {
+				return dedupe(out)
 			}
-			if p, ok := b.uses[first]; ok {
-				if p[0] == first {
-					return join(appendPath(p, segs[1:])), false
-				}
-				return r.resolveIn(r.mod, appendPath(p, segs[1:]), strict, 0)
-			}
-			if c, ok := b.externs[first]; ok {
-				return join(append([]string{c}, segs[1:]...)), false
-			}
-			if p, local, ok := r.fromGlobs(r.mod, b.globs, segs, 0); ok {
-				return p, local
+			if out, ok := r.fromGlobs(nil, r.mod, b.globs, segs, 0); ok {
+				return dedupe(out)
 			}
 		}
 	}
-	return r.resolveIn(r.mod, segs, strict, 0)
+	return dedupe(r.resolveIn(nil, r.mod, segs, strict, 0, bindCfg{}))
 }
 
 // resolveUse resolves the path of a `use` in the current module.
-func (r *resolver) resolveUse(p []string) (string, bool) {
+func (r *resolver) resolveUse(p []string) []resolution {
 	r.steps = resolveBudget
-	return r.resolveIn(r.mod, p, false, 0)
+	return r.resolveIn(nil, r.mod, p, false, 0, bindCfg{})
+}
+
+// dedupe merges the resolutions of one path under several cfgs into one
+// that holds under any of them.
+func dedupe(out []resolution) []resolution {
+	if len(out) < 2 {
+		return out
+	}
+	var merged []resolution
+next:
+	for _, x := range out {
+		for k := range merged {
+			if m := &merged[k]; m.path == x.path && m.local == x.local {
+				m.cfg = m.cfg.or(x.cfg)
+				continue next
+			}
+		}
+		merged = append(merged, x)
+	}
+	return merged
+}
+
+// or is the cfg under which c or o holds. Gates both have stay; if what
+// is left of one is nothing, or the negation of the other's
+// (`#[cfg(feature = "x")] mod imp;` and its `not` twin), they add nothing.
+func (c bindCfg) or(o bindCfg) bindCfg {
+	test := c.test && o.test
+	if c.always() || o.always() {
+		return bindCfg{}
+	}
+	cs, os := conjuncts(c.gates), conjuncts(o.gates)
+	var both, restC, restO []Cfg
+	for _, g := range cs {
+		if hasGate(os, g) {
+			both = append(both, g)
+		} else {
+			restC = append(restC, g)
+		}
+	}
+	for _, g := range os {
+		if !hasGate(both, g) {
+			restO = append(restO, g)
+		}
+	}
+	if len(restC) == 0 || len(restO) == 0 || len(restC) == 1 && len(restO) == 1 && negates(restC[0], restO[0]) {
+		return bindCfg{gates: both, test: test, conditional: true}
+	}
+	all := func(gs []Cfg) Cfg {
+		if len(gs) == 1 {
+			return gs[0]
+		}
+		return Cfg{Op: CfgAll, Args: gs}
+	}
+	return bindCfg{gates: append(both, Cfg{Op: CfgAny, Args: []Cfg{all(restC), all(restO)}}), test: test, conditional: true}
+}
+
+// always reports whether c holds under every cfg.
+func (c bindCfg) always() bool { return !c.conditional && !c.test && len(c.gates) == 0 }
+
+// conjuncts lists the predicates that all hold where gates do, with all(…) flattened.
+func conjuncts(gates []Cfg) []Cfg {
+	var out []Cfg
+	for _, g := range gates {
+		if g.Op == CfgAll {
+			out = append(out, conjuncts(g.Args)...)
+		} else {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// negates reports whether a is not(b) or b is not(a).
+func negates(a, b Cfg) bool {
+	return a.Op == CfgNot && len(a.Args) == 1 && a.Args[0].String() == b.String() ||
+		b.Op == CfgNot && len(b.Args) == 1 && b.Args[0].String() == a.String()
 }
 
 func isKeywordSeg(s string) bool {
@@ -524,16 +861,17 @@ func isKeywordSeg(s string) bool {
 
 func join(segs []string) string { return strings.Join(segs, "::") }
 
-func (r *resolver) resolveIn(m *module, segs []string, strict bool, depth int) (string, bool) {
+// resolveIn appends to out what segs names in module m, reached under cfg.
+func (r *resolver) resolveIn(out []resolution, m *module, segs []string, strict bool, depth int, cfg bindCfg) []resolution {
 	r.steps--
 	if depth > maxResolveDepth || len(segs) == 0 || r.steps < 0 {
-		return "", false
+		return out
 	}
 	switch segs[0] {
 	case "crate", "$crate":
-		return r.within(m.root(), segs[1:], depth)
+		return r.within(out, m.root(), segs[1:], depth, cfg)
 	case "self":
-		return r.within(m, segs[1:], depth)
+		return r.within(out, m, segs[1:], depth, cfg)
 	case "super":
 		for len(segs) > 0 && segs[0] == "super" {
 			if m.parent != nil {
@@ -541,109 +879,176 @@ func (r *resolver) resolveIn(m *module, segs []string, strict bool, depth int) (
 			}
 			segs = segs[1:]
 		}
-		return r.within(m, segs, depth)
+		return r.within(out, m, segs, depth, cfg)
 	case "":
-		return join(segs[1:]), false
+		if len(segs) > 1 { // `::y::…` names the extern prelude too
+			if out, ok := fromExterns(out, &m.root().names, segs[1:], cfg); ok {
+				return out
+			}
+			if root := m.root(); root.defines(segs[1]) { // 2015: `::x` is crate::x
+				out, _ = r.lookup(out, root, segs[1:], depth+1, cfg)
+			}
+		}
+		return append(out, resolution{path: join(segs[1:]), cfg: cfg})
 	}
-	if p, local, ok := r.lookup(m, segs, depth); ok {
-		return p, local
+	if out, ok := r.lookup(out, m, segs, depth, cfg); ok {
+		return out
+	}
+	// the extern prelude: `extern crate x as y;` at the crate root names x
+	// in every module, as rustc has it
+	if out, ok := fromExterns(out, &m.root().names, segs, cfg); ok {
+		return out
 	}
 	if len(segs) == 1 && strict {
-		return "", false
+		return out
 	}
-	return join(segs), false // an extern crate: std, core, tokio, …
+	out = r.fromRoot2015(out, m, segs, depth, cfg)
+	return append(out, resolution{path: join(segs), cfg: cfg}) // an extern crate: std, core, tokio, …
 }
 
-// within resolves segs inside module m (after crate::, self::, super::).
-func (r *resolver) within(m *module, segs []string, depth int) (string, bool) {
+// fromRoot2015 appends what segs names from the crate root when its first
+// segment is not visible in m but the root defines it: Rust 2015 reads
+// `use sys::c;` and `::sys::c` from the crate root, 2018 as an extern
+// crate. The edition is not known here, so both readings are kept.
+func (r *resolver) fromRoot2015(out []resolution, m *module, segs []string, depth int, cfg bindCfg) []resolution {
+	if root := m.root(); m != root && root.defines(segs[0]) {
+		out, _ = r.lookup(out, root, segs, depth+1, cfg)
+	}
+	return out
+}
+
+// within appends what segs names inside module m (after crate::, self::, super::).
+func (r *resolver) within(out []resolution, m *module, segs []string, depth int, cfg bindCfg) []resolution {
 	if len(segs) == 0 {
-		return m.path, true
+		return append(out, resolution{path: m.path, local: true, cfg: cfg})
 	}
-	if p, local, ok := r.lookup(m, segs, depth); ok {
-		return p, local
+	r.via = append(r.via, viaPath{m, segs})
+	if out, ok := r.lookup(out, m, segs, depth, cfg); ok {
+		return out
 	}
-	return m.path + "::" + join(segs), true
+	return append(out, resolution{path: m.path + "::" + join(segs), local: true, cfg: cfg})
 }
 
-// lookup resolves segs whose first segment is a name visible in module m.
-func (r *resolver) lookup(m *module, segs []string, depth int) (string, bool, bool) {
+// lookup appends what segs names when its first segment is a name visible
+// in module m, and reports whether it is.
+func (r *resolver) lookup(out []resolution, m *module, segs []string, depth int, cfg bindCfg) ([]resolution, bool) {
+	found := false
+	for _, c := range m.declared(segs[0]) {
+		out = r.within(out, c, segs[1:], depth+1, cfg.join(c.own))
+		found = true
+	}
+	if out, ok := r.inScope(out, m, &m.names, m.path, segs, depth, cfg); ok || found {
+		return out, true
+	}
+	return r.fromModuleGlobs(out, m, segs, depth, cfg)
+}
+
+// inScope appends what the items, `use` bindings and extern crates of scope
+// sc (of module m, whose path items get, "" for a block) make of segs.
+func (r *resolver) inScope(out []resolution, m *module, sc *scope, itemPath string, segs []string, depth int, cfg bindCfg) ([]resolution, bool) {
 	first := segs[0]
-	if c, ok := m.mods[first]; ok {
-		p, local := r.within(c, segs[1:], depth+1)
-		return p, local, true
-	}
-	sc := &m.names
-	if sc.items[first] {
-		return m.path + "::" + join(segs), true, true
-	}
-	if p, ok := sc.uses[first]; ok {
-		if p[0] == first { // `use libc;`, `use libc::{self}`: the extern crate itself
-			return join(appendPath(p, segs[1:])), false, true
+	found := false
+	if target, ok := sc.typeAliases[first]; ok && depth < maxResolveDepth {
+		out = r.resolveIn(out, m, appendPath(target, segs[1:]), false, depth+1, cfg)
+		found = true
+	} else if sc.items[first] {
+		p := ""
+		if itemPath != "" {
+			p = itemPath + "::" + join(segs)
 		}
-		full, local := r.resolveIn(m, appendPath(p, segs[1:]), false, depth+1)
-		return full, local, true
+		out = append(out, resolution{path: p, local: true, cfg: cfg})
+		found = true
 	}
-	if c, ok := sc.externs[first]; ok {
-		return join(append([]string{c}, segs[1:]...)), false, true
+	for _, b := range sc.uses[first] {
+		c := cfg.join(b.cfg)
+		if b.path[0] == first { // `use libc;`, `use libc::{self}`: the extern crate itself
+			out = append(out, resolution{path: join(appendPath(b.path, segs[1:])), cfg: c})
+			out = r.fromRoot2015(out, m, appendPath(b.path, segs[1:]), depth, c)
+		} else {
+			out = r.resolveIn(out, m, appendPath(b.path, segs[1:]), false, depth+1, c)
+		}
+		found = true
 	}
-	if p, local, ok := r.fromModuleGlobs(m, segs, depth); ok {
-		return p, local, true
+	if o, ok := fromExterns(out, sc, segs, cfg); ok {
+		out, found = o, true
 	}
-	return "", false, false
+	return out, found
+}
+
+// fromExterns appends what the `extern crate x as y;` items of sc make of
+// segs (y::…): x, under each item's cfg. Where such an item is under a cfg,
+// y also names the crate y itself (`#[cfg(not(feature = "std"))] extern
+// crate core as std;` leaves std the standard library with the feature).
+func fromExterns(out []resolution, sc *scope, segs []string, cfg bindCfg) ([]resolution, bool) {
+	es := sc.externs[segs[0]]
+	plain := false
+	for _, e := range es {
+		out = append(out, resolution{path: join(appendPath(e.path, segs[1:])), cfg: cfg.join(e.cfg)})
+		plain = plain || e.cfg.conditional
+	}
+	if plain {
+		out = append(out, resolution{path: join(segs), cfg: cfg})
+	}
+	return out, len(es) > 0
 }
 
 // fromGlobs resolves segs through glob imports: into the crate's own
 // modules when they are visible, else as the external path the API table knows.
-func (r *resolver) fromGlobs(m *module, globs [][]string, segs []string, depth int) (path string, local, ok bool) {
+func (r *resolver) fromGlobs(out []resolution, m *module, globs []binding, segs []string, depth int) ([]resolution, bool) {
 	if depth > maxResolveDepth {
-		return "", false, false
+		return out, false
 	}
-	bases := make([]globBase, 0, len(globs))
+	found := false
 	for _, g := range globs {
-		p, local := r.resolveIn(m, g, false, depth+1)
-		bases = append(bases, globBase{p, local})
-	}
-	return r.fromBases(m, bases, segs, depth)
-}
-
-// fromBases resolves segs in the glob imports with the given bases.
-func (r *resolver) fromBases(m *module, bases []globBase, segs []string, depth int) (path string, local, ok bool) {
-	for _, b := range bases {
-		if r.steps < 0 || depth > maxResolveDepth {
+		for _, base := range r.resolveIn(nil, m, g.path, false, depth+1, g.cfg) {
+			if r.steps < 0 {
+				return out, found
+			}
+			if base.local {
+				for _, gm := range r.modulesAt(base.path) {
+					if gm == m {
+						continue
+					}
+					var ok bool
+					if out, ok = r.lookup(out, gm, segs, depth+1, base.cfg); ok {
+						found = true
+					}
+				}
+				continue
+			}
+			if full := base.path + "::" + join(segs); r.known(full) {
+				out = append(out, resolution{path: full, cfg: base.cfg})
+				found = true
+			}
+		}
+		if found {
 			break
 		}
-		base, isLocal := b.path, b.local
-		if isLocal {
-			if gm := r.moduleAt(base); gm != nil && gm != m {
-				if p, l, ok := r.lookup(gm, segs, depth+1); ok {
-					return p, l, true
-				}
-			}
-			continue
-		}
-		if full := base + "::" + join(segs); r.known(full) {
-			return full, false, true
-		}
 	}
-	return "", false, false
+	return out, found
 }
 
-// moduleAt returns the crate module with the given absolute path.
-func (r *resolver) moduleAt(path string) *module {
-	m := r.mod.root()
+// modulesAt returns the crate modules with the given absolute path: one,
+// or several where twins are on the way.
+func (r *resolver) modulesAt(path string) []*module {
 	rest, ok := strings.CutPrefix(path, "crate")
 	if !ok {
 		return nil
 	}
+	ms := []*module{r.mod.root()}
 	for _, seg := range strings.Split(strings.TrimPrefix(rest, "::"), "::") {
 		if seg == "" {
 			continue
 		}
-		if m = m.mods[seg]; m == nil {
+		var next []*module
+		for _, m := range ms {
+			next = append(next, m.declared(seg)...)
+		}
+		if ms = next; len(ms) == 0 {
 			return nil
 		}
 	}
-	return m
+	return ms
 }
 
 // pathAttrs returns the values of #[path = "…"] and

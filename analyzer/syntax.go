@@ -76,6 +76,24 @@ const (
 	kLetChain
 	kClosureParameters
 	kParameter
+	kSelfParameter
+	kTypeParameters
+	kTypeParameter
+	kWhereClause
+	kWherePredicate
+	kTraitBounds
+	kAbstractType
+	kTypeArguments
+	kArrayType
+	kFieldDeclaration
+	kForExpression
+	kBinaryExpression
+	kIndexExpression
+	kOrderedFieldDeclarationList
+	kTupleStructPattern
+	kMatchExpression
+	kMatchPattern
+	kTypeBinding
 	kCallExpression
 	kFieldExpression
 	kReferenceExpression
@@ -115,6 +133,13 @@ var kindNames = map[string]kind{
 	"macro_rule": kMacroRule, "macro_invocation": kMacroInvocation, "token_tree": kTokenTree, "token_repetition": kTokenRepetition, "attribute_item": kAttributeItem,
 	"inner_attribute_item": kInnerAttributeItem, "attribute": kAttribute, "block": kBlock,
 	"unsafe_block": kUnsafeBlock, "let_declaration": kLetDeclaration, "closure_expression": kClosureExpression, "let_condition": kLetCondition, "let_chain": kLetChain, "closure_parameters": kClosureParameters, "parameter": kParameter,
+	"self_parameter": kSelfParameter, "type_parameters": kTypeParameters, "type_parameter": kTypeParameter,
+	"where_clause": kWhereClause, "where_predicate": kWherePredicate, "trait_bounds": kTraitBounds,
+	"abstract_type": kAbstractType, "type_arguments": kTypeArguments, "array_type": kArrayType,
+	"field_declaration": kFieldDeclaration, "for_expression": kForExpression, "binary_expression": kBinaryExpression,
+	"index_expression": kIndexExpression, "ordered_field_declaration_list": kOrderedFieldDeclarationList,
+	"tuple_struct_pattern": kTupleStructPattern, "match_expression": kMatchExpression,
+	"match_pattern": kMatchPattern, "type_binding": kTypeBinding,
 	"call_expression": kCallExpression, "field_expression": kFieldExpression,
 	"reference_expression": kReferenceExpression, "parenthesized_expression": kParenthesizedExpression,
 	"try_expression": kTryExpression, "await_expression": kAwaitExpression, "reference_type": kReferenceType,
@@ -151,6 +176,11 @@ const (
 	fMacro
 	fRight
 	fParameters
+	fTypeParameters
+	fBounds
+	fLeft
+	fElement
+	fReturnType
 	fCondition
 )
 
@@ -158,6 +188,7 @@ var fieldNames = map[string]field{
 	"path": fPath, "name": fName, "alias": fAlias, "list": fList, "argument": fArgument,
 	"function": fFunction, "arguments": fArguments, "value": fValue, "field": fField,
 	"type": fType, "pattern": fPattern, "body": fBody, "trait": fTrait, "macro": fMacro,
+	"type_parameters": fTypeParameters, "bounds": fBounds, "left": fLeft, "element": fElement, "return_type": fReturnType,
 	"right": fRight, "parameters": fParameters, "condition": fCondition,
 }
 

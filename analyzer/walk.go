@@ -24,6 +24,12 @@ type walker struct {
 	// macroInput: walking the body of an item macro other than cfg_if!,
 	// whose unknown attributes are the macro's input, not proc macros.
 	macroInput bool
+	// generics are the generic parameters in scope (of the fn and impl
+	// being walked) and their bound types, "" when not evident.
+	generics map[string]string
+	// scrutinee is the evident type of the value the match whose arms are
+	// being walked matches.
+	scrutinee string
 }
 
 func (a *crateAnalysis) analyseFile(f *sourceFile) {
@@ -42,11 +48,22 @@ func (w *walker) known(p string) bool {
 	if _, ok := w.table.Returns(p); ok {
 		return true
 	}
-	return w.table.IsTrait(p)
+	return w.table.IsTrait(p) || w.table.IsType(p)
 }
 
 func (w *walker) use(c caps.Capability, api string, start, end uint32) {
 	w.a.use(w.f, w.st, c, api, start, end)
+}
+
+// useUnder records a use reached through bindings declared under cfg: it
+// holds where both the code and the bindings do.
+func (w *walker) useUnder(cfg bindCfg, c caps.Capability, api string, start, end uint32) {
+	st := w.st
+	if cfg.test {
+		st.ctx = Test
+	}
+	st.gates = bindCfg{gates: st.gates}.join(cfg).gates
+	w.a.use(w.f, st, c, api, start, end)
 }
 
 func (w *walker) unanalysed(i int32, reason string) {
@@ -276,7 +293,14 @@ func (w *walker) visit(i int32) {
 			w.use(caps.Unsafe, api, s.nodes[u].start, s.nodes[u].end)
 		}
 		if body := s.child(i, fBody); body >= 0 {
+			savedSelf, savedLocal, savedGenerics := w.r.selfType, w.r.selfLocal, w.generics
+			w.r.selfType, w.r.selfLocal = "", false // a trait's Self is not evident
+			if n.kind == kImplItem {
+				w.generics = w.genericsOf(s, &w.r, i, w.generics)
+				w.r.selfType, w.r.selfLocal = w.implSelf(i)
+			}
 			w.children(body, false)
+			w.r.selfType, w.r.selfLocal, w.generics = savedSelf, savedLocal, savedGenerics
 		}
 		return
 	case kForeignModItem:
@@ -304,8 +328,20 @@ func (w *walker) visit(i int32) {
 	case kLetDeclaration:
 		w.let(i)
 		return
+	case kMatchExpression: // its arms' patterns match the value
+		value, body := s.child(i, fValue), s.child(i, fBody)
+		if value >= 0 {
+			w.visit(value)
+		}
+		if body >= 0 {
+			saved := w.scrutinee
+			w.scrutinee = w.typeOf(value)
+			w.children(body, false)
+			w.scrutinee = saved
+		}
+		return
 	case kClosureExpression:
-		w.closure(i)
+		w.closure(i, "")
 		return
 	case kCallExpression:
 		w.call(i)
@@ -340,16 +376,21 @@ func (w *walker) visit(i int32) {
 	var sc *scope
 	for c := n.firstChild; c >= 0; c = s.nodes[c].nextSibling {
 		switch {
+		case s.nodes[c].field == fPattern && n.kind == kForExpression:
+			sc = &scope{} // `for p in paths`: p is an item of paths
+			w.bindNames(sc, c, w.itemType(w.typeOf(s.child(i, fValue))))
+		case s.nodes[c].field == fPattern && s.nodes[c].kind == kMatchPattern:
+			sc = w.bindInto(sc, s.nodes[c].firstChild, w.scrutinee)
 		case s.nodes[c].field == fPattern:
-			sc = w.bindInto(sc, c)
+			sc = w.bindInto(sc, c, "")
 		case s.nodes[c].field == fCondition && (s.nodes[c].kind == kLetCondition || s.nodes[c].kind == kLetChain):
 			for l := s.nodes[c].firstChild; l >= 0; l = s.nodes[l].nextSibling {
 				if s.nodes[l].kind == kLetCondition {
-					sc = w.bindInto(sc, s.child(l, fPattern))
+					sc = w.bindInto(sc, s.child(l, fPattern), w.typeOf(s.child(l, fValue)))
 				}
 			}
 			if s.nodes[c].kind == kLetCondition {
-				sc = w.bindInto(sc, s.child(c, fPattern))
+				sc = w.bindInto(sc, s.child(c, fPattern), w.typeOf(s.child(c, fValue)))
 			}
 		}
 	}
@@ -366,15 +407,16 @@ func (w *walker) visit(i int32) {
 	}
 }
 
-// bindInto adds the names pattern pat binds to sc, creating it if needed.
-func (w *walker) bindInto(sc *scope, pat int32) *scope {
+// bindInto adds the names pattern pat, matched against a value of type ty,
+// binds to sc, creating it if needed.
+func (w *walker) bindInto(sc *scope, pat int32, ty string) *scope {
 	if pat < 0 {
 		return sc
 	}
 	if sc == nil {
 		sc = &scope{}
 	}
-	w.bindNames(sc, pat, "")
+	w.bindNames(sc, pat, ty)
 	return sc
 }
 
@@ -406,6 +448,9 @@ func (w *walker) function(i int32) {
 	if body < 0 {
 		return
 	}
+	saved := w.generics
+	w.generics = w.genericsOf(s, &w.r, i, w.generics)
+	defer func() { w.generics = saved }()
 	sc := &scope{}
 	if params := s.child(i, fParameters); params >= 0 {
 		for p := s.nodes[params].firstChild; p >= 0; p = s.nodes[p].nextSibling {
@@ -419,8 +464,10 @@ func (w *walker) function(i int32) {
 	w.r.blocks = w.r.blocks[:len(w.r.blocks)-1]
 }
 
-// closure walks a closure's body with its parameters bound.
-func (w *walker) closure(i int32) {
+// closure walks a closure's body with its parameters bound; an untyped
+// first parameter has type first (an item, when the closure is given the
+// items of an evidently typed collection).
+func (w *walker) closure(i int32, first string) {
 	s := w.s
 	sc := &scope{}
 	if params := s.child(i, fParameters); params >= 0 {
@@ -428,8 +475,11 @@ func (w *walker) closure(i int32) {
 			if s.nodes[p].kind == kParameter {
 				w.bindPattern(sc, s.child(p, fPattern), s.child(p, fType))
 			} else if s.nodes[p].field == fNone && s.nodes[p].firstChild >= 0 || s.nodes[p].kind == kIdentifier {
-				w.bindNames(sc, p, "")
+				w.bindNames(sc, p, first)
+			} else {
+				continue
 			}
+			first = ""
 		}
 	}
 	w.r.blocks = append(w.r.blocks, sc)
@@ -443,8 +493,14 @@ func (w *walker) closure(i int32) {
 func (w *walker) block(b int32) {
 	s := w.s
 	sc := &scope{}
+	var attrs []int32
 	for c := s.nodes[b].firstChild; c >= 0; c = s.nodes[c].nextSibling {
-		collectItem(s, c, sc)
+		if s.nodes[c].kind == kAttributeItem {
+			attrs = append(attrs, c)
+			continue
+		}
+		collectItem(s, c, sc, attrsCfg(s, attrs))
+		attrs = attrs[:0]
 	}
 	w.r.blocks = append(w.r.blocks, sc)
 	w.children(b, false)
@@ -469,6 +525,9 @@ func (w *walker) let(i int32) {
 	ty := w.typeOfAnnotation(s.child(i, fType))
 	if ty == "" && value >= 0 {
 		ty = w.typeOf(value)
+	}
+	if ty == "" && value >= 0 && readFlagExpr(s, value) {
+		ty = readOnlyOpenFlags
 	}
 	w.bindNames(sc, s.child(i, fPattern), ty)
 }
@@ -499,6 +558,17 @@ func (w *walker) bindNames(sc *scope, pat int32, ty string) {
 		for c := s.nodes[pat].firstChild; c >= 0; c = s.nodes[c].nextSibling {
 			w.bindNames(sc, c, ty)
 		}
+	case kTupleStructPattern:
+		// Some(p), Ok(p): Option and Result are seen through, so p has
+		// the value's type
+		if t := s.child(pat, fType); t < 0 || !unwrapsTo(s.text(t)) {
+			ty = ""
+		}
+		for c := s.nodes[pat].firstChild; c >= 0; c = s.nodes[c].nextSibling {
+			if s.nodes[c].field != fType {
+				w.bindNames(sc, c, ty)
+			}
+		}
 	default:
 		var rec func(int32)
 		rec = func(n int32) {
@@ -519,84 +589,6 @@ func (w *walker) bindNames(sc *scope, pat int32, ty string) {
 	}
 }
 
-// typeOfAnnotation resolves a type annotation (&Path, PathBuf, &mut OpenOptions).
-func (w *walker) typeOfAnnotation(t int32) string {
-	s := w.s
-	for t >= 0 && s.nodes[t].kind == kReferenceType {
-		t = s.child(t, fType)
-	}
-	if t < 0 {
-		return ""
-	}
-	switch s.nodes[t].kind {
-	case kTypeIdentifier, kScopedTypeIdentifier, kGenericType:
-		segs := pathSegments(s, t)
-		if len(segs) == 0 || !w.table.HasTypeNamed(segs[len(segs)-1]) {
-			return ""
-		}
-		p, local := w.r.resolve(segs, false)
-		if local {
-			return ""
-		}
-		return w.table.Canonical(p)
-	}
-	return ""
-}
-
-// typeOf returns the evident type of expression e, or "".
-func (w *walker) typeOf(e int32) string {
-	s := w.s
-	for depth := 0; e >= 0 && depth < 64; depth++ {
-		switch s.nodes[e].kind {
-		case kIdentifier:
-			name := s.text(e)
-			for i := len(w.r.blocks) - 1; i >= 0; i-- {
-				if b := w.r.blocks[i]; b.lets[name] {
-					return b.types[name]
-				}
-			}
-			return ""
-		case kReferenceExpression, kParenthesizedExpression, kTryExpression, kAwaitExpression:
-			e = s.child(e, fValue)
-			if e < 0 {
-				return ""
-			}
-			continue
-		case kCallExpression:
-			fn := s.child(e, fFunction)
-			if fn < 0 {
-				return ""
-			}
-			if s.nodes[fn].kind == kFieldExpression {
-				recv, meth := s.child(fn, fValue), s.child(fn, fField)
-				if recv < 0 || meth < 0 {
-					return ""
-				}
-				t := w.typeOf(recv)
-				if t != "" && w.table.Builds(t, s.text(meth)) {
-					return t
-				}
-				if d, ok := w.table.Deref(t); ok && w.table.Builds(d, s.text(meth)) {
-					return d
-				}
-				return ""
-			}
-			segs := pathSegments(s, fn)
-			if len(segs) == 0 || !w.table.MayClassify(segs[len(segs)-1]) {
-				return ""
-			}
-			p, local := w.r.resolve(segs, true)
-			if local {
-				return ""
-			}
-			t, _ := w.table.Returns(p)
-			return t
-		}
-		return ""
-	}
-	return ""
-}
-
 // call walks a call expression: a path call, or a method call whose name the
 // table knows on an evident receiver or an imported trait.
 func (w *walker) call(i int32) {
@@ -610,6 +602,12 @@ func (w *walker) call(i int32) {
 			if recv := s.child(fn, fValue); recv >= 0 {
 				w.visit(recv)
 			}
+			if args >= 0 && w.itemClosureArgs(fn, args) {
+				return
+			}
+			if args >= 0 {
+				w.pushed(fn, args)
+			}
 		case kIdentifier, kScopedIdentifier, kGenericFunction:
 			w.pathExpr(fn, args)
 		default:
@@ -619,6 +617,39 @@ func (w *walker) call(i int32) {
 	if args >= 0 {
 		w.visit(args)
 	}
+}
+
+// itemClosureArgs walks the arguments of method call fe when it passes the
+// items of an evidently typed collection to a closure (`paths.iter().filter(|p|
+// p.exists())`), and reports whether it did.
+func (w *walker) itemClosureArgs(fe, args int32) bool {
+	s := w.s
+	f := s.child(fe, fField)
+	if f < 0 || s.childKind(args, kClosureExpression) < 0 {
+		return false
+	}
+	name := s.text(f)
+	if !itemClosures[name] && !valueClosures[name] {
+		return false
+	}
+	recv := w.typeOf(s.child(fe, fValue))
+	item := ""
+	if it := w.itemType(recv); it != "" && itemClosures[name] {
+		item = it
+	} else if recv != "" && recv[0] != '<' && valueClosures[name] && w.table.IsType(recv) {
+		item = recv // an Option or Result of it, seen through
+	}
+	if item == "" {
+		return false
+	}
+	for c := s.nodes[args].firstChild; c >= 0; c = s.nodes[c].nextSibling {
+		if s.nodes[c].kind == kClosureExpression {
+			w.closure(c, item)
+		} else {
+			w.visit(c)
+		}
+	}
+	return true
 }
 
 func (w *walker) methodCall(call, fe int32) {
@@ -699,21 +730,29 @@ func (w *walker) onlySetter(e int32, setter string) bool {
 // traitInScope reports whether trait is imported where the walker is.
 func (w *walker) traitInScope(trait string) bool {
 	last := trait[strings.LastIndex(trait, "::")+2:]
+	names := func(p []string, suffix string) bool {
+		for _, x := range w.r.resolveUse(p) {
+			if !x.local && w.table.Canonical(x.path+suffix) == trait {
+				return true
+			}
+		}
+		return false
+	}
 	check := func(sc *scope) bool {
-		for name, p := range sc.uses {
-			if name == last || p[len(p)-1] == last || w.table.Canonical(join(p)) == trait { // the last: a dependency re-exports it renamed
-				if full, local := w.r.resolveUse(p); !local && w.table.Canonical(full) == trait {
+		for name, bs := range sc.uses {
+			for _, b := range bs {
+				if (name == last || b.path[len(b.path)-1] == last || w.table.Canonical(join(b.path)) == trait) && names(b.path, "") { // the last: a dependency re-exports it renamed
 					return true
 				}
 			}
 		}
 		for _, p := range sc.anon {
-			if full, local := w.r.resolveUse(p); !local && w.table.Canonical(full) == trait {
+			if names(p, "") {
 				return true
 			}
 		}
 		for _, g := range sc.globs {
-			if base, local := w.r.resolveUse(g); !local && w.table.Canonical(base+"::"+last) == trait {
+			if names(g.path, "::"+last) {
 				return true
 			}
 		}
@@ -758,19 +797,41 @@ func (w *walker) classifyPath(segs []string, start, end uint32, args int32, inMa
 	if !w.table.MayClassify(last) && !w.root.aliases[last] && !(len(segs) == 1 && w.renamed(last)) {
 		return
 	}
-	full, local := w.r.resolve(segs, true)
-	if local || full == "" {
-		return
+	for _, x := range w.r.resolveAll(segs, true) {
+		var e *apis.Entry
+		ok := false
+		if x.local {
+			// the crate's own table-listed API, called by its crate-local
+			// path (which_all() inside crate which), as defined or as
+			// re-exported on the way
+			e, x.path, ok = w.ownAPI(x.path)
+			for i := 0; !ok && i < len(w.r.via); i++ {
+				e, x.path, ok = w.ownAPI(w.r.via[i].path())
+			}
+		} else if x.path != "" {
+			e, ok = w.table.Lookup(x.path)
+		}
+		if !ok {
+			continue
+		}
+		c := e.Cap
+		if e.ReadonlyFlags && args >= 0 && w.readOnlyFlags(args) {
+			c = caps.FSReadonly
+		}
+		w.useUnder(x.cfg, c, e.Shown(x.path), start, end)
 	}
-	e, ok := w.table.Lookup(full)
-	if !ok {
-		return
+}
+
+// ownAPI returns the table's entry for crate-local path p ("crate::x")
+// under the crate's own name ("which::x"), and that path.
+func (w *walker) ownAPI(p string) (*apis.Entry, string, bool) {
+	rest, ok := strings.CutPrefix(p, "crate::")
+	if !ok || w.a.crate.Name == "" {
+		return nil, "", false
 	}
-	c := e.Cap
-	if e.ReadonlyFlags && args >= 0 && readOnlyFlags(w.s, args) {
-		c = caps.FSReadonly
-	}
-	w.use(c, e.Shown(full), start, end)
+	p = strings.ReplaceAll(w.a.crate.Name, "-", "_") + "::" + rest
+	e, ok := w.table.Lookup(p)
+	return e, p, ok
 }
 
 // renamed reports whether a single-segment name is bound by a `use` or glob
@@ -789,37 +850,168 @@ func (w *walker) renamed(name string) bool {
 	return ok
 }
 
+// readOnlyOpenFlags is the type this model gives a binding of evidently
+// read-only open flags (`let oflags = OFlags::RDONLY | OFlags::CLOEXEC;`).
+const readOnlyOpenFlags = "=read-only open flags"
+
 var writeFlags = map[string]bool{"WRONLY": true, "RDWR": true, "CREAT": true, "CREATE": true, "TRUNC": true, "APPEND": true, "TMPFILE": true, "EXCL": true}
 var readFlags = map[string]bool{"RDONLY": true, "CLOEXEC": true, "NOFOLLOW": true, "DIRECTORY": true, "NONBLOCK": true, "PATH": true, "NOCTTY": true, "NOATIME": true, "LARGEFILE": true, "NDELAY": true}
 
-// readOnlyFlags reports whether the arguments of an open-like call show
-// read-only flags (O_RDONLY, O_CLOEXEC, …) and none that write, or an fopen
-// mode "r"/"rb".
-func readOnlyFlags(s *syntax, args int32) bool {
-	read, write := false, false
-	var rec func(int32)
-	rec = func(n int32) {
+// readOnlyFlags reports whether the arguments of an open-like call (an
+// argument list, or a macro's token tree) evidently open for reading only:
+// the argument that names open flags is made of read-only flags joined by
+// `|` alone (O_RDONLY | O_CLOEXEC), or is a binding of such flags — an
+// operand not evident (`flags | O_CLOEXEC`) may carry a writing flag — or
+// an fopen mode is "r"/"rb".
+func (w *walker) readOnlyFlags(args int32) bool {
+	s := w.s
+	read := false
+	for _, arg := range argumentsOf(s, args) {
+		if len(arg) == 1 && s.nodes[arg[0]].kind == kIdentifier && w.typeOf(arg[0]) == readOnlyOpenFlags {
+			read = true
+			continue
+		}
+		if m, ok := fopenMode(s, arg); ok {
+			if m[0] != 'r' || strings.Contains(m, "+") {
+				return false
+			}
+			read = true
+			continue
+		}
+		if !namesOpenFlag(s, arg) {
+			continue // the path, a mode, a directory descriptor
+		}
+		if !readFlagsOnly(s, arg) {
+			return false
+		}
+		read = true
+	}
+	return read
+}
+
+// argumentsOf splits an argument list or a token tree into its arguments,
+// each the nodes between two commas.
+func argumentsOf(s *syntax, args int32) [][]int32 {
+	var out [][]int32
+	var cur []int32
+	for c := s.nodes[args].firstChild; c >= 0; c = s.nodes[c].nextSibling {
+		n := &s.nodes[c]
+		switch {
+		case n.kind == kComma:
+			out, cur = append(out, cur), nil
+		case n.nextSibling < 0 || c == s.nodes[args].firstChild: // the delimiters
+		case n.kind == kLineComment || n.kind == kBlockComment:
+		default:
+			cur = append(cur, c)
+		}
+	}
+	return append(out, cur)
+}
+
+// fopenMode returns the fopen mode among the string literals of arg
+// ("r", "rb", "w+", b"r\0"), if it has one.
+func fopenMode(s *syntax, arg []int32) (string, bool) {
+	for _, n := range arg {
+		if s.nodes[n].kind == kStringLiteral {
+			t := strings.TrimLeft(s.text(n), "bc")
+			t = strings.TrimSuffix(strings.TrimPrefix(t, `"`), `"`)
+			t = strings.TrimSuffix(t, `\0`)
+			if t != "" && strings.IndexByte("rwa", t[0]) >= 0 && strings.Trim(t[1:], "+btxecm") == "" {
+				return t, true
+			}
+		}
+		var kids []int32
 		for c := s.nodes[n].firstChild; c >= 0; c = s.nodes[c].nextSibling {
-			switch s.nodes[c].kind {
-			case kIdentifier:
-				name := strings.TrimPrefix(s.text(c), "O_")
-				read = read || readFlags[name]
-				write = write || writeFlags[name]
-			case kStringLiteral:
-				if v, ok := s.stringValue(c); ok && v != "" && v[0] == 'r' {
-					if strings.Contains(v, "+") {
-						write = true
-					} else {
-						read = true
-					}
-				}
-			default:
-				rec(c)
+			kids = append(kids, c)
+		}
+		if m, ok := fopenMode(s, kids); ok {
+			return m, true
+		}
+	}
+	return "", false
+}
+
+// openFlag returns the name of the open flag identifier n names (O_RDONLY,
+// the O_RDONLY of OFlag::O_RDONLY, the RDONLY of OFlags::RDONLY), or "".
+func openFlag(s *syntax, n int32) string {
+	if s.nodes[n].kind != kIdentifier {
+		return ""
+	}
+	name := strings.TrimPrefix(s.text(n), "O_")
+	if readFlags[name] || writeFlags[name] {
+		return name
+	}
+	return ""
+}
+
+// namesOpenFlag reports whether the nodes of arg mention an open flag.
+func namesOpenFlag(s *syntax, arg []int32) bool {
+	for _, n := range arg {
+		if openFlag(s, n) != "" {
+			return true
+		}
+		for c := s.nodes[n].firstChild; c >= 0; c = s.nodes[c].nextSibling {
+			if namesOpenFlag(s, []int32{c}) {
+				return true
 			}
 		}
 	}
-	rec(args)
-	return read && !write
+	return false
+}
+
+// readFlagsOnly reports whether arg is read-only open flags joined by `|`,
+// in parentheses or not: as an expression, or as a macro's tokens.
+func readFlagsOnly(s *syntax, arg []int32) bool {
+	if len(arg) == 0 {
+		return false
+	}
+	if len(arg) == 1 && s.nodes[arg[0]].kind != kIdentifier {
+		return readFlagExpr(s, arg[0])
+	}
+	for i, t := range arg { // tokens: libc :: O_RDONLY | ( libc :: O_CLOEXEC )
+		switch n := &s.nodes[t]; {
+		case n.kind == kIdentifier:
+			if i+1 < len(arg) && s.nodes[arg[i+1]].kind == kColonColon {
+				continue // a path's prefix
+			}
+			if !readFlags[openFlag(s, t)] {
+				return false
+			}
+		case n.kind == kColonColon || s.text(t) == "|":
+		case n.kind == kTokenTree:
+			if !readFlagsOnly(s, argumentsOf(s, t)[0]) {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func readFlagExpr(s *syntax, n int32) bool {
+	switch s.nodes[n].kind {
+	case kIdentifier:
+		return readFlags[openFlag(s, n)]
+	case kScopedIdentifier:
+		name := s.child(n, fName)
+		return name >= 0 && readFlagExpr(s, name)
+	case kParenthesizedExpression:
+		open := s.nodes[n].firstChild // ( expr )
+		return open >= 0 && s.nodes[open].nextSibling >= 0 && readFlagExpr(s, s.nodes[open].nextSibling)
+	case kBinaryExpression:
+		l := s.nodes[n].firstChild
+		if l < 0 {
+			return false
+		}
+		op := s.nodes[l].nextSibling
+		if op < 0 || s.text(op) != "|" {
+			return false
+		}
+		r := s.nodes[op].nextSibling
+		return r >= 0 && readFlagExpr(s, l) && readFlagExpr(s, r)
+	}
+	return false
 }
 
 func spanOf(start, end uint32) span.Range { return span.Range{Start: int(start), End: int(end)} }

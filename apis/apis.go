@@ -75,6 +75,8 @@ func (e *Entry) Owner() string {
 type typeInfo struct {
 	deref    string
 	builders map[string]bool
+	methods  map[string]string // method → the type of its result (DirEntry::path → PathBuf)
+	item     string            // what iterating a value gives (ReadDir → DirEntry)
 }
 
 // Table is an immutable set of classified APIs. Extend returns a new one.
@@ -109,10 +111,12 @@ type fileData struct {
 		Paths          []string `toml:"paths"`
 	} `toml:"api"`
 	Type []struct {
-		Name         string   `toml:"name"`
-		Deref        string   `toml:"deref"`
-		Constructors []string `toml:"constructors"`
-		Builders     []string `toml:"builders"`
+		Name         string            `toml:"name"`
+		Deref        string            `toml:"deref"`
+		Constructors []string          `toml:"constructors"`
+		Builders     []string          `toml:"builders"`
+		Methods      map[string]string `toml:"methods"`
+		Item         string            `toml:"item"`
 	} `toml:"type"`
 }
 
@@ -175,7 +179,7 @@ func load() (*Table, error) {
 			}
 		}
 		for _, ty := range d.Type {
-			info := &typeInfo{deref: ty.Deref, builders: map[string]bool{}}
+			info := &typeInfo{deref: ty.Deref, builders: map[string]bool{}, methods: ty.Methods, item: ty.Item}
 			for _, b := range ty.Builders {
 				info.builders[b] = true
 			}
@@ -403,6 +407,33 @@ func (t *Table) Builds(typ, method string) bool {
 	info := t.types[typ]
 	return info != nil && info.builders[method]
 }
+
+// MethodType returns the type of the result of method on typ, when the
+// table knows it: typ itself for a builder setter.
+func (t *Table) MethodType(typ, method string) (string, bool) {
+	info := t.types[typ]
+	if info == nil {
+		return "", false
+	}
+	if info.builders[method] {
+		return typ, true
+	}
+	r, ok := info.methods[method]
+	return r, ok
+}
+
+// Item returns the type of what iterating a value of typ gives, if known.
+func (t *Table) Item(typ string) (string, bool) {
+	info := t.types[typ]
+	if info == nil || info.item == "" {
+		return "", false
+	}
+	return info.item, true
+}
+
+// IsType reports whether p is a type the table knows (has constructors,
+// builders, methods or items for).
+func (t *Table) IsType(p string) bool { return t.types[t.Canonical(p)] != nil }
 
 // Deref returns the type typ dereferences to (PathBuf → Path), if known.
 func (t *Table) Deref(typ string) (string, bool) {

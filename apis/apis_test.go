@@ -50,6 +50,21 @@ func TestBuiltinLookups(t *testing.T) {
 	if d, _ := tb.Deref("std::path::PathBuf"); d != "std::path::Path" {
 		t.Errorf("Deref = %q", d)
 	}
+	if ty, _ := tb.MethodType("std::fs::DirEntry", "path"); ty != "std::path::PathBuf" {
+		t.Errorf("MethodType(DirEntry, path) = %q", ty)
+	}
+	if ty, _ := tb.MethodType("std::path::Path", "join"); ty != "std::path::Path" {
+		t.Errorf("MethodType(Path, join) = %q (a builder)", ty)
+	}
+	if _, ok := tb.MethodType("std::path::Path", "exists"); ok {
+		t.Error("MethodType(Path, exists) is a bool")
+	}
+	if !tb.IsType("std::path::PathBuf") || tb.IsType("std::path::Path::exists") {
+		t.Error("IsType")
+	}
+	if it, _ := tb.Item("std::fs::ReadDir"); it != "std::fs::DirEntry" {
+		t.Errorf("Item(ReadDir) = %q", it)
+	}
 }
 
 func TestDescribe(t *testing.T) {
