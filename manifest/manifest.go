@@ -108,6 +108,8 @@ type Workspace struct {
 	APIs              map[caps.Capability][]string // user API extensions
 	Audited           []Audit
 	AuditedTable      span.Range // header of [workspace.metadata.capabilities.audited]; zero when absent
+	Build             []BuildGrant
+	BuildTable        span.Range // header of [workspace.metadata.capabilities.build]; zero when absent
 }
 
 // Audit is one `audited` entry: a person reviewed this crate (optionally this
