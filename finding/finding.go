@@ -24,6 +24,7 @@ const (
 	NarrowableCapability Code = "narrowable-capability"
 	Unanalysed           Code = "unanalysed"
 	BuildTimeCode        Code = "build-time-code"
+	BuildDenied          Code = "build-denied"
 )
 
 // Severity orders findings; only Error makes `check` exit 1.
@@ -43,7 +44,7 @@ func (s Severity) String() string {
 // DefaultSeverity is the severity SPEC §5 gives each code.
 func DefaultSeverity(c Code) Severity {
 	switch c {
-	case UndeclaredCapability, DependencyCapability, PureViolation, UnknownCapability, ManifestSyntax:
+	case UndeclaredCapability, DependencyCapability, PureViolation, UnknownCapability, ManifestSyntax, BuildDenied:
 		return Error
 	case IneffectiveGrant, CargoIncompatible, Unanalysed:
 		return Warning

@@ -1,0 +1,144 @@
+package sandbox
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/cargo-caps/cargo-caps/finding"
+	"github.com/cargo-caps/cargo-caps/manifest"
+	"github.com/cargo-caps/cargo-caps/span"
+)
+
+// Workspace is the part of a cargo workspace the sandbox reports against.
+type Workspace struct {
+	Root    *manifest.Manifest   // the workspace root manifest: build grants
+	Members []*manifest.Manifest // where denials are shown: the dependency's entry
+}
+
+// LoadWorkspace asks `cargo metadata --no-deps` for the workspace of
+// manifestPath ("" for the current directory) and reads its manifests.
+func LoadWorkspace(ctx context.Context, cargo, manifestPath string) (*Workspace, error) {
+	args := []string{"metadata", "--no-deps", "--format-version", "1"}
+	if manifestPath != "" {
+		args = append(args, "--manifest-path", manifestPath)
+	}
+	cmd := exec.CommandContext(ctx, cargo, args...)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("cargo metadata: %w", err)
+	}
+	var meta struct {
+		WorkspaceRoot string `json:"workspace_root"`
+		Packages      []struct {
+			ManifestPath string `json:"manifest_path"`
+		} `json:"packages"`
+	}
+	if err := json.Unmarshal(out, &meta); err != nil {
+		return nil, fmt.Errorf("cargo metadata: %w", err)
+	}
+	read := func(path string) (*manifest.Manifest, error) {
+		text, err := os.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		return manifest.Parse(path, text), nil
+	}
+	w := &Workspace{}
+	if w.Root, err = read(filepath.Join(meta.WorkspaceRoot, "Cargo.toml")); err != nil {
+		return nil, err
+	}
+	for _, p := range meta.Packages {
+		if m, err := read(p.ManifestPath); err == nil {
+			w.Members = append(w.Members, m)
+		}
+	}
+	return w, nil
+}
+
+// Config is the wrappers' configuration for this workspace.
+func (w *Workspace) Config(explain bool) Config {
+	c := Config{Workspace: filepath.Dir(w.Root.Path), Explain: explain}
+	if w.Root.Workspace != nil {
+		c.Grants = w.Root.Workspace.Build
+	}
+	return c
+}
+
+// Findings turns denials into build-denied findings (SPEC §5) on the entry
+// of a member manifest that depends on the stopped crate, else on the
+// workspace root's grants table.
+func (w *Workspace) Findings(ds []Denial) []finding.Finding {
+	var out []finding.Finding
+	for _, d := range ds {
+		f := finding.New(finding.BuildDenied, w.place(d.Crate), d.message())
+		for _, a := range d.Attempts {
+			if a.Grantable {
+				f = f.WithCap(a.Grant)
+				break
+			}
+		}
+		f.Crate = d.Crate
+		f.CrateVersion = d.Version
+		out = append(out, f)
+	}
+	return out
+}
+
+// place is where a denial of crate shows.
+func (w *Workspace) place(crate string) finding.Location {
+	same := func(a, b string) bool { return strings.ReplaceAll(a, "-", "_") == strings.ReplaceAll(b, "-", "_") }
+	for _, m := range w.Members {
+		if m.Package != nil && same(m.Package.Name, crate) {
+			return finding.Location{File: m.Path, Range: m.Package.NameRange}
+		}
+	}
+	for _, m := range w.Members {
+		for _, d := range m.Dependencies {
+			if same(d.Package, crate) {
+				return finding.Location{File: m.Path, Range: d.KeyRange}
+			}
+		}
+	}
+	loc := finding.Location{File: w.Root.Path}
+	if ws := w.Root.Workspace; ws != nil && ws.BuildTable != (span.Range{}) {
+		loc.Range = ws.BuildTable
+	}
+	return loc
+}
+
+func (d Denial) message() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "the sandbox stopped the %s of `%s`", d.Kind, d.Crate)
+	if len(d.Attempts) == 0 {
+		fmt.Fprintf(&b, " (exit status %d); cargo's output above says what failed — rerun with --explain (strace) to see what it tried", d.Code)
+	}
+	var grants []string
+	for i, a := range d.Attempts {
+		sep := "; "
+		if i == 0 {
+			sep = ": it tried to "
+		}
+		b.WriteString(sep + a.What)
+		if a.Grantable && !strings.Contains(strings.Join(grants, ","), `"`+a.Grant.String()+`"`) {
+			grants = append(grants, `"`+a.Grant.String()+`"`)
+		}
+	}
+	if len(grants) > 0 {
+		fmt.Fprintf(&b, "; to allow it, grant it in the workspace root: [workspace.metadata.capabilities.build] %s = [%s]",
+			tomlKey(d.Crate), strings.Join(grants, ", "))
+	}
+	return b.String()
+}
+
+func tomlKey(s string) string {
+	if strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") == "" {
+		return s
+	}
+	return fmt.Sprintf("%q", s)
+}
