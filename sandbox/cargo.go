@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -219,7 +220,9 @@ func Rustc(argv []string, stdout, stderr io.Writer) int {
 	defer os.RemoveAll(trace)
 	res := Run(p, argv, os.Stdin, stdout, stderr)
 	if res.Code != 0 {
-		if attempts := Explain(p, res.Output, res.Trace, cfg.hidden()); len(attempts) > 0 {
+		attempts := Explain(p, res.Output, res.Trace, cfg.hidden())
+		macroPanicked := len(r.macros) > 0 && bytes.Contains(res.Output, []byte("panicked"))
+		if len(attempts) > 0 || macroPanicked {
 			// The code that ran is the proc-macros', or the crate's own env!/include_str!.
 			stopped, kind := r.macros, "proc-macro"
 			if len(stopped) == 0 {
@@ -338,7 +341,7 @@ func (c Config) trace(p *Policy) string {
 // user may also have set: they pass even though the user's names are withheld.
 var cargoVars = []string{"PATH", "HOME", "OUT_DIR", "TARGET", "HOST", "NUM_JOBS", "OPT_LEVEL", "DEBUG", "PROFILE",
 	"RUSTC", "RUSTDOC", "RUSTC_LINKER", "RUSTC_WRAPPER", "RUSTC_WORKSPACE_WRAPPER", "RUSTFLAGS", "RUSTDOCFLAGS",
-	"RUSTUP_HOME", "RUSTUP_TOOLCHAIN", EnvConfig}
+	"RUSTUP_HOME", "RUSTUP_TOOLCHAIN", "RUST_BACKTRACE", EnvConfig}
 
 // keep says whether a variable passes without env-readonly: every variable
 // cargo added (not in the user's environment) and cargo's own names — but

@@ -60,7 +60,11 @@ func Explain(p Policy, output, trace []byte, hidden []string) []Attempt {
 			add(a)
 		}
 	}
+	traced := len(out)
 	for _, line := range strings.Split(string(output), "\n") {
+		if strings.Contains(line, "RUST_BACKTRACE=") {
+			continue // the panic handler's own advice
+		}
 		for _, s := range errnoSigns {
 			if !slices.ContainsFunc(s.texts, func(t string) bool { return strings.Contains(line, t) }) {
 				continue
@@ -69,7 +73,9 @@ func Explain(p Policy, output, trace []byte, hidden []string) []Attempt {
 			if m := pathToken.FindStringSubmatch(line); m != nil {
 				path = m[1]
 			}
-			if a, ok := p.attempt(s.kind, path, s.texts[0]); ok {
+			// strace already named the path of what the text only hints at.
+			a, ok := p.attempt(s.kind, path, s.texts[0])
+			if ok && (path != "" || !slices.ContainsFunc(out[:traced], func(b Attempt) bool { return b.Grant == a.Grant })) {
 				add(a)
 			}
 		}
@@ -102,15 +108,15 @@ func (p Policy) traced(line string) (Attempt, bool) {
 		return Attempt{}, false
 	}
 	path, _, _ := strings.Cut(args[q+1:], `"`)
-	kind := "read"
-	if errno == "EROFS" || errno == "EACCES" || strings.Contains(args, "O_WRONLY") || strings.Contains(args, "O_RDWR") ||
-		strings.Contains(args, "O_CREAT") || slices.Contains([]string{"mkdir", "mkdirat", "unlink", "unlinkat", "rename", "renameat", "renameat2", "creat"}, call) {
-		kind = "write"
+	writes := strings.Contains(args, "O_WRONLY") || strings.Contains(args, "O_RDWR") || strings.Contains(args, "O_CREAT") ||
+		!strings.HasPrefix(call, "open") && !strings.Contains(call, "stat") && call != "access" && call != "faccessat" && call != "faccessat2" && !strings.HasPrefix(call, "exec")
+	switch {
+	case errno == "EROFS", (errno == "EACCES" || errno == "EPERM") && writes:
+		return p.attempt("write", path, errno)
+	case errno == "ENOENT":
+		return p.attempt("read", path, errno) // counts only under the hidden home
 	}
-	if kind == "read" && errno != "ENOENT" {
-		return Attempt{}, false
-	}
-	return p.attempt(kind, path, errno)
+	return Attempt{}, false // EEXIST, ENOTDIR…: what the program would meet outside the sandbox too
 }
 
 // attempt classifies one refused operation; ok is false for what the
@@ -129,7 +135,7 @@ func (p Policy) attempt(kind, target, why string) (Attempt, bool) {
 	case "write":
 		switch {
 		case target == "":
-			return Attempt{What: fmt.Sprintf("write a file outside its output directory (%s)", why), Grant: caps.FS, Grantable: true}, true
+			return Attempt{What: fmt.Sprintf("write a file outside what it may write (%s)", why), Grant: caps.FS, Grantable: true}, true
 		case p.Home != "" && within(target, p.Home), p.PackageDir != "" && within(target, p.PackageDir):
 			return Attempt{What: fmt.Sprintf("write %s (%s)", target, why), Grant: caps.FS, Grantable: !p.Grants.Has(caps.FS)}, true
 		}

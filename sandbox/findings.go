@@ -94,15 +94,15 @@ func (w *Workspace) Findings(ds []Denial) []finding.Finding {
 func (w *Workspace) place(crate string) finding.Location {
 	same := func(a, b string) bool { return strings.ReplaceAll(a, "-", "_") == strings.ReplaceAll(b, "-", "_") }
 	for _, m := range w.Members {
-		if m.Package != nil && same(m.Package.Name, crate) {
-			return finding.Location{File: m.Path, Range: m.Package.NameRange}
-		}
-	}
-	for _, m := range w.Members {
 		for _, d := range m.Dependencies {
 			if same(d.Package, crate) {
 				return finding.Location{File: m.Path, Range: d.KeyRange}
 			}
+		}
+	}
+	for _, m := range w.Members {
+		if m.Package != nil && same(m.Package.Name, crate) {
+			return finding.Location{File: m.Path, Range: m.Package.NameRange}
 		}
 	}
 	loc := finding.Location{File: w.Root.Path}

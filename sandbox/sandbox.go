@@ -71,7 +71,11 @@ func (p Policy) Args(argv []string) []string {
 	case p.Grants.Has(caps.FS) && p.Home != "":
 		a = append(a, "--bind", p.Home, p.Home)
 	}
-	for _, e := range p.Expose {
+	expose := p.Expose
+	if !hideHome && !p.Grants.Has(caps.FS) && p.Home != "" {
+		expose = append(slices.Clone(expose), p.Home) // a home under /tmp
+	}
+	for _, e := range expose {
 		if e != "" && slices.ContainsFunc(hidden, func(h string) bool { return within(e, h) }) && exists(e) {
 			a = append(a, "--ro-bind", e, e)
 		}
