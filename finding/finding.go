@@ -84,6 +84,10 @@ type Finding struct {
 	Chain        []string // member → … → the crate that uses, for dependency findings
 	Related      []Related
 	Unnecessary  bool // an unused declaration: LSP tag Unnecessary
+	// BuildUses and BuildGranted, on build-time-code findings: what the
+	// crate's build-time code uses by static analysis, and what
+	// [workspace.metadata.capabilities.build] grants it in the build sandbox.
+	BuildUses, BuildGranted caps.Set
 }
 
 // New returns a finding with the code's default severity.
