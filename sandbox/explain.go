@@ -41,7 +41,7 @@ var (
 	pathToken = regexp.MustCompile(`(?:^|[\s"'` + "`" + `(=:])(/[^\s"'` + "`" + `),:;\\]+)`)
 	// strace -e status=failed lines: pid syscall(args) = -1 ERRNO (text)
 	straceLine = regexp.MustCompile(`^(?:\d+\s+)?(\w+)\((.*)\)\s+=\s+-1\s+(E\w+)`)
-	straceAddr = regexp.MustCompile(`sin6?_port=htons\((\d+)\).*?(?:inet_addr|inet_pton\(AF_INET6?),?\s*"([^"]+)"`)
+	straceAddr = regexp.MustCompile(`sin6?_port=htons\((\d+)\).*?(?:inet_addr\(|inet_pton\(AF_INET6?,\s*)"([^"]+)"`)
 	envName    = regexp.MustCompile(`\b[A-Z][A-Z0-9_]{2,}\b`)
 )
 

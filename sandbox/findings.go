@@ -114,10 +114,12 @@ func (w *Workspace) place(crate string) finding.Location {
 
 func (d Denial) message() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "the sandbox stopped the %s of `%s`", d.Kind, d.Crate)
 	if len(d.Attempts) == 0 {
-		fmt.Fprintf(&b, " (exit status %d); cargo's output above says what failed — rerun with --explain (strace) to see what it tried", d.Code)
+		// Nothing in its output points at the sandbox: it may have failed for its own reasons.
+		return fmt.Sprintf("the %s of `%s` failed inside the build sandbox (exit status %d) and its output does not say why; "+
+			"if it needs more than the sandbox allows, rerun with --explain (strace) to see what it tried", d.Kind, d.Crate, d.Code)
 	}
+	fmt.Fprintf(&b, "the sandbox stopped the %s of `%s`", d.Kind, d.Crate)
 	var grants []string
 	for i, a := range d.Attempts {
 		sep := "; "
