@@ -120,7 +120,7 @@ func TestArgs(t *testing.T) {
 			t.Errorf("no grants: unexpected %q", seq)
 		}
 	}
-	if index(none, "--ro-bind", home + "/.rustup", home + "/.rustup") > index(none, "--remount-ro", home) {
+	if index(none, "--ro-bind", home+"/.rustup", home+"/.rustup") > index(none, "--remount-ro", home) {
 		t.Error("the home is made read-only before the toolchain is bound into it")
 	}
 	grant := func(cs ...caps.Capability) []string {
