@@ -72,6 +72,19 @@ func (r *reader) buildGrant(it item, rest []string) {
 	}
 }
 
+// runSandboxed reads `run-sandboxed = [...]` of [workspace.metadata.capabilities].
+func (r *reader) runSandboxed(it item) {
+	vals, ok := r.capList(it, FormA)
+	if !ok {
+		return
+	}
+	var s caps.Set
+	for _, v := range vals {
+		s = s.Add(v.Cap)
+	}
+	r.m.Workspace.RunSandboxed = &s
+}
+
 // GrantBuild grants crate's build-time code c in the workspace root manifest
 // m. It returns nil for a manifest without [workspace], or when an entry for
 // the crate (any version) already grants c.

@@ -203,6 +203,9 @@ func dump(m *Manifest) string {
 		for _, g := range w.Build {
 			fmt.Fprintf(&b, "  build %s@%s: %s %s\n", g.Crate, cmpOr(g.Version, "*"), g.Caps, at(g.Range))
 		}
+		if w.RunSandboxed != nil {
+			fmt.Fprintf(&b, "  run-sandboxed [%s]\n", *w.RunSandboxed)
+		}
 		if w.BuildTable != (span.Range{}) {
 			fmt.Fprintf(&b, "  build table %s\n", at(w.BuildTable))
 		}

@@ -29,11 +29,21 @@ type Config struct {
 	UserEnv   []string // names of the variables the user's environment held (cargo's own are the rest)
 	Explain   bool     // trace refused system calls with strace
 	Denials   string   // directory the wrappers write Denial records into
+	// Run, when set, runs test and program binaries sandboxed too, with these grants.
+	Run *caps.Set
 }
+
+// The kinds of sandboxed code a Denial names.
+const (
+	kindBuildScript = "build script"
+	kindProcMacro   = "proc-macro"
+	kindCompileTime = "compile-time read"
+	kindProgram     = "test or program binary"
+)
 
 // Denial is one build-time program the sandbox stopped, as a wrapper recorded it.
 type Denial struct {
-	Kind     string // "build script", "proc-macro" or "compile-time read"
+	Kind     string // kindBuildScript, …
 	Crate    string // the package whose code was stopped
 	Version  string
 	Dir      string // its package directory
@@ -87,6 +97,15 @@ func Build(ctx context.Context, cargo string, args []string, cfg Config, stdout,
 	}
 	// A RUSTC_WRAPPER the user set (sccache) is replaced: it would run outside the sandbox.
 	env = append(env, "RUSTC_WRAPPER="+self, EnvConfig+"="+string(blob))
+	if cfg.Run != nil {
+		// cargo runs tests, benchmarks and `cargo run` through a target's runner.
+		host, err := hostTriple(ctx)
+		if err != nil {
+			return 2, nil, err
+		}
+		runner := "CARGO_TARGET_" + strings.ToUpper(strings.NewReplacer("-", "_", ".", "_").Replace(host)) + "_RUNNER"
+		env = append(env, runner+"="+self+" "+ProgramCommand)
+	}
 	cmd := exec.CommandContext(ctx, cargo, args...)
 	cmd.Env, cmd.Stdin, cmd.Stdout, cmd.Stderr = env, os.Stdin, stdout, stderr
 	code := 0
@@ -224,9 +243,9 @@ func Rustc(argv []string, stdout, stderr io.Writer) int {
 		macroPanicked := len(r.macros) > 0 && bytes.Contains(res.Output, []byte("panicked"))
 		if len(attempts) > 0 || macroPanicked {
 			// The code that ran is the proc-macros', or the crate's own env!/include_str!.
-			stopped, kind := r.macros, "proc-macro"
+			stopped, kind := r.macros, kindProcMacro
 			if len(stopped) == 0 {
-				stopped, kind = [][2]string{pkg}, "compile-time read"
+				stopped, kind = [][2]string{pkg}, kindCompileTime
 			}
 			for _, m := range stopped {
 				cfg.record(Denial{Kind: kind, Crate: m[0], Version: m[1], Dir: p.PackageDir,
@@ -250,6 +269,10 @@ func Rustc(argv []string, stdout, stderr io.Writer) int {
 
 // BuildScriptCommand is the hidden cargo-caps command a wrapped build script runs.
 const BuildScriptCommand = "__build-script"
+
+// ProgramCommand is the hidden cargo-caps command cargo runs test and
+// program binaries through when the workspace sets run-sandboxed.
+const ProgramCommand = "__run"
 
 // realSuffix names a build script's own binary once its wrapper took its place.
 const realSuffix = ".real"
@@ -291,10 +314,56 @@ func BuildScript(argv []string, stdout, stderr io.Writer) int {
 	defer os.RemoveAll(trace)
 	res := Run(p, argv, os.Stdin, stdout, stderr)
 	if res.Code != 0 {
-		cfg.record(Denial{Kind: "build script", Crate: pkg[0], Version: pkg[1], Dir: p.PackageDir,
+		cfg.record(Denial{Kind: kindBuildScript, Crate: pkg[0], Version: pkg[1], Dir: p.PackageDir,
 			Granted: p.Grants, Attempts: Explain(p, res.Output, res.Trace, cfg.hidden()), Code: res.Code})
 	}
 	return res.Code
+}
+
+// Program is the runner of test and program binaries: it runs argv under
+// the sandbox with the workspace's run-sandboxed grants. A failure is a
+// denial only when its output shows the sandbox refused something.
+func Program(argv []string, stdout, stderr io.Writer) int {
+	if len(argv) == 0 || Inside() {
+		return execDirect(argv, stderr)
+	}
+	cfg := configFromEnv()
+	p := cfg.policy(os.Getenv("CARGO_PKG_NAME"))
+	if cfg.Run != nil {
+		p.Grants = cfg.Run.Close()
+	}
+	p.Writable = []string{os.Getenv("CARGO_TARGET_TMPDIR")}
+	if abs, err := filepath.Abs(argv[0]); err == nil {
+		p.Expose = append(p.Expose, filepath.Dir(abs))
+	}
+	trace := cfg.trace(&p)
+	defer os.RemoveAll(trace)
+	res := Run(p, argv, os.Stdin, stdout, stderr)
+	if res.Code != 0 {
+		if attempts := Explain(p, res.Output, res.Trace, cfg.hidden()); len(attempts) > 0 {
+			cfg.record(Denial{Kind: kindProgram, Crate: os.Getenv("CARGO_PKG_NAME"), Version: os.Getenv("CARGO_PKG_VERSION"),
+				Dir: p.PackageDir, Granted: p.Grants, Attempts: attempts, Code: res.Code})
+		}
+	}
+	return res.Code
+}
+
+// hostTriple asks rustc for the host target, whose runner cargo uses.
+func hostTriple(ctx context.Context) (string, error) {
+	rustc := os.Getenv("RUSTC")
+	if rustc == "" {
+		rustc = "rustc"
+	}
+	out, err := exec.CommandContext(ctx, rustc, "-vV").Output()
+	if err != nil {
+		return "", fmt.Errorf("rustc -vV: %w", err)
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		if host, ok := strings.CutPrefix(line, "host: "); ok {
+			return strings.TrimSpace(host), nil
+		}
+	}
+	return "", errors.New("rustc -vV names no host")
 }
 
 // policy is the part of a Policy every wrapper shares.

@@ -108,18 +108,28 @@ func (f *fixture) write(path, text string) {
 // grant adds one line to the fixture's [workspace.metadata.capabilities.build].
 func (f *fixture) grant(line string) {
 	path := filepath.Join(f.dir, "Cargo.toml")
+	f.write(path, f.read(path)+line+"\n")
+}
+
+func (f *fixture) read(path string) string {
 	text, err := os.ReadFile(path)
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	f.write(path, string(text)+line+"\n")
+	return string(text)
 }
 
 // build runs `cargo-caps build` with the features and returns its exit status and output.
 func (f *fixture) build(extra ...string) (int, string) {
 	f.t.Helper()
+	return f.run("build", extra...)
+}
+
+// run runs `cargo-caps CMD --offline extra…`.
+func (f *fixture) run(command string, extra ...string) (int, string) {
+	f.t.Helper()
 	home, _ := os.UserHomeDir()
-	cmd := exec.Command(f.cargo, append([]string{"build", "--offline"}, extra...)...)
+	cmd := exec.Command(f.cargo, append([]string{command, "--offline"}, extra...)...)
 	cmd.Dir = f.dir
 	cmd.Env = append(os.Environ(), "HOME="+f.home, "CARGO_TARGET_DIR="+f.target, "CAPS_TEST_SECRET=hunter2-env")
 	// The toolchain stays where it is; only HOME moves.
@@ -253,6 +263,27 @@ func TestCleanBuildPassesAndRunsWrapped(t *testing.T) {
 		t.Fatalf("second build, exit %d:\n%s", code, out)
 	}
 	t.Logf("fresh rebuild in %v", time.Since(start))
+}
+
+// With run-sandboxed, `cargo-caps test` runs the test binaries in the
+// sandbox too, held to its grants; without it they run as cargo runs them.
+func TestTestBinaries(t *testing.T) {
+	f := newFixture(t)
+	if code, out := f.run("test", "--test", "connect"); code != 0 || f.connections.Load() != 1 {
+		t.Fatalf("without run-sandboxed: exit %d, connections %d:\n%s", code, f.connections.Load(), out)
+	}
+	f.grant("[workspace.metadata.capabilities]\nrun-sandboxed = []")
+	code, out := f.run("test", "--test", "connect")
+	if code == 0 || f.connections.Load() != 1 {
+		t.Fatalf("run-sandboxed = []: exit %d, connections %d:\n%s", code, f.connections.Load(), out)
+	}
+	if want := `the sandbox stopped the test or program binary of ` + "`app`"; !strings.Contains(out, want) || !strings.Contains(out, `run-sandboxed = ["net"]`) {
+		t.Errorf("output lacks %q and the grant:\n%s", want, out)
+	}
+	f.write(filepath.Join(f.dir, "Cargo.toml"), strings.Replace(f.read(filepath.Join(f.dir, "Cargo.toml")), "run-sandboxed = []", `run-sandboxed = ["net"]`, 1))
+	if code, out := f.run("test", "--test", "connect"); code != 0 || f.connections.Load() != 2 {
+		t.Fatalf(`run-sandboxed = ["net"]: exit %d, connections %d:\n%s`, code, f.connections.Load(), out)
+	}
 }
 
 func TestRefusesWithoutBwrap(t *testing.T) {

@@ -65,7 +65,7 @@ func LoadWorkspace(ctx context.Context, cargo, manifestPath string) (*Workspace,
 func (w *Workspace) Config(explain bool) Config {
 	c := Config{Workspace: filepath.Dir(w.Root.Path), Explain: explain}
 	if w.Root.Workspace != nil {
-		c.Grants = w.Root.Workspace.Build
+		c.Grants, c.Run = w.Root.Workspace.Build, w.Root.Workspace.RunSandboxed
 	}
 	return c
 }
@@ -131,7 +131,11 @@ func (d Denial) message() string {
 			grants = append(grants, `"`+a.Grant.String()+`"`)
 		}
 	}
-	if len(grants) > 0 {
+	switch {
+	case len(grants) > 0 && d.Kind == kindProgram:
+		fmt.Fprintf(&b, "; to allow it, grant it in the workspace root: [workspace.metadata.capabilities] run-sandboxed = [%s]",
+			strings.Join(grants, ", "))
+	case len(grants) > 0:
 		fmt.Fprintf(&b, "; to allow it, grant it in the workspace root: [workspace.metadata.capabilities.build] %s = [%s]",
 			tomlKey(d.Crate), strings.Join(grants, ", "))
 	}

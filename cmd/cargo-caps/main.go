@@ -38,7 +38,7 @@ Exit status: 0 no error finding, 1 error findings (or, for diff, a capability ga
 // commands are the first arguments cargo-caps answers to; anything else,
 // under `cargo-caps build`, is cargo calling its RUSTC_WRAPPER.
 var commands = map[string]bool{"caps": true, "check": true, "report": true, "diff": true, "lsp": true, "build": true, "test": true,
-	"run": true, "cargo": true, sandbox.BuildScriptCommand: true, "version": true, "--version": true, "help": true, "-h": true, "--help": true}
+	"run": true, "cargo": true, sandbox.BuildScriptCommand: true, sandbox.ProgramCommand: true, "version": true, "--version": true, "help": true, "-h": true, "--help": true}
 
 // Version is the release version, stamped at build time.
 var Version = "0.1.0-dev"
@@ -84,6 +84,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		code, err = sandboxedCargo(ctx, args[1:], stderr)
 	case sandbox.BuildScriptCommand:
 		return sandbox.BuildScript(args[1:], stdout, stderr)
+	case sandbox.ProgramCommand:
+		return sandbox.Program(args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "cargo-caps", Version)
 	case "help", "-h", "--help":
