@@ -198,12 +198,16 @@ func parseRustc(args []string) rustcArgs {
 	return r
 }
 
-// macroSidecar sits beside a proc-macro library the wrapper built and names
-// its package: the file name knows only the crate's `_` spelling.
-const macroSidecar = ".cargo-caps-package"
+// macroSidecar names the package of a proc-macro library the wrapper built
+// (the file name knows only the crate's `_` spelling). It lives outside
+// rustc's --out-dir, which sandboxed code may write: a macro must not name
+// itself after a granted package.
+func macroSidecar(lib string) string {
+	return filepath.Join(filepath.Dir(filepath.Dir(lib)), ".cargo-caps", filepath.Base(lib)+".package")
+}
 
 func macroPackage(lib string) [2]string {
-	if b, err := os.ReadFile(lib + macroSidecar); err == nil {
+	if b, err := os.ReadFile(macroSidecar(lib)); err == nil {
 		name, version, _ := strings.Cut(strings.TrimSpace(string(b)), " ")
 		return [2]string{name, version}
 	}
@@ -255,8 +259,10 @@ func Rustc(argv []string, stdout, stderr io.Writer) int {
 		return res.Code
 	}
 	if slices.Contains(r.crateTypes, "proc-macro") {
-		lib := filepath.Join(r.outDir, "lib"+r.crate+r.extra+".so")
-		_ = os.WriteFile(lib+macroSidecar, []byte(pkg[0]+" "+pkg[1]+"\n"), 0o644)
+		sidecar := macroSidecar(filepath.Join(r.outDir, "lib"+r.crate+r.extra+".so"))
+		if os.MkdirAll(filepath.Dir(sidecar), 0o755) == nil {
+			_ = os.WriteFile(sidecar, []byte(pkg[0]+" "+pkg[1]+"\n"), 0o644)
+		}
 	}
 	if r.crate == "build_script_build" && r.outDir != "" {
 		if err := interpose(filepath.Join(r.outDir, r.crate+r.extra)); err != nil {
