@@ -3,6 +3,8 @@ package sandbox
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -206,16 +208,32 @@ func macroSidecar(lib string) string {
 	return filepath.Join(filepath.Dir(filepath.Dir(lib)), ".cargo-caps", filepath.Base(lib)+".package")
 }
 
+// macroPackage is the package a proc-macro library was built from: the
+// sidecar's, while the library is the one the wrapper saw rustc write.
 func macroPackage(lib string) [2]string {
 	if b, err := os.ReadFile(macroSidecar(lib)); err == nil {
-		name, version, _ := strings.Cut(strings.TrimSpace(string(b)), " ")
-		return [2]string{name, version}
+		if f := strings.Fields(string(b)); len(f) == 3 && f[2] == fileHash(lib) {
+			return [2]string{f[0], f[1]}
+		}
 	}
 	name := strings.TrimPrefix(strings.TrimSuffix(filepath.Base(lib), ".so"), "lib")
 	if i := strings.LastIndex(name, "-"); i > 0 {
 		name = name[:i]
 	}
 	return [2]string{name, ""}
+}
+
+func fileHash(path string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return "-"
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "-"
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // Rustc is the RUSTC_WRAPPER: cargo runs `cargo-caps RUSTC ARGS…`. It runs
@@ -233,7 +251,7 @@ func Rustc(argv []string, stdout, stderr io.Writer) int {
 	}
 	cfg := configFromEnv()
 	pkg := [2]string{os.Getenv("CARGO_PKG_NAME"), os.Getenv("CARGO_PKG_VERSION")}
-	p := cfg.policy(pkg[0])
+	p := cfg.policy()
 	p.Grants = cfg.grantsFor(append([][2]string{pkg}, r.macros...)...)
 	p.Writable = []string{r.outDir, r.incremental}
 	p.Expose = append(p.Expose, filepath.Dir(filepath.Dir(argv[0]))) // the toolchain rustc belongs to
@@ -259,9 +277,10 @@ func Rustc(argv []string, stdout, stderr io.Writer) int {
 		return res.Code
 	}
 	if slices.Contains(r.crateTypes, "proc-macro") {
-		sidecar := macroSidecar(filepath.Join(r.outDir, "lib"+r.crate+r.extra+".so"))
+		lib := filepath.Join(r.outDir, "lib"+r.crate+r.extra+".so")
+		sidecar := macroSidecar(lib)
 		if os.MkdirAll(filepath.Dir(sidecar), 0o755) == nil {
-			_ = os.WriteFile(sidecar, []byte(pkg[0]+" "+pkg[1]+"\n"), 0o644)
+			_ = os.WriteFile(sidecar, []byte(pkg[0]+" "+pkg[1]+" "+fileHash(lib)+"\n"), 0o644)
 		}
 	}
 	if r.crate == "build_script_build" && r.outDir != "" {
@@ -309,7 +328,7 @@ func BuildScript(argv []string, stdout, stderr io.Writer) int {
 	}
 	cfg := configFromEnv()
 	pkg := [2]string{os.Getenv("CARGO_PKG_NAME"), os.Getenv("CARGO_PKG_VERSION")}
-	p := cfg.policy(pkg[0])
+	p := cfg.policy()
 	p.Grants = cfg.grantsFor(pkg)
 	p.Writable = []string{os.Getenv("OUT_DIR")}
 	p.Expose = append(p.Expose, filepath.Dir(argv[0]))
@@ -334,7 +353,7 @@ func Program(argv []string, stdout, stderr io.Writer) int {
 		return execDirect(argv, stderr)
 	}
 	cfg := configFromEnv()
-	p := cfg.policy(os.Getenv("CARGO_PKG_NAME"))
+	p := cfg.policy()
 	if cfg.Run != nil {
 		p.Grants = cfg.Run.Close()
 	}
@@ -373,7 +392,7 @@ func hostTriple(ctx context.Context) (string, error) {
 }
 
 // policy is the part of a Policy every wrapper shares.
-func (c Config) policy(crate string) Policy {
+func (c Config) policy() Policy {
 	home, _ := os.UserHomeDir()
 	dir, _ := os.Getwd()
 	p := Policy{Home: home, PackageDir: os.Getenv("CARGO_MANIFEST_DIR"), Dir: dir, Env: os.Environ(), Keep: c.keep}
