@@ -48,8 +48,7 @@ type Denial struct {
 	Kind     string // kindBuildScript, …
 	Crate    string // the package whose code was stopped
 	Version  string
-	Dir      string // its package directory
-	Granted  caps.Set
+	Granted  caps.Set // what its grants already allowed
 	Attempts []Attempt
 	Code     int // the exit status
 }
@@ -130,8 +129,17 @@ func readDenials(dir string) []Denial {
 			out = append(out, d)
 		}
 	}
-	slices.SortFunc(out, func(a, b Denial) int { return strings.Compare(a.Crate+a.Kind, b.Crate+b.Kind) })
-	return out
+	slices.SortFunc(out, func(a, b Denial) int { return strings.Compare(a.key(), b.key()) })
+	// Every crate that expands a stopped proc-macro stops it again.
+	return slices.CompactFunc(out, func(a, b Denial) bool { return a.key() == b.key() })
+}
+
+func (d Denial) key() string {
+	k := d.Crate + "\x00" + d.Kind
+	for _, a := range d.Attempts {
+		k += "\x00" + a.What
+	}
+	return k
 }
 
 func (c Config) record(d Denial) {
@@ -270,7 +278,7 @@ func Rustc(argv []string, stdout, stderr io.Writer) int {
 				stopped, kind = [][2]string{pkg}, kindCompileTime
 			}
 			for _, m := range stopped {
-				cfg.record(Denial{Kind: kind, Crate: m[0], Version: m[1], Dir: p.PackageDir,
+				cfg.record(Denial{Kind: kind, Crate: m[0], Version: m[1],
 					Granted: cfg.grantsFor(m), Attempts: attempts, Code: res.Code})
 			}
 		}
@@ -339,7 +347,7 @@ func BuildScript(argv []string, stdout, stderr io.Writer) int {
 	defer os.RemoveAll(trace)
 	res := Run(p, argv, os.Stdin, stdout, stderr)
 	if res.Code != 0 {
-		cfg.record(Denial{Kind: kindBuildScript, Crate: pkg[0], Version: pkg[1], Dir: p.PackageDir,
+		cfg.record(Denial{Kind: kindBuildScript, Crate: pkg[0], Version: pkg[1],
 			Granted: p.Grants, Attempts: Explain(p, res.Output, res.Trace, cfg.hidden()), Code: res.Code})
 	}
 	return res.Code
@@ -367,7 +375,7 @@ func Program(argv []string, stdout, stderr io.Writer) int {
 	if res.Code != 0 {
 		if attempts := Explain(p, res.Output, res.Trace, cfg.hidden()); len(attempts) > 0 {
 			cfg.record(Denial{Kind: kindProgram, Crate: os.Getenv("CARGO_PKG_NAME"), Version: os.Getenv("CARGO_PKG_VERSION"),
-				Dir: p.PackageDir, Granted: p.Grants, Attempts: attempts, Code: res.Code})
+				Granted: p.Grants, Attempts: attempts, Code: res.Code})
 		}
 	}
 	return res.Code

@@ -120,6 +120,9 @@ func (d Denial) message() string {
 			"if it needs more than the sandbox allows, rerun with --explain (strace) to see what it tried", d.Kind, d.Crate, d.Code)
 	}
 	fmt.Fprintf(&b, "the sandbox stopped the %s of `%s`", d.Kind, d.Crate)
+	if !d.Granted.IsEmpty() {
+		fmt.Fprintf(&b, " (granted %s)", d.Granted)
+	}
 	var grants []string
 	for i, a := range d.Attempts {
 		sep := "; "
