@@ -325,6 +325,45 @@ func interpose(bin string) error {
 	return os.WriteFile(bin, []byte(script), 0o755)
 }
 
+// WrapBuilt interposes the build scripts plain cargo linked before under
+// dir (cargo's build directory): cargo may run one again without relinking
+// it (a rerun-if-changed input changed), and it must not run unsandboxed.
+func WrapBuilt(dir string) error {
+	for _, pattern := range []string{"*/build/*/build_script_build-*", "*/*/build/*/build_script_build-*"} {
+		bins, _ := filepath.Glob(filepath.Join(dir, pattern))
+		for _, bin := range bins {
+			if filepath.Ext(bin) != "" || !isELF(bin) {
+				continue // dep-info, the .real binary, a wrapper already
+			}
+			if err := interpose(bin); err != nil {
+				return err
+			}
+			// cargo runs the hardlink it made beside it, which still is the real binary.
+			link := filepath.Join(filepath.Dir(bin), "build-script-build")
+			if _, err := os.Stat(link); err == nil {
+				if err := os.Remove(link); err != nil {
+					return err
+				}
+				if err := os.Link(bin, link); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func isELF(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	magic := make([]byte, 4)
+	_, err = io.ReadFull(f, magic)
+	return err == nil && string(magic) == "\x7fELF"
+}
+
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 // BuildScript runs a build script's real binary under the sandbox with its

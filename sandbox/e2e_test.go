@@ -128,8 +128,14 @@ func (f *fixture) build(extra ...string) (int, string) {
 // run runs `cargo-caps CMD --offline extra…`.
 func (f *fixture) run(command string, extra ...string) (int, string) {
 	f.t.Helper()
+	return f.exec(f.cargo, append([]string{command, "--offline"}, extra...)...)
+}
+
+// exec runs a program in the fixture with its home and target dir.
+func (f *fixture) exec(program string, args ...string) (int, string) {
+	f.t.Helper()
 	home, _ := os.UserHomeDir()
-	cmd := exec.Command(f.cargo, append([]string{command, "--offline"}, extra...)...)
+	cmd := exec.Command(program, args...)
 	cmd.Dir = f.dir
 	cmd.Env = append(os.Environ(), "HOME="+f.home, "CARGO_TARGET_DIR="+f.target, "CAPS_TEST_SECRET=hunter2-env")
 	// The toolchain stays where it is; only HOME moves.
@@ -283,6 +289,20 @@ func TestTestBinaries(t *testing.T) {
 	f.write(filepath.Join(f.dir, "Cargo.toml"), strings.Replace(f.read(filepath.Join(f.dir, "Cargo.toml")), "run-sandboxed = []", `run-sandboxed = ["net"]`, 1))
 	if code, out := f.run("test", "--test", "connect"); code != 0 || f.connections.Load() != 2 {
 		t.Fatalf(`run-sandboxed = ["net"]: exit %d, connections %d:\n%s`, code, f.connections.Load(), out)
+	}
+}
+
+// A build script plain cargo linked before, run again without relinking
+// (its package changed), runs sandboxed: cargo-caps wraps it first.
+func TestBuiltByPlainCargo(t *testing.T) {
+	f := newFixture(t)
+	if code, out := f.exec("cargo", "build", "--offline", "--features", "env"); code != 0 || !strings.Contains(out, "hunter2-env") {
+		t.Fatalf("plain cargo: exit %d:\n%s", code, out)
+	}
+	f.write(filepath.Join(f.dir, "leaky", "src", "lib.rs"), "pub const VALUE: u32 = 2;\n")
+	code, out := f.build("--features", "env")
+	if code == 0 || strings.Contains(out, "hunter2-env") || !strings.Contains(out, `leaky = ["env-readonly"]`) {
+		t.Fatalf("want the rerun build script stopped: exit %d:\n%s", code, out)
 	}
 }
 

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -18,6 +19,8 @@ import (
 type Workspace struct {
 	Root    *manifest.Manifest   // the workspace root manifest: build grants
 	Members []*manifest.Manifest // where denials are shown: the dependency's entry
+	// BuildDir is where cargo keeps build scripts (`build_directory`).
+	BuildDir string
 }
 
 // LoadWorkspace asks `cargo metadata --no-deps` for the workspace of
@@ -34,7 +37,9 @@ func LoadWorkspace(ctx context.Context, cargo, manifestPath string) (*Workspace,
 		return nil, fmt.Errorf("cargo metadata: %w", err)
 	}
 	var meta struct {
-		WorkspaceRoot string `json:"workspace_root"`
+		WorkspaceRoot  string `json:"workspace_root"`
+		BuildDirectory string `json:"build_directory"`
+		TargetDir      string `json:"target_directory"`
 		Packages      []struct {
 			ManifestPath string `json:"manifest_path"`
 		} `json:"packages"`
@@ -49,7 +54,7 @@ func LoadWorkspace(ctx context.Context, cargo, manifestPath string) (*Workspace,
 		}
 		return manifest.Parse(path, text), nil
 	}
-	w := &Workspace{}
+	w := &Workspace{BuildDir: cmp.Or(meta.BuildDirectory, meta.TargetDir)}
 	if w.Root, err = read(filepath.Join(meta.WorkspaceRoot, "Cargo.toml")); err != nil {
 		return nil, err
 	}

@@ -65,6 +65,9 @@ func sandboxedCargo(ctx context.Context, args []string, stderr io.Writer) (int, 
 	if err != nil {
 		return 2, err
 	}
+	if err := sandbox.WrapBuilt(w.BuildDir); err != nil {
+		return 2, fmt.Errorf("cannot sandbox the build scripts already in %s: %v", w.BuildDir, err)
+	}
 	code, denials, err := sandbox.Build(ctx, cargo, cargoArgs, w.Config(explain), os.Stdout, stderr)
 	if err != nil {
 		return 2, err
