@@ -40,7 +40,7 @@ func LoadWorkspace(ctx context.Context, cargo, manifestPath string) (*Workspace,
 		WorkspaceRoot  string `json:"workspace_root"`
 		BuildDirectory string `json:"build_directory"`
 		TargetDir      string `json:"target_directory"`
-		Packages      []struct {
+		Packages       []struct {
 			ManifestPath string `json:"manifest_path"`
 		} `json:"packages"`
 	}
