@@ -223,7 +223,9 @@ func macroPackage(lib string) [2]string {
 		if f := strings.Fields(string(b)); len(f) == 3 && f[2] == fileHash(lib) {
 			return [2]string{f[0], f[1]}
 		}
+		return [2]string{} // replaced since it was built: no package's grants
 	}
+	// Built by plain cargo: only the file name says what it is.
 	name := strings.TrimPrefix(strings.TrimSuffix(filepath.Base(lib), ".so"), "lib")
 	if i := strings.LastIndex(name, "-"); i > 0 {
 		name = name[:i]
