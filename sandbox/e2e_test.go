@@ -65,15 +65,22 @@ type fixture struct {
 	connections      *atomic.Int32
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T) *fixture { return newFixtureAt(t, false) }
+
+// newFixtureAt places the workspace and its target dir inside the home when
+// underHome, as most developers keep them.
+func newFixtureAt(t *testing.T, underHome bool) *fixture {
 	needTools(t)
 	root := t.TempDir()
 	f := &fixture{t: t, dir: filepath.Join(root, "ws"), home: filepath.Join(root, "home"), target: filepath.Join(root, "target"),
 		cargo: cargoCaps(t), connections: &atomic.Int32{}}
-	if err := os.CopyFS(f.dir, os.DirFS("testdata/fixture")); err != nil {
-		t.Fatal(err)
+	if underHome {
+		f.dir, f.target = filepath.Join(f.home, "src", "ws"), filepath.Join(f.home, "src", "ws", "target")
 	}
 	if err := os.MkdirAll(f.home, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.CopyFS(f.dir, os.DirFS("testdata/fixture")); err != nil {
 		t.Fatal(err)
 	}
 	f.write(filepath.Join(f.home, "secret.txt"), "s3cret-token")
@@ -303,6 +310,23 @@ func TestBuiltByPlainCargo(t *testing.T) {
 	code, out := f.build("--features", "env")
 	if code == 0 || strings.Contains(out, "hunter2-env") || !strings.Contains(out, `leaky = ["env-readonly"]`) {
 		t.Fatalf("want the rerun build script stopped: exit %d:\n%s", code, out)
+	}
+}
+
+// A workspace inside the hidden home is still read, its outputs written,
+// and its package directory opened by `fs`.
+func TestWorkspaceUnderHome(t *testing.T) {
+	f := newFixtureAt(t, true)
+	if code, out := f.build(); code != 0 {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	marker := filepath.Join(f.dir, "leaky", "marker-src")
+	if code, out := f.build("--features", "src-write"); code == 0 || f.exists(marker) || !strings.Contains(out, `leaky = ["fs"]`) {
+		t.Fatalf("want the write stopped: exit %d:\n%s", code, out)
+	}
+	f.grant(`leaky = ["fs"]`)
+	if code, out := f.build("--features", "src-write"); code != 0 || !f.exists(marker) {
+		t.Fatalf("with fs: exit %d:\n%s", code, out)
 	}
 }
 
