@@ -27,6 +27,9 @@ type Settings struct {
 	Severity map[finding.Code]Level
 	// AnalyzeDependencies false analyses workspace members only.
 	AnalyzeDependencies bool
+	// SandboxCargo runs a trusted workspace's `cargo metadata` in the build
+	// sandbox (no network, hidden home); without bubblewrap cargo is not run.
+	SandboxCargo bool
 }
 
 // Level is a severity override: a finding.Severity, or Off.
@@ -44,6 +47,7 @@ type settingsJSON struct {
 	Features            []string          `json:"features"`
 	Severity            map[string]string `json:"severity"`
 	AnalyzeDependencies *bool             `json:"analyzeDependencies"`
+	SandboxCargo        *bool             `json:"sandboxCargo"`
 }
 
 var levels = map[string]Level{
@@ -66,6 +70,9 @@ func (s Settings) with(raw json.RawMessage) (Settings, error) {
 	}
 	if j.Features != nil {
 		s.Features = slices.Clone(j.Features)
+	}
+	if j.SandboxCargo != nil {
+		s.SandboxCargo = *j.SandboxCargo
 	}
 	if j.AnalyzeDependencies != nil {
 		s.AnalyzeDependencies = *j.AnalyzeDependencies
@@ -109,7 +116,8 @@ func (s Settings) severity(f finding.Finding) (finding.Severity, bool) {
 // sameAnalysis reports whether t needs no new analysis after s: only
 // severities differ.
 func (s Settings) sameAnalysis(t Settings) bool {
-	return s.Trusted == t.Trusted && s.AnalyzeDependencies == t.AnalyzeDependencies && slices.Equal(s.Features, t.Features)
+	return s.Trusted == t.Trusted && s.AnalyzeDependencies == t.AnalyzeDependencies && slices.Equal(s.Features, t.Features) &&
+		s.SandboxCargo == t.SandboxCargo
 }
 
 type didChangeConfigurationParams struct {

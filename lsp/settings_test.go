@@ -27,6 +27,7 @@ func TestSettingsWith(t *testing.T) {
 		{`{"severity": {"unused-capability": "loud", "no-such-code": "error", "unanalysed": "info"}}`, Settings{Trusted: true, AnalyzeDependencies: true,
 			Severity: map[finding.Code]Level{finding.Unanalysed: Level(finding.Info)}}, true},
 		{`{"trusted": "yes"}`, defaultSettings(), true},
+		{`{"sandboxCargo": true}`, Settings{Trusted: true, AnalyzeDependencies: true, SandboxCargo: true}, false},
 	}
 	for _, tt := range tests {
 		got, err := defaultSettings().with(json.RawMessage(tt.raw))

@@ -31,7 +31,7 @@ func Load(ctx context.Context, manifestPath string, opts Options) (*Workspace, e
 	if _, err := os.Stat(abs); err != nil {
 		return nil, fmt.Errorf("no manifest at %s: %w", abs, err)
 	}
-	g, err := graph.LoadContext(ctx, abs, graph.Options{NoCargo: opts.NoCargo, Lockfile: opts.Lockfile})
+	g, err := graph.LoadContext(ctx, abs, graph.Options{NoCargo: opts.NoCargo, Lockfile: opts.Lockfile, Cargo: opts.Cargo})
 	if err != nil && !opts.NoCargo && opts.Lockfile == "" && ctx.Err() == nil {
 		// cargo refuses manifests cargo-caps still reads (Form B's `cap:`
 		// values, a half-typed edit): read Cargo.lock instead, and say so.

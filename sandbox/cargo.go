@@ -422,6 +422,18 @@ func Program(argv []string, stdout, stderr io.Writer) int {
 	return res.Code
 }
 
+// CargoCommand is the command line that runs cargo (its arguments to be
+// appended) in the build sandbox with no grants, in the workspace at dir:
+// for a language server's `cargo metadata`, which runs the rustc a
+// workspace's .cargo/config.toml names.
+func CargoCommand(dir string) []string {
+	p := Config{Workspace: dir}.policy()
+	p.Dir = dir
+	// cargo metadata rewrites an outdated lockfile in place; it cannot create a missing one.
+	p.Writable = []string{filepath.Join(dir, "Cargo.lock")}
+	return append([]string{"bwrap"}, p.Args([]string{"cargo"})...)
+}
+
 // hostTriple asks rustc for the host target, whose runner cargo uses.
 func hostTriple(ctx context.Context) (string, error) {
 	rustc := os.Getenv("RUSTC")

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cargo-caps/cargo-caps/graph"
 	"github.com/cargo-caps/cargo-caps/sandbox"
 )
 
@@ -327,6 +328,48 @@ func TestWorkspaceUnderHome(t *testing.T) {
 	f.grant(`leaky = ["fs"]`)
 	if code, out := f.build("--features", "src-write"); code != 0 || !f.exists(marker) {
 		t.Fatalf("with fs: exit %d:\n%s", code, out)
+	}
+}
+
+// CargoCommand runs a language server's `cargo metadata` sandboxed: the
+// rustc a workspace's .cargo/config.toml names (cargo metadata runs it) cannot
+// write the home, and the graph still loads.
+func TestCargoMetadataSandboxed(t *testing.T) {
+	f := newFixture(t)
+	if code, out := f.exec("cargo", "generate-lockfile", "--offline"); code != 0 {
+		t.Fatalf("generate-lockfile: %s", out)
+	}
+	rustc := filepath.Join(f.dir, "evil-rustc")
+	f.write(rustc, "#!/bin/sh\necho pwned > \"$HOME/marker-rustc\" 2>/dev/null\nexec rustc \"$@\"\n")
+	if err := os.Chmod(rustc, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(f.dir, ".cargo"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f.write(filepath.Join(f.dir, ".cargo", "config.toml"), fmt.Sprintf("[build]\nrustc = %q\n", rustc))
+	// The toolchain stays where it is; only HOME moves.
+	realHome, _ := os.UserHomeDir()
+	if os.Getenv("RUSTUP_HOME") == "" {
+		t.Setenv("RUSTUP_HOME", filepath.Join(realHome, ".rustup"))
+	}
+	if os.Getenv("CARGO_HOME") == "" {
+		t.Setenv("CARGO_HOME", filepath.Join(realHome, ".cargo"))
+	}
+	t.Setenv("HOME", f.home)
+	g, err := graph.Load(filepath.Join(f.dir, "Cargo.toml"), graph.Options{Cargo: sandbox.CargoCommand(f.dir)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(g.Crates) < 3 {
+		t.Errorf("graph has %d crates", len(g.Crates))
+	}
+	if f.exists(filepath.Join(f.home, "marker-rustc")) {
+		t.Error("the workspace's rustc wrote into the home from a sandboxed cargo metadata")
+	}
+	// The control: unsandboxed, it does.
+	if _, err := graph.Load(filepath.Join(f.dir, "Cargo.toml"), graph.Options{}); err != nil || !f.exists(filepath.Join(f.home, "marker-rustc")) {
+		t.Errorf("unsandboxed cargo metadata did not run the workspace's rustc (err %v): the test proves nothing", err)
 	}
 }
 
