@@ -51,6 +51,9 @@ type Denial struct {
 	Granted  caps.Set // what its grants already allowed
 	Attempts []Attempt
 	Code     int // the exit status
+	// Passed is true for a program that succeeded without what it tried
+	// (a variable it reads was withheld): it may have built differently.
+	Passed bool
 }
 
 // grantsFor is the union of the grants for each package (name, version).
@@ -387,9 +390,15 @@ func BuildScript(argv []string, stdout, stderr io.Writer) int {
 	trace := cfg.trace(&p)
 	defer os.RemoveAll(trace)
 	res := Run(p, argv, os.Stdin, stdout, stderr)
-	if res.Code != 0 {
+	switch {
+	case res.Code != 0:
 		cfg.record(Denial{Kind: kindBuildScript, Crate: pkg[0], Version: pkg[1],
 			Granted: p.Grants, Attempts: Explain(p, res.Output, res.Trace, cfg.hidden()), Code: res.Code})
+	case !p.Grants.Has(caps.EnvReadonly):
+		// It passed, but may have built differently: a variable it said it reads was withheld.
+		if withheld := WithheldReads(res.Output, cfg.hidden()); len(withheld) > 0 {
+			cfg.record(Denial{Kind: kindBuildScript, Crate: pkg[0], Version: pkg[1], Granted: p.Grants, Attempts: withheld, Passed: true})
+		}
 	}
 	return res.Code
 }

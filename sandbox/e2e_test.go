@@ -64,6 +64,7 @@ type fixture struct {
 	target           string
 	port             int
 	connections      *atomic.Int32
+	env              []string // more variables for the commands it runs
 }
 
 func newFixture(t *testing.T) *fixture { return newFixtureAt(t, false) }
@@ -146,6 +147,7 @@ func (f *fixture) exec(program string, args ...string) (int, string) {
 	cmd := exec.Command(program, args...)
 	cmd.Dir = f.dir
 	cmd.Env = append(os.Environ(), "HOME="+f.home, "CARGO_TARGET_DIR="+f.target, "CAPS_TEST_SECRET=hunter2-env")
+	cmd.Env = append(cmd.Env, f.env...)
 	// The toolchain stays where it is; only HOME moves.
 	if os.Getenv("RUSTUP_HOME") == "" {
 		cmd.Env = append(cmd.Env, "RUSTUP_HOME="+filepath.Join(home, ".rustup"))
@@ -370,6 +372,25 @@ func TestCargoMetadataSandboxed(t *testing.T) {
 	// The control: unsandboxed, it does.
 	if _, err := graph.Load(filepath.Join(f.dir, "Cargo.toml"), graph.Options{}); err != nil || !f.exists(filepath.Join(f.home, "marker-rustc")) {
 		t.Errorf("unsandboxed cargo metadata did not run the workspace's rustc (err %v): the test proves nothing", err)
+	}
+}
+
+// A build script that passes without a variable it declares it reads
+// (rerun-if-env-changed) is warned about: it may have built another way.
+func TestWithheldOptionalVariable(t *testing.T) {
+	f := newFixture(t)
+	f.env = []string{"CAPS_TEST_OPTIONAL=opt-in"}
+	code, out := f.build()
+	if code != 0 || strings.Contains(out, "configured with opt-in") ||
+		!strings.Contains(out, "warning[build-denied]: the build script of `leaky` passed without what the sandbox withheld") ||
+		!strings.Contains(out, "CAPS_TEST_OPTIONAL") || !strings.Contains(out, `leaky = ["env-readonly"]`) {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	f.grant(`leaky = ["env-readonly"]`)
+	// cargo reruns a build script that passed only when it thinks it must: here, a new value.
+	f.env = []string{"CAPS_TEST_OPTIONAL=opt-in-2"}
+	if code, out := f.build(); code != 0 || !strings.Contains(out, "configured with opt-in-2") || strings.Contains(out, "build-denied") {
+		t.Fatalf("with env-readonly: exit %d:\n%s", code, out)
 	}
 }
 

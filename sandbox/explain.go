@@ -90,6 +90,23 @@ func Explain(p Policy, output, trace []byte, hidden []string) []Attempt {
 	return out
 }
 
+// WithheldReads are the withheld variables a build script declared it
+// reads (`cargo:rerun-if-env-changed=NAME`, `cargo::` too) in its output.
+func WithheldReads(output []byte, hidden []string) []Attempt {
+	var out []Attempt
+	for _, line := range strings.Split(string(output), "\n") {
+		line = strings.TrimSpace(line)
+		name, ok := strings.CutPrefix(line, "cargo:rerun-if-env-changed=")
+		if !ok {
+			name, ok = strings.CutPrefix(line, "cargo::rerun-if-env-changed=")
+		}
+		if ok && slices.Contains(hidden, name) && !slices.ContainsFunc(out, func(a Attempt) bool { return strings.Contains(a.What, " "+name+" ") }) {
+			out = append(out, Attempt{What: fmt.Sprintf("read the environment variable %s (withheld; it ran as if unset)", name), Grant: caps.EnvReadonly, Grantable: true})
+		}
+	}
+	return out
+}
+
 // traced reads one strace line.
 func (p Policy) traced(line string) (Attempt, bool) {
 	m := straceLine.FindStringSubmatch(strings.TrimSpace(line))

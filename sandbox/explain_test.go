@@ -141,3 +141,15 @@ func TestArgs(t *testing.T) {
 		t.Errorf("fs: %q", a)
 	}
 }
+
+func TestWithheldReads(t *testing.T) {
+	out := []byte("cargo:rerun-if-env-changed=OPENSSL_DIR\ncargo::rerun-if-env-changed=PKG_CONFIG_PATH\n" +
+		"cargo:rerun-if-env-changed=CARGO_CFG_UNIX\ncargo:rerun-if-env-changed=OPENSSL_DIR\ncargo:warning=OPENSSL_LIB_DIR\n")
+	got := WithheldReads(out, []string{"OPENSSL_DIR", "PKG_CONFIG_PATH", "OPENSSL_LIB_DIR"})
+	if len(got) != 2 || !strings.Contains(got[0].What, "OPENSSL_DIR") || !strings.Contains(got[1].What, "PKG_CONFIG_PATH") {
+		t.Errorf("got %v", got)
+	}
+	if got := WithheldReads(out, nil); len(got) != 0 {
+		t.Errorf("nothing withheld: got %v", got)
+	}
+}

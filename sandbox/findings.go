@@ -82,6 +82,9 @@ func (w *Workspace) Findings(ds []Denial) []finding.Finding {
 	var out []finding.Finding
 	for _, d := range ds {
 		f := finding.New(finding.BuildDenied, w.place(d.Crate), d.message())
+		if d.Passed {
+			f.Severity = finding.Warning
+		}
 		for _, a := range d.Attempts {
 			if a.Grantable {
 				f = f.WithCap(a.Grant)
@@ -124,7 +127,11 @@ func (d Denial) message() string {
 		return fmt.Sprintf("the %s of `%s` failed inside the build sandbox (exit status %d) and its output does not say why; "+
 			"if it needs more than the sandbox allows, rerun with --explain (strace) to see what it tried", d.Kind, d.Crate, d.Code)
 	}
-	fmt.Fprintf(&b, "the sandbox stopped the %s of `%s`", d.Kind, d.Crate)
+	if d.Passed {
+		fmt.Fprintf(&b, "the %s of `%s` passed without what the sandbox withheld", d.Kind, d.Crate)
+	} else {
+		fmt.Fprintf(&b, "the sandbox stopped the %s of `%s`", d.Kind, d.Crate)
+	}
 	if !d.Granted.IsEmpty() {
 		fmt.Fprintf(&b, " (granted %s)", d.Granted)
 	}
