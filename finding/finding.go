@@ -24,6 +24,7 @@ const (
 	NarrowableCapability Code = "narrowable-capability"
 	Unanalysed           Code = "unanalysed"
 	BuildTimeCode        Code = "build-time-code"
+	BuildDenied          Code = "build-denied"
 )
 
 // Severity orders findings; only Error makes `check` exit 1.
@@ -43,7 +44,7 @@ func (s Severity) String() string {
 // DefaultSeverity is the severity SPEC §5 gives each code.
 func DefaultSeverity(c Code) Severity {
 	switch c {
-	case UndeclaredCapability, DependencyCapability, PureViolation, UnknownCapability, ManifestSyntax:
+	case UndeclaredCapability, DependencyCapability, PureViolation, UnknownCapability, ManifestSyntax, BuildDenied:
 		return Error
 	case IneffectiveGrant, CargoIncompatible, Unanalysed:
 		return Warning
@@ -83,6 +84,10 @@ type Finding struct {
 	Chain        []string // member → … → the crate that uses, for dependency findings
 	Related      []Related
 	Unnecessary  bool // an unused declaration: LSP tag Unnecessary
+	// BuildUses and BuildGranted, on build-time-code findings: what the
+	// crate's build-time code uses by static analysis, and what
+	// [workspace.metadata.capabilities.build] grants it in the build sandbox.
+	BuildUses, BuildGranted caps.Set
 }
 
 // New returns a finding with the code's default severity.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -63,12 +64,16 @@ type metaNode struct {
 
 // loadCargo runs cargo metadata in the manifest's directory, so that the
 // workspace's own .cargo/config.toml (source replacement) applies.
-func loadCargo(ctx context.Context, manifestPath string) (*Graph, error) {
+func loadCargo(ctx context.Context, manifestPath string, cargo []string) (*Graph, error) {
 	abs, err := filepath.Abs(manifestPath)
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.CommandContext(ctx, "cargo", "metadata", "--format-version", "1", "--offline", "--manifest-path", abs)
+	if len(cargo) == 0 {
+		cargo = []string{"cargo"}
+	}
+	args := append(slices.Clone(cargo[1:]), "metadata", "--format-version", "1", "--offline", "--manifest-path", abs)
+	cmd := exec.CommandContext(ctx, cargo[0], args...)
 	cmd.Dir = filepath.Dir(abs)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

@@ -75,6 +75,9 @@ type Options struct {
 	// CargoHome is where lockfile mode looks for registry sources
 	// (registry/src/*/name-version); "" means $CARGO_HOME, else ~/.cargo.
 	CargoHome string
+	// Cargo is the command that runs cargo, its arguments appended (a
+	// sandbox's command line ending in "cargo"); nil runs cargo itself.
+	Cargo []string
 }
 
 // Load resolves the workspace whose manifest (a member's or the root's) is at
@@ -91,7 +94,7 @@ func LoadContext(ctx context.Context, manifestPath string, opts Options) (*Graph
 	if opts.NoCargo || opts.Lockfile != "" {
 		return loadLockfile(manifestPath, opts)
 	}
-	return loadCargo(ctx, manifestPath)
+	return loadCargo(ctx, manifestPath, opts.Cargo)
 }
 
 // Sorted returns every crate ordered by ID.

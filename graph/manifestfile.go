@@ -44,7 +44,12 @@ type rawTOML = map[string]any
 // readTOML reads a manifest or config file, from inside its own directory
 // only (see srcread).
 func readTOML(path string) (rawTOML, error) {
-	text, err := srcread.NewDir(filepath.Dir(path), "directory").Read(path)
+	return readTOMLIn(path, srcread.NewDir(filepath.Dir(path), "directory"))
+}
+
+// readTOMLIn reads a manifest or config file from inside dir.
+func readTOMLIn(path string, dir srcread.Dir) (rawTOML, error) {
+	text, err := dir.Read(path)
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +98,11 @@ func boolKey(m rawTOML, key string, def bool) bool {
 // readPackage parses one package manifest. ws is the workspace root
 // manifest, for `workspace = true` inheritance (nil outside a workspace).
 func readPackage(path string, ws rawTOML, wsDir string) (*pkgManifest, error) {
-	doc, err := readTOML(path)
+	dir := srcread.NewDir(filepath.Dir(path), "directory")
+	if wsDir != "" { // a member's manifest may be a link within the workspace
+		dir = srcread.NewDir(wsDir, "workspace")
+	}
+	doc, err := readTOMLIn(path, dir)
 	if err != nil {
 		return nil, err
 	}

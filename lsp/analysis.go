@@ -17,6 +17,7 @@ import (
 
 	"github.com/cargo-caps/cargo-caps/analyzer"
 	"github.com/cargo-caps/cargo-caps/project"
+	"github.com/cargo-caps/cargo-caps/sandbox"
 )
 
 // analysis keeps one project.Workspace per cargo workspace found in the
@@ -282,6 +283,15 @@ func (a *analysis) analyse(ws *cargoWorkspace) {
 			Read:      a.read(ws),
 			Parse:     a.parse,
 			KeepTrees: true,
+		}
+		if settings.Trusted && settings.SandboxCargo {
+			// Never unsandboxed when the sandbox was asked for: without it, cargo is not run.
+			if err := sandbox.Available(); err != nil {
+				a.s.log.Warn("sandboxCargo: reading Cargo.lock instead of running cargo", "err", err)
+				opts.NoCargo = true
+			} else {
+				opts.Cargo = sandbox.CargoCommand(filepath.Dir(ws.manifestPath))
+			}
 		}
 		prog := a.s.beginProgress(a.ctx, "cargo-caps", "Analysing "+ws.manifestPath+"…")
 		opts.Progress = func(done, total int) { prog.report(done, total) }

@@ -203,6 +203,19 @@ func (fx *fixer) quickFixes(f finding.Finding) []protocol.CodeAction {
 		if val, ok := valueAt(m, f.Range); ok {
 			add(action(fmt.Sprintf("Remove unused capability `%s`", val.Cap), protocol.QuickFix, m, manifest.RemoveCapability(m, val)))
 		}
+	case finding.BuildTimeCode:
+		// A build-dependency runs in the member's build script: the member's grant holds it.
+		m := fx.fresh(f.File)
+		if m == nil || len(f.Chain) == 0 {
+			break
+		}
+		crate := f.Chain[len(f.Chain)-1]
+		if dep := dependencyAt(m, f.Range.Start); dep != nil && dep.Kind == manifest.Build {
+			crate = f.Crate
+		}
+		for _, c := range f.BuildUses.Minus(f.BuildGranted).Remove(caps.Process).List() { // process is always allowed
+			add(fx.grantBuild(crate, c))
+		}
 	case finding.NarrowableCapability:
 		m := fx.fresh(f.File)
 		if val, ok := valueAt(m, f.Range); ok {
@@ -253,6 +266,17 @@ func (fx *fixer) audit(crate string, c caps.Capability) *protocol.CodeAction {
 	m := fx.fresh(root.Path)
 	return action(fmt.Sprintf("Record an audit: `%s` may use `%s` (I reviewed it)", crate, c), protocol.QuickFix, m,
 		manifest.RecordAudit(m, crate, "", c))
+}
+
+// grantBuild grants crate's build-time code c in the workspace root's build sandbox.
+func (fx *fixer) grantBuild(crate string, c caps.Capability) *protocol.CodeAction {
+	root := fx.v.w.RootManifest()
+	if root == nil {
+		return nil
+	}
+	m := fx.fresh(root.Path)
+	return action(fmt.Sprintf("Grant `%s` to the build-time code of `%s` ([workspace.metadata.capabilities.build])", c, crate), protocol.QuickFix, m,
+		manifest.GrantBuild(m, crate, c))
 }
 
 // dependencyAt returns the dependency entry of m holding byte offset off.

@@ -33,6 +33,9 @@ type Settings struct {
 	Severity map[finding.Code]Level
 	// AnalyzeDependencies false analyses workspace members only.
 	AnalyzeDependencies bool
+	// SandboxCargo runs a trusted workspace's `cargo metadata` in the build
+	// sandbox (no network, hidden home); without bubblewrap cargo is not run.
+	SandboxCargo bool
 }
 
 // Level is a severity override: a finding.Severity, or Off.
@@ -51,7 +54,7 @@ var levels = map[string]Level{
 }
 
 // settingKeys are the keys of the settings object.
-var settingKeys = []string{"trusted", "features", "severity", "analyzeDependencies"}
+var settingKeys = []string{"trusted", "features", "severity", "analyzeDependencies", "sandboxCargo"}
 
 // section is the name of the settings object inside a whole settings tree.
 const section = "cargoCaps"
@@ -150,6 +153,10 @@ func (s Settings) withObject(obj map[string]json.RawMessage) (Settings, []string
 			if err := json.Unmarshal(raw, &s.AnalyzeDependencies); err != nil {
 				bad(k, "true or false", err)
 			}
+		case "sandboxcargo":
+			if err := json.Unmarshal(raw, &s.SandboxCargo); err != nil {
+				bad(k, "true or false", err)
+			}
 		case "features":
 			var features []string
 			if err := json.Unmarshal(raw, &features); err != nil {
@@ -210,7 +217,8 @@ func (s Settings) severity(f finding.Finding) (finding.Severity, bool) {
 // sameAnalysis reports whether t needs no new analysis after s: only
 // severities differ.
 func (s Settings) sameAnalysis(t Settings) bool {
-	return s.Trusted == t.Trusted && s.AnalyzeDependencies == t.AnalyzeDependencies && slices.Equal(s.Features, t.Features)
+	return s.Trusted == t.Trusted && s.AnalyzeDependencies == t.AnalyzeDependencies && slices.Equal(s.Features, t.Features) &&
+		s.SandboxCargo == t.SandboxCargo
 }
 
 type didChangeConfigurationParams struct {

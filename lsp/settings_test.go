@@ -45,6 +45,7 @@ func TestSettingsWith(t *testing.T) {
 		{`{"trusted": true, "cargoCaps": {"trusted": false}}`, defaultSettings(), 1},
 		{`{"trusted": false, "cargoCaps": {"trusted": true}}`, defaultSettings(), 1},
 		{`{"trusted": true, "cargoCaps": {"features": ["a"]}}`, Settings{Trusted: true, AnalyzeDependencies: true, Features: []string{"a"}}, 1},
+		{`{"sandboxCargo": true}`, Settings{AnalyzeDependencies: true, SandboxCargo: true}, 0},
 	}
 	for _, tt := range tests {
 		got, problems := defaultSettings().with(json.RawMessage(tt.raw))

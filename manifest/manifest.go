@@ -108,6 +108,11 @@ type Workspace struct {
 	APIs              map[caps.Capability][]string // user API extensions
 	Audited           []Audit
 	AuditedTable      span.Range // header of [workspace.metadata.capabilities.audited]; zero when absent
+	Build             []BuildGrant
+	BuildTable        span.Range // header of [workspace.metadata.capabilities.build]; zero when absent
+	// RunSandboxed, when not nil, asks `cargo-caps test|run` to run the test
+	// and program binaries in the sandbox too, with these grants.
+	RunSandboxed *caps.Set
 }
 
 // Audit is one `audited` entry: a person reviewed this crate (optionally this

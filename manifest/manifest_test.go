@@ -200,6 +200,15 @@ func dump(m *Manifest) string {
 		if w.AuditedTable != (span.Range{}) {
 			fmt.Fprintf(&b, "  audited table %s\n", at(w.AuditedTable))
 		}
+		for _, g := range w.Build {
+			fmt.Fprintf(&b, "  build %s@%s: %s %s\n", g.Crate, cmpOr(g.Version, "*"), g.Caps, at(g.Range))
+		}
+		if w.RunSandboxed != nil {
+			fmt.Fprintf(&b, "  run-sandboxed [%s]\n", *w.RunSandboxed)
+		}
+		if w.BuildTable != (span.Range{}) {
+			fmt.Fprintf(&b, "  build table %s\n", at(w.BuildTable))
+		}
 	}
 	return b.String()
 }
@@ -285,6 +294,11 @@ func call(t *testing.T, m *Manifest, args []string) ([]Edit, func(*Manifest) str
 			return expect(slices.ContainsFunc(a.Workspace.Audited, func(x Audit) bool {
 				return x.Crate == args[1] && x.Version == version && x.Caps.Has(c)
 			}), "audit missing")
+		}
+	case "GrantBuild":
+		c := capArg(args[2])
+		return GrantBuild(m, args[1], c), func(a *Manifest) string {
+			return expect(a.Workspace.BuildGrants(args[1], "").Has(c), "build grant missing")
 		}
 	case "RemoveCapability", "Narrow":
 		// args[1] names the list: capability, feature:NAME or dependency:KEY.

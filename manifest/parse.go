@@ -24,7 +24,7 @@ var (
 var (
 	formAKeys     = []string{"default-capability", "capability", "pure-and-safe-only", "features", "dependencies"}
 	formBKeys     = []string{"default-capability", "capability", "pure-and-safe-only"}
-	workspaceKeys = []string{"default-capability", "apis", "audited"}
+	workspaceKeys = []string{"default-capability", "apis", "audited", "build", "run-sandboxed"}
 )
 
 // item is one key (or table header) with its absolute key path. Inline tables
@@ -429,6 +429,10 @@ func (r *reader) workspaceCaps(it item, rest []string) {
 			a.Caps = a.Caps.Add(v.Cap)
 		}
 		w.Audited = append(w.Audited, a)
+	case k == "build":
+		r.buildGrant(it, rest)
+	case k == "run-sandboxed" && len(rest) == 1:
+		r.runSandboxed(it)
 	case k == "apis" || k == "audited":
 		r.mistyped(it, 5, fmt.Sprintf("workspace.metadata.capabilities.%s.%s must be an array", k, rest[1]))
 	case slices.Contains(workspaceKeys, k):

@@ -659,26 +659,64 @@ func (e *evaluation) buildTimeEntries(root *graph.Crate) {
 			continue
 		}
 		var why string
+		// A build-dependency runs inside the member's build script: the member's grants hold it.
+		granted := e.buildGrants(to)
 		switch {
 		case to.ProcMacro:
 			why = "is a proc-macro crate: its code runs inside the compiler"
 		case ed.Kind == manifest.Build:
 			why = "is a build-dependency: its code runs at build time"
+			granted = e.buildGrants(root)
 		case to.BuildScript != "":
 			why = "has a build script that runs at build time"
 		default:
 			continue
 		}
+		uses := e.buildUses(to, ed.Kind)
 		for _, d := range m.Dependencies {
 			if d.Key == ed.Key && d.Kind == ed.Kind {
 				f := finding.New(finding.BuildTimeCode, finding.Location{File: m.Path, Range: d.KeyRange},
-					fmt.Sprintf("`%s` %s, outside the capability model; review or sandbox the build", to.Name, why))
+					fmt.Sprintf("`%s` %s, outside the capability model; its build-time code uses %s, the build sandbox grants it %s",
+						to.Name, why, setOrNothing(uses), setOrNothing(granted)))
+				f.BuildUses, f.BuildGranted = uses, granted
 				e.attribute(&f, root)
 				f.Chain = []string{root.Name, to.Name}
 				e.res.Findings = append(e.res.Findings, f)
 			}
 		}
 	}
+}
+
+// buildUses is what c's code that runs at build time uses: its build
+// script's, and its own when it is a proc-macro or a build-dependency.
+func (e *evaluation) buildUses(c *graph.Crate, kind manifest.DepKind) caps.Set {
+	var s caps.Set
+	if c.ProcMacro || kind == manifest.Build {
+		s = e.uses[c.ID]
+	}
+	if sum := e.in.Summaries[c.ID]; sum != nil {
+		for _, u := range sum.Uses {
+			if u.Context == analyzer.Build {
+				s = s.Add(u.Cap)
+			}
+		}
+	}
+	return s
+}
+
+// buildGrants is what [workspace.metadata.capabilities.build] grants c.
+func (e *evaluation) buildGrants(c *graph.Crate) caps.Set {
+	if e.in.Root == nil {
+		return 0
+	}
+	return e.in.Root.Workspace.BuildGrants(c.Name, c.Version)
+}
+
+func setOrNothing(s caps.Set) string {
+	if s.IsEmpty() {
+		return "nothing"
+	}
+	return s.String()
 }
 
 func (e *evaluation) crateReports() []CrateReport {

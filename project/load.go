@@ -32,7 +32,7 @@ func Load(ctx context.Context, manifestPath string, opts Options) (*Workspace, e
 	if _, err := os.Stat(abs); err != nil {
 		return nil, fmt.Errorf("no manifest at %s: %w", abs, err)
 	}
-	g, err := graph.LoadContext(ctx, abs, graph.Options{NoCargo: opts.NoCargo, Lockfile: opts.Lockfile})
+	g, err := graph.LoadContext(ctx, abs, graph.Options{NoCargo: opts.NoCargo, Lockfile: opts.Lockfile, Cargo: opts.Cargo})
 	if err != nil && !opts.NoCargo && opts.Lockfile == "" && ctx.Err() == nil {
 		// cargo refuses manifests cargo-caps still reads (Form B's `cap:`
 		// values, a half-typed edit): read Cargo.lock instead, and say so.
@@ -193,10 +193,15 @@ func (w *Workspace) RootManifest() *manifest.Manifest {
 	return w.Manifests[filepath.Join(w.Root, "Cargo.toml")]
 }
 
-// read reads a manifest, from inside its own package only (see srcread);
-// unsaved editor buffers win.
+// read reads a manifest, from inside the workspace for a member's and from
+// inside its own package for any other (see srcread); unsaved editor
+// buffers win.
 func (w *Workspace) read(path string) ([]byte, error) {
-	return srcread.NewDir(filepath.Dir(path), "package").Through(w.opts.Read)(path)
+	dir := srcread.NewDir(filepath.Dir(path), "package")
+	if w.Root != "" && strings.HasPrefix(path, w.Root+string(filepath.Separator)) {
+		dir = srcread.NewDir(w.Root, "workspace")
+	}
+	return dir.Through(w.opts.Read)(path)
 }
 
 // readManifests reads every crate's manifest and the workspace root's, in

@@ -17,6 +17,7 @@ import (
 type Options struct {
 	NoCargo  bool     // untrusted: never run cargo (SPEC §6)
 	Lockfile string   // with NoCargo: read this lockfile instead of the workspace's Cargo.lock
+	Cargo    []string // the command that runs cargo (a sandbox's); nil runs cargo
 	NoCache  bool     // do not read or write the on-disk summary cache
 	CacheDir string   // "" = default ($XDG_CACHE_HOME/cargo-caps)
 	NoDeps   bool     // analyse workspace members only

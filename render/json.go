@@ -30,6 +30,9 @@ type jsonFinding struct {
 	API          string   `json:"api,omitempty"`
 	Message      string   `json:"message"`
 	Chain        []string `json:"chain"`
+	// On build-time-code only: static uses of the build-time code, and its build grants.
+	Uses    *[]string `json:"uses,omitempty"`
+	Granted *[]string `json:"granted,omitempty"`
 }
 
 type jsonUse struct {
@@ -67,6 +70,10 @@ func JSON(w io.Writer, res *policy.Result, src *Sources) error {
 		}
 		if f.HasCap {
 			jf.Capability = f.Capability.String()
+		}
+		if f.Code == finding.BuildTimeCode {
+			uses, granted := f.BuildUses.Names(), f.BuildGranted.Names()
+			jf.Uses, jf.Granted = &uses, &granted
 		}
 		if jf.Chain == nil {
 			jf.Chain = chainOf(f)

@@ -25,6 +25,17 @@ func Text(w io.Writer, res *policy.Result, src *Sources) error {
 	return err
 }
 
+// TextFindings writes findings as Text does, without the summary line: the
+// sandboxed build reports them after cargo's own output.
+func TextFindings(w io.Writer, findings []finding.Finding, src *Sources) error {
+	for _, f := range findings {
+		if err := textFinding(w, f, src); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func textFinding(w io.Writer, f finding.Finding, src *Sources) error {
 	level := map[finding.Severity]string{finding.Error: "error", finding.Warning: "warning", finding.Info: "note", finding.Hint: "help"}[f.Severity]
 	base := src.Base

@@ -1,5 +1,6 @@
 // Command cargo-caps holds Rust crates to the capabilities they declare in
-// Cargo.toml. It only turns flags into calls: check, report, diff, lsp.
+// Cargo.toml. It only turns flags into calls: check, report, diff, lsp, and
+// the sandboxed cargo commands (build, test, run, cargo CMD).
 package main
 
 import (
@@ -15,6 +16,7 @@ import (
 	"github.com/cargo-caps/cargo-caps/finding"
 	"github.com/cargo-caps/cargo-caps/project"
 	"github.com/cargo-caps/cargo-caps/render"
+	"github.com/cargo-caps/cargo-caps/sandbox"
 )
 
 const usage = `cargo-caps: hold Rust crates to the capabilities they declare in Cargo.toml
@@ -24,10 +26,19 @@ Usage:
   cargo-caps report [--manifest-path P] [--format text|json] [--no-cargo] [--no-cache]
   cargo-caps diff   OLD_LOCK NEW_LOCK [--manifest-path P]
   cargo-caps lsp    (language server over stdio)
+  cargo-caps build|test|run [--no-sandbox] [--explain] [cargo args…]
+  cargo-caps cargo CMD      [--no-sandbox] [--explain] [cargo args…]   (any cargo command: check, clippy, doc, bench…)
+        run cargo with build scripts and proc-macros in the build sandbox (bubblewrap),
+        held to [workspace.metadata.capabilities.build]; exit status is cargo's
   cargo-caps version
 
 Exit status: 0 no error finding, 1 error findings (or, for diff, a capability gained), 2 bad usage or failure to analyse.
 `
+
+// commands are the first arguments cargo-caps answers to; anything else,
+// under `cargo-caps build`, is cargo calling its RUSTC_WRAPPER.
+var commands = map[string]bool{"caps": true, "check": true, "report": true, "diff": true, "lsp": true, "build": true, "test": true,
+	"run": true, "cargo": true, sandbox.BuildScriptCommand: true, sandbox.ProgramCommand: true, "version": true, "--version": true, "help": true, "-h": true, "--help": true}
 
 // Version is the release version, stamped at build time.
 var Version = "0.1.0-dev"
@@ -40,6 +51,10 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	// cargo runs its RUSTC_WRAPPER as `cargo-caps RUSTC ARGS…` during `cargo-caps build`.
+	if os.Getenv(sandbox.EnvConfig) != "" && len(args) > 0 && !commands[args[0]] {
+		return sandbox.Rustc(args, stdout, stderr)
+	}
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2
@@ -63,6 +78,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		code, err = diff(ctx, args[1:], stdout)
 	case "lsp":
 		code, err = serveLSP(ctx, args[1:])
+	case "build", "test", "run":
+		code, err = sandboxedCargo(ctx, args, stderr)
+	case "cargo":
+		code, err = sandboxedCargo(ctx, args[1:], stderr)
+	case sandbox.BuildScriptCommand:
+		return sandbox.BuildScript(args[1:], stdout, stderr)
+	case sandbox.ProgramCommand:
+		return sandbox.Program(args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "cargo-caps", Version)
 	case "help", "-h", "--help":

@@ -34,6 +34,8 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"diff", "../../testdata/workspaces/diff/old.lock", "../../testdata/workspaces/diff/new.lock"}, 1, "foo 0.1.0 → 0.2.0 gained `process`"},
 		{[]string{"diff", "only-one.lock"}, 2, "diff takes two lockfiles"},
 		{[]string{"version"}, 0, "cargo-caps"},
+		{[]string{"cargo"}, 2, "cargo-caps cargo needs a cargo command"},
+		{[]string{"cargo", "--no-sandbox", "--explain"}, 2, "cargo-caps cargo needs a cargo command"},
 	} {
 		code, out, errOut := runCLI(t, tc.args...)
 		if code != tc.code || !strings.Contains(out+errOut, tc.out) {
