@@ -278,7 +278,14 @@ func (w *walker) tokens(tt int32, prefix string) {
 				w.use(caps.Unsafe, unsafeTokenAPI(s, toks[i+1:]), s.nodes[c].start, s.nodes[c].end)
 			}
 			continue
-		case kIdentifier, kColonColon, kSelf, kSuper, kCrate, kMetavariable:
+		case kIdentifier: // `extern` is one among tokens
+			if externBlock(s, toks[i:]) {
+				if i == 0 || s.nodes[toks[i-1]].kind != kUnsafeKw {
+					w.use(caps.Unsafe, "extern block", s.nodes[c].start, s.nodes[c].end)
+				}
+				continue
+			}
+		case kColonColon, kSelf, kSuper, kCrate, kMetavariable:
 		default:
 			continue
 		}
@@ -347,8 +354,11 @@ func (w *walker) tokens(tt int32, prefix string) {
 
 // unsafeTokenAPI names the use of an `unsafe` among a macro's tokens by
 // what follows it: `unsafe impl`, `unsafe trait`, `unsafe [extern "C"] fn`,
-// or else a block.
+// `unsafe extern "C" { … }`, or else a block.
 func unsafeTokenAPI(s *syntax, next []int32) string {
+	if externBlock(s, next) {
+		return "extern block"
+	}
 	for k, c := range next {
 		switch t := s.text(c); {
 		case t == "impl" || t == "trait" || t == "fn":
@@ -359,6 +369,19 @@ func unsafeTokenAPI(s *syntax, next []int32) string {
 		break
 	}
 	return "unsafe block"
+}
+
+// externBlock reports whether toks open with an extern block,
+// `extern ["abi"] { … }`, among a macro's tokens.
+func externBlock(s *syntax, toks []int32) bool {
+	if len(toks) < 2 || s.nodes[toks[0]].end-s.nodes[toks[0]].start != 6 || s.text(toks[0]) != "extern" {
+		return false
+	}
+	body := toks[1]
+	if s.nodes[body].kind == kStringLiteral && len(toks) > 2 {
+		body = toks[2]
+	}
+	return s.nodes[body].kind == kTokenTree && s.src[s.nodes[body].start] == '{'
 }
 
 // isAttrBracket reports whether token tree tt, after token prev, is the
