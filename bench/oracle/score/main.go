@@ -524,6 +524,24 @@ func score(ws, clippyPath, capsPath, outPath, missesPath string) error {
 		fmt.Fprintf(&b, "| %s %s | %d | %d | %s | %d | %d | %v |\n", m.name, m.version, t.want, t.got, ratio(*t), capsUses[m.name], ci.unanalysed, ci.pure)
 	}
 
+	// The promise a reviewer stakes most on: a crate called pure has no use
+	// beyond env-readonly (SPEC §5, `pure` in JSON output).
+	fmt.Fprintf(&b, "\n## Reported pure, but the oracle found uses beyond env-readonly\n\n")
+	beyond := map[string]int{}
+	for _, e := range o.uses {
+		if e.cap != caps.EnvReadonly && crateInfo[e.crate].pure {
+			beyond[e.crate]++
+		}
+	}
+	if len(beyond) == 0 {
+		fmt.Fprintf(&b, "(none)\n")
+	}
+	for _, m := range members {
+		if n := beyond[m.name]; n > 0 {
+			fmt.Fprintf(&b, "- %s %s: %d oracle uses, %d unanalysed\n", m.name, m.version, n, crateInfo[m.name].unanalysed)
+		}
+	}
+
 	fmt.Fprintf(&b, "\n## Unanalysed code cargo-caps reported in the members\n\n")
 	n := 0
 	for _, f := range cc.Findings {
@@ -560,7 +578,7 @@ func score(ws, clippyPath, capsPath, outPath, missesPath string) error {
 		if !hasUses {
 			notes += " *no use*"
 		}
-		fmt.Fprintf(&b, "- %s `%s:%d` %s `%s`%s: `%s`\n", e.crate, e.file, e.anchors[0], e.cap, e.api, notes, line)
+		fmt.Fprintf(&b, "- %s `%s:%d` %s, %s%s: `%s`\n", e.crate, e.file, e.anchors[0], e.cap, e.api, notes, line)
 		fmt.Fprintf(&tsv, "%s\t%s\t%d\t%s\t%s\t%v\t%v\t%s\n", e.crate, e.file, e.anchors[0], e.cap, e.api, e.viaMacro, hasUses, line)
 	}
 	if err := os.WriteFile(outPath, []byte(b.String()), 0o644); err != nil {
