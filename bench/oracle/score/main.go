@@ -554,6 +554,27 @@ func score(ws, clippyPath, capsPath, outPath, missesPath string) error {
 		fmt.Fprintf(&b, "(none)\n")
 	}
 
+	// A file where the oracle found uses and cargo-caps none is most often
+	// one the analyser never reached (the backstop's business).
+	fmt.Fprintf(&b, "\n## Files with oracle uses and no cargo-caps use at all (often: never reached)\n\n")
+	silent := map[string]int{}
+	for _, e := range o.uses {
+		if usesIn[e.crate+"\x00"+e.file] == 0 {
+			silent[e.crate+" `"+e.file+"`"]++
+		}
+	}
+	var silentFiles []string
+	for f := range silent {
+		silentFiles = append(silentFiles, f)
+	}
+	sort.Strings(silentFiles)
+	for _, f := range silentFiles {
+		fmt.Fprintf(&b, "- %s: %d\n", f, silent[f])
+	}
+	if len(silentFiles) == 0 {
+		fmt.Fprintf(&b, "(none)\n")
+	}
+
 	fmt.Fprintf(&b, "\n## Misses (%d)\n\nA file marked *no use* is one where cargo-caps reported no use at all (often: never reached).\n\n", len(misses))
 	src := newSourceCache(ws)
 	var tsv strings.Builder
