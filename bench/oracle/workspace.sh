@@ -8,8 +8,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 dir=${1:?usage: workspace.sh DIR}
 registry=${CARGO_CAPS_REGISTRY:-/usr/share/cargo/registry}
 
+# Only ever replace a directory this script made (or an empty one).
+if [[ -d $dir && -n $(ls -A "$dir") && ! -f $dir/.oracle-workspace ]]; then
+  echo "$dir exists and is not an oracle workspace; not replacing it" >&2; exit 2
+fi
 rm -rf "$dir"
 mkdir -p "$dir/crates" "$dir/.cargo"
+touch "$dir/.oracle-workspace"
 members=() patches=()
 while read -r name version; do
   [[ -z $name || $name == \#* ]] && continue
