@@ -28,12 +28,22 @@ else
   rm "$out/clippy.toml.new"
 fi
 
-echo "clippy on $(grep -c '^[a-z]' "$here/crates.txt") crates ..." >&2
+# Two passes: each member's default features (must build), then every
+# declared feature that a stable toolchain can build (`score features`;
+# --keep-going: a member whose build still fails contributes only the first
+# pass, and the report names it).
+lints=(--cap-lints warn -A warnings -A clippy::all --force-warn clippy::disallowed_methods --force-warn unsafe_code)
+n=$(grep -c '^[a-z]' "$here/crates.txt")
+echo "clippy on $n crates, default features ..." >&2
 (cd "$out/ws" && CLIPPY_CONF_DIR="$out/ws" cargo clippy --offline --workspace --message-format=json \
-  --target-dir "$out/target" -- --cap-lints warn -A warnings -A clippy::all \
-  --force-warn clippy::disallowed_methods --force-warn unsafe_code) \
-  > "$out/clippy.jsonl" 2> "$out/clippy.stderr" || {
+  --target-dir "$out/target" -- "${lints[@]}") > "$out/clippy.jsonl" 2> "$out/clippy.stderr" || {
   tail -20 "$out/clippy.stderr" >&2; exit 2; }
+echo "clippy on $n crates, all declared features ..." >&2
+features=$("$out/score" features -ws "$out/ws")
+(cd "$out/ws" && CLIPPY_CONF_DIR="$out/ws" cargo clippy --offline --workspace --features "$features" --keep-going \
+  --message-format=json --target-dir "$out/target-all-features" -- "${lints[@]}") \
+  > "$out/clippy-all-features.jsonl" 2> "$out/clippy-all-features.stderr" || true
+grep '^error: could not compile' "$out/clippy-all-features.stderr" >&2 || true
 
 # Exit status 1 means error findings, which a workspace of crates that
 # declare no capabilities has; only 2 is a failure.
@@ -41,6 +51,6 @@ rc=0
 "$bin" check --format json --no-cache --manifest-path "$out/ws/Cargo.toml" > "$out/caps.json" 2> "$out/caps.stderr" || rc=$?
 if (( rc > 1 )); then cat "$out/caps.stderr" >&2; exit 2; fi
 
-"$out/score" -ws "$out/ws" -clippy "$out/clippy.jsonl" -caps "$out/caps.json" \
+"$out/score" -ws "$out/ws" -clippy "$out/clippy.jsonl,$out/clippy-all-features.jsonl" -caps "$out/caps.json" \
   -out "$out/report.md" -misses "$out/misses.tsv"
 echo "report: $out/report.md" >&2

@@ -5,7 +5,8 @@
 // the oracle workspace's member crates.
 //
 //	score clippy-toml -registry DIR > clippy.toml
-//	score -ws DIR -clippy clippy.jsonl -caps caps.json -out report.md [-misses misses.tsv]
+//	score features -ws DIR   # the second pass's --features list
+//	score -ws DIR -clippy clippy.jsonl[,more.jsonl] -caps caps.json -out report.md [-misses misses.tsv]
 package main
 
 import (
@@ -17,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -36,8 +38,17 @@ func main() {
 		}
 		return
 	}
+	if len(os.Args) > 1 && os.Args[1] == "features" {
+		fs := flag.NewFlagSet("features", flag.ExitOnError)
+		ws := fs.String("ws", "", "the oracle workspace")
+		fs.Parse(os.Args[2:])
+		if err := writeFeatures(os.Stdout, *ws); err != nil {
+			fail(err)
+		}
+		return
+	}
 	ws := flag.String("ws", "", "the oracle workspace")
-	clippyOut := flag.String("clippy", "", "cargo clippy --message-format=json output")
+	clippyOut := flag.String("clippy", "", "cargo clippy --message-format=json outputs, comma-separated (one per pass)")
 	capsOut := flag.String("caps", "", "cargo-caps check --format json output")
 	out := flag.String("out", "", "the report (markdown)")
 	missesOut := flag.String("misses", "", "the misses, tab-separated (optional)")
@@ -121,6 +132,40 @@ func expandPrefix(registry, path string) ([]string, error) {
 	return out, nil
 }
 
+// stableOnly rejects features that cannot build on a stable toolchain:
+// nightly-only language features and building as a part of std.
+var stableOnly = regexp.MustCompile(`nightly|unstable|rustc-dep-of-std|^__`)
+
+// writeFeatures prints every member's declared features, qualified
+// ("nix/dir,ureq/json,…"), but those stableOnly rejects. Optional
+// dependencies' implicit features are left out: they are what fails to build
+// (a dependency Debian packs for another toolchain, a system library).
+func writeFeatures(w io.Writer, ws string) error {
+	members, err := readMembers(ws)
+	if err != nil {
+		return err
+	}
+	var out []string
+	for _, m := range members {
+		var manifest struct {
+			Features map[string]any `toml:"features"`
+		}
+		if _, err := toml.DecodeFile(filepath.Join(ws, m.dir, "Cargo.toml"), &manifest); err != nil {
+			return err
+		}
+		var names []string
+		for f := range manifest.Features {
+			if !stableOnly.MatchString(f) {
+				names = append(names, m.name+"/"+f)
+			}
+		}
+		sort.Strings(names)
+		out = append(out, names...)
+	}
+	fmt.Fprintln(w, strings.Join(out, ","))
+	return nil
+}
+
 // cutVersion splits a registry directory name "shell-words-1.1.0".
 func cutVersion(dir string) (name, version string, ok bool) {
 	i := strings.LastIndex(dir, "-")
@@ -195,8 +240,9 @@ type diagnostic struct {
 }
 
 type cargoMessage struct {
-	Reason string `json:"reason"`
-	Target struct {
+	Reason       string `json:"reason"`
+	ManifestPath string `json:"manifest_path"`
+	Target       struct {
 		Kind []string `json:"kind"`
 	} `json:"target"`
 	Message diagnostic `json:"message"`
@@ -213,26 +259,54 @@ type oracle struct {
 	uses       []expected
 	unresolved map[string]bool // table paths clippy reported as not resolving
 	outside    int             // findings whose span is in no member's file
+	passes     []pass
 }
 
-func readOracle(ws, path string, members []member) (*oracle, error) {
+// pass is one clippy run and the members it built.
+type pass struct {
+	file  string
+	built map[string]bool
+}
+
+// readOracle reads clippy's findings from one or more passes (comma-separated
+// paths), the same finding from several passes or targets counted once.
+func readOracle(ws, paths string, members []member) (*oracle, error) {
+	o := &oracle{unresolved: map[string]bool{}}
+	seen := map[string]bool{}
+	lines := newSourceCache(ws)
+	for _, p := range strings.Split(paths, ",") {
+		if err := o.read(p, ws, members, seen, lines); err != nil {
+			return nil, err
+		}
+	}
+	return o, nil
+}
+
+func (o *oracle) read(path, ws string, members []member, seen map[string]bool, lines *sourceCache) error {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer f.Close()
 	table := map[string]*apis.Entry{}
 	for _, e := range apis.Builtin().Entries() {
 		table[e.Path] = e
 	}
-	o := &oracle{unresolved: map[string]bool{}}
-	seen := map[string]bool{}
-	lines := newSourceCache(ws)
+	built := map[string]bool{}
+	defer func() { o.passes = append(o.passes, pass{filepath.Base(path), built}) }()
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 1<<26)
 	for sc.Scan() {
 		var m cargoMessage
-		if json.Unmarshal(sc.Bytes(), &m) != nil || m.Reason != "compiler-message" {
+		if json.Unmarshal(sc.Bytes(), &m) != nil {
+			continue
+		}
+		if m.Reason == "compiler-artifact" && !slices.Contains(m.Target.Kind, "custom-build") {
+			if mem := memberOf(m.ManifestPath, ws, members); mem != nil {
+				built[mem.name] = true
+			}
+		}
+		if m.Reason != "compiler-message" {
 			continue
 		}
 		d := m.Message
@@ -299,7 +373,7 @@ func readOracle(ws, path string, members []member) (*oracle, error) {
 			o.uses = append(o.uses, e)
 		}
 	}
-	return o, sc.Err()
+	return sc.Err()
 }
 
 // memberSpan returns the diagnostic's primary span, or, when that lies
@@ -487,6 +561,19 @@ func score(ws, clippyPath, capsPath, outPath, missesPath string) error {
 		if t := byCap[c]; t != nil {
 			fmt.Fprintf(&b, "| %s | %d | %d | %s |\n", c, t.want, t.got, ratio(*t))
 		}
+	}
+	for _, p := range o.passes {
+		var missing []string
+		for _, m := range members {
+			if !p.built[m.name] {
+				missing = append(missing, m.name)
+			}
+		}
+		fmt.Fprintf(&b, "\nPass `%s`: clippy built %d of %d members", p.file, len(members)-len(missing), len(members))
+		if len(missing) > 0 {
+			fmt.Fprintf(&b, "; not: %s", strings.Join(missing, ", "))
+		}
+		fmt.Fprintf(&b, ".\n")
 	}
 	var unresolved []string
 	for p := range o.unresolved {
