@@ -363,6 +363,9 @@ func (o *oracle) read(path, ws string, members []member, seen map[string]bool, l
 		for l := sp.LineStart; l <= sp.LineEnd && l <= len(src); l++ {
 			if anchor.MatchString(src[l-1]) {
 				e.anchors = append(e.anchors, l)
+				if name == "" {
+					break // the lint's own token; later ones belong to nested unsafe
+				}
 			}
 		}
 		if len(e.anchors) == 0 {
