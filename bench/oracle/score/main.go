@@ -166,6 +166,33 @@ func writeFeatures(w io.Writer, ws string) error {
 	return nil
 }
 
+// pathsOutsideGraph lists, with their counts, the crates that table paths
+// name but the workspace's Cargo.lock does not hold ("cap_std (12)").
+func pathsOutsideGraph(ws string) ([]string, error) {
+	var lock struct {
+		Package []struct{ Name string } `toml:"package"`
+	}
+	if _, err := toml.DecodeFile(filepath.Join(ws, "Cargo.lock"), &lock); err != nil {
+		return nil, err
+	}
+	inGraph := map[string]bool{"std": true, "core": true, "alloc": true}
+	for _, p := range lock.Package {
+		inGraph[strings.ReplaceAll(p.Name, "-", "_")] = true
+	}
+	count := map[string]int{}
+	for _, e := range apis.Builtin().Entries() {
+		if crate, _, _ := strings.Cut(e.Path, "::"); !inGraph[crate] {
+			count[crate]++
+		}
+	}
+	var out []string
+	for c, n := range count {
+		out = append(out, fmt.Sprintf("%s (%d)", c, n))
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
 // cutVersion splits a registry directory name "shell-words-1.1.0".
 func cutVersion(dir string) (name, version string, ok bool) {
 	i := strings.LastIndex(dir, "-")
@@ -588,7 +615,15 @@ func score(ws, clippyPath, capsPath, outPath, missesPath string) error {
 	if len(unresolved) > 0 {
 		fmt.Fprintf(&b, ": `%s`", strings.Join(unresolved, "`, `"))
 	}
-	fmt.Fprintf(&b, ".\nPaths of crates that are not in the workspace's graph are skipped by clippy silently.\n")
+	absent, err := pathsOutsideGraph(ws)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(&b, ".\nTable paths of crates not in the workspace's graph (clippy skips them silently): %d", len(absent))
+	if len(absent) > 0 {
+		fmt.Fprintf(&b, ", of crates %s", strings.Join(absent, ", "))
+	}
+	fmt.Fprintf(&b, ".\n")
 	if o.outside > 0 {
 		fmt.Fprintf(&b, "Oracle findings outside the members' files (not scored): %d.\n", o.outside)
 	}

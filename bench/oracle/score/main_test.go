@@ -15,6 +15,7 @@ func TestScoreMatchesByCrateFileLineAndCoveringCapability(t *testing.T) {
 	ws := t.TempDir()
 	write(t, ws, "Cargo.toml", "[workspace]\nmembers = [\"crates/demo-1.0.0\"]\n")
 	write(t, ws, "crates/demo-1.0.0/Cargo.toml", "[package]\nname = \"demo\"\nversion = \"1.0.0\"\n")
+	write(t, ws, "Cargo.lock", "version = 3\n[[package]]\nname = \"demo\"\nversion = \"1.0.0\"\n")
 	write(t, ws, "crates/demo-1.0.0/src/lib.rs", strings.Join([]string{
 		/* 1 */ "pub fn a(p: &std::path::Path) -> bool {",
 		/* 2 */ "    p",
