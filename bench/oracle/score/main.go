@@ -133,8 +133,9 @@ func expandPrefix(registry, path string) ([]string, error) {
 }
 
 // stableOnly rejects features that cannot build on a stable toolchain:
-// nightly-only language features and building as a part of std.
-var stableOnly = regexp.MustCompile(`nightly|unstable|rustc-dep-of-std|^__`)
+// nightly-only language features (docs features mostly turn on doc_cfg)
+// and building as a part of std.
+var stableOnly = regexp.MustCompile(`nightly|rustc-dep-of-std|^__|^docs?$|doc_cfg`)
 
 // writeFeatures prints every member's declared features, qualified
 // ("nix/dir,ureq/json,…"), but those stableOnly rejects. Optional

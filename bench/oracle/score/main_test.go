@@ -127,12 +127,12 @@ func TestFeaturesLeavesOutWhatAStableToolchainCannotBuild(t *testing.T) {
 	ws := t.TempDir()
 	write(t, ws, "Cargo.toml", "[workspace]\nmembers = [\"crates/demo-1.0.0\"]\n")
 	write(t, ws, "crates/demo-1.0.0/Cargo.toml", "[package]\nname = \"demo\"\nversion = \"1.0.0\"\n"+
-		"[features]\ndefault = [\"json\"]\njson = []\nnightly = []\nnightly_simd = []\nrustc-dep-of-std = []\n__doctest = []\nunstable-api = []\n")
+		"[features]\ndefault = [\"json\"]\njson = []\nnightly = []\nnightly_simd = []\nrustc-dep-of-std = []\n__doctest = []\ndocs = []\nunstable = []\n")
 	var b strings.Builder
 	if err := writeFeatures(&b, ws); err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.TrimSpace(b.String()); got != "demo/default,demo/json" {
+	if got := strings.TrimSpace(b.String()); got != "demo/default,demo/json,demo/unstable" {
 		t.Errorf("got %q", got)
 	}
 }
