@@ -730,15 +730,25 @@ func (w *walker) onlySetter(e int32, setter string) bool {
 // traitInScope reports whether trait is imported where the walker is.
 func (w *walker) traitInScope(trait string) bool {
 	last := trait[strings.LastIndex(trait, "::")+2:]
+	// Inside the crate that defines a table-listed trait (async_std's
+	// ToSocketAddrs), the trait is in scope where the crate's own item of
+	// that name is: defined in the module or imported by a crate-local path.
+	own := w.a.crate.Name != "" && strings.HasPrefix(trait, strings.ReplaceAll(w.a.crate.Name, "-", "_")+"::")
 	names := func(p []string, suffix string) bool {
 		for _, x := range w.r.resolveUse(p) {
 			if !x.local && w.table.Canonical(x.path+suffix) == trait {
+				return true
+			}
+			if x.local && own && strings.HasSuffix(x.path+suffix, "::"+last) {
 				return true
 			}
 		}
 		return false
 	}
 	check := func(sc *scope) bool {
+		if own && sc.items[last] {
+			return true
+		}
 		for name, bs := range sc.uses {
 			for _, b := range bs {
 				if (name == last || b.path[len(b.path)-1] == last || w.table.Canonical(join(b.path)) == trait) && names(b.path, "") { // the last: a dependency re-exports it renamed
