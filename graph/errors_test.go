@@ -57,6 +57,10 @@ func TestErrors(t *testing.T) {
 			Options{Lockfile: "/nonexistent/Cargo.lock"}, "lockfile mode needs a Cargo.lock"},
 		{"bad lockfile", map[string]string{"Cargo.toml": "[package]\nname = \"a\"\nversion = \"0.1.0\"\n", "Cargo.lock": "[[package]\n"},
 			Options{NoCargo: true}, "Cargo.lock"},
+		// 16,000 nested inline tables: BurntSushi/toml would allocate O(n²).
+		{"deep lockfile", map[string]string{"Cargo.toml": "[package]\nname = \"a\"\nversion = \"0.1.0\"\n",
+			"Cargo.lock": "x = " + strings.Repeat("{a=", 16000) + "1" + strings.Repeat("}", 16000) + "\n"},
+			Options{NoCargo: true}, "nested too deep"},
 		{"stale lockfile", map[string]string{"Cargo.toml": "[package]\nname = \"a\"\nversion = \"0.1.0\"\n",
 			"Cargo.lock": "version = 3\n[[package]]\nname = \"b\"\nversion = \"1.0.0\"\n"}, Options{NoCargo: true}, "out of date"},
 		{"dangling lock dependency", map[string]string{"Cargo.toml": "[package]\nname = \"a\"\nversion = \"0.1.0\"\n",

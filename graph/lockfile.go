@@ -68,6 +68,9 @@ func loadLockfile(manifestPath string, opts Options) (*Graph, error) {
 		lockDir = srcread.NewDir("", "")
 	}
 	text, err := lockDir.Read(lockPath)
+	if at, deep := manifest.TooDeep(text); err == nil && deep { // BurntSushi/toml is quadratic in the depth
+		err = fmt.Errorf("arrays and inline tables nested too deep at byte %d", at)
+	}
 	if err == nil {
 		_, err = toml.Decode(string(text), &lock)
 	}
