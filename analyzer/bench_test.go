@@ -60,11 +60,12 @@ func totalBytes(files []realFile) int64 {
 }
 
 // analyseAlone analyses one file as the root of a crate of its own, so every
-// file is parsed and walked exactly once (its `mod` files are not followed).
+// file is parsed and walked exactly once (its `mod` files are not followed;
+// no package directory, so the backstop does not walk the file's directory
+// for the files it did not reach: that is once per crate in a real load).
 func analyseAlone(f realFile) Summary {
 	return AnalyzeCrate(Crate{
 		Name:    "bench",
-		Dir:     filepath.Dir(f.path),
 		Targets: []Target{{Kind: Lib, Path: f.path}},
 		Read: func(p string) ([]byte, error) {
 			if p == f.path {
