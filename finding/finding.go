@@ -83,6 +83,27 @@ type Finding struct {
 	Chain        []string // member → … → the crate that uses, for dependency findings
 	Related      []Related
 	Unnecessary  bool // an unused declaration: LSP tag Unnecessary
+
+	// Capabilities and Causes describe a dependency finding grouped per
+	// direct dependency entry: every capability beyond the member's limits
+	// (Capability is the most powerful of them) and the crates responsible.
+	Capabilities caps.Set
+	Causes       []Cause
+}
+
+// Cause is one crate responsible for a grouped dependency finding.
+type Cause struct {
+	Crate, Version, Dir string
+	Capabilities        caps.Set // what it uses beyond the member's limits
+	Chain               []string // member → … → this crate
+	Sites               []Site   // sample use sites, at most three per capability per finding
+}
+
+// Site is one use of a capability in a dependency's code.
+type Site struct {
+	Location
+	Capability caps.Capability
+	API        string
 }
 
 // New returns a finding with the code's default severity.
