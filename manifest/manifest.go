@@ -108,6 +108,16 @@ type Workspace struct {
 	APIs              map[caps.Capability][]string // user API extensions
 	Audited           []Audit
 	AuditedTable      span.Range // header of [workspace.metadata.capabilities.audited]; zero when absent
+	Vet               []VetCriterion
+}
+
+// VetCriterion maps a cargo vet criterion to capabilities
+// ([workspace.metadata.capabilities.vet]): a crate version cargo vet
+// certifies for it is audited for them.
+type VetCriterion struct {
+	Criterion string
+	Caps      caps.Set
+	Range     span.Range
 }
 
 // Audit is one `audited` entry: a person reviewed this crate (optionally this

@@ -200,6 +200,9 @@ func dump(m *Manifest) string {
 		if w.AuditedTable != (span.Range{}) {
 			fmt.Fprintf(&b, "  audited table %s\n", at(w.AuditedTable))
 		}
+		for _, v := range w.Vet {
+			fmt.Fprintf(&b, "  vet %s: %s %s\n", v.Criterion, v.Caps, at(v.Range))
+		}
 	}
 	return b.String()
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/cargo-caps/cargo-caps/finding"
 	"github.com/cargo-caps/cargo-caps/graph"
 	"github.com/cargo-caps/cargo-caps/manifest"
+	"github.com/cargo-caps/cargo-caps/vet"
 )
 
 // Input is everything policy reads.
@@ -24,6 +25,8 @@ type Input struct {
 	Root *manifest.Manifest
 	// Summaries holds each analysed crate's facts; a crate without one was not analysed.
 	Summaries map[graph.ID]*analyzer.Summary
+	// Vet is the workspace's cargo vet store; nil when it has none.
+	Vet *vet.Store
 }
 
 // Evaluate applies SPEC §3 and returns the findings and crate reports.
@@ -54,6 +57,7 @@ type evaluation struct {
 	uses    map[graph.ID]caps.Set // normal-context uses under the crate's enabled features
 	allowed map[graph.ID]caps.Set // union over roots of Ceil ∪ Audited
 	audited map[graph.ID]caps.Set
+	vetted  map[graph.ID][]VetAudit
 	paths   map[graph.ID][][]string
 }
 
@@ -66,12 +70,14 @@ func newEvaluation(in Input) *evaluation {
 		uses:    map[graph.ID]caps.Set{},
 		allowed: map[graph.ID]caps.Set{},
 		audited: map[graph.ID]caps.Set{},
+		vetted:  map[graph.ID][]VetAudit{},
 		paths:   map[graph.ID][][]string{},
 	}
 	for id, c := range in.Graph.Crates {
 		e.decls[id] = e.declOf(c)
 		e.owns[id] = e.ownOf(c) // reads the decl just stored
 		e.uses[id] = e.usesOf(c)
+		e.vetted[id] = e.vetAudits(c)
 		e.audited[id] = e.auditOf(c)
 	}
 	return e
@@ -261,6 +267,9 @@ func (e *evaluation) auditOf(c *graph.Crate) caps.Set {
 		if a.Crate == c.Name && (a.Version == "" || a.Version == c.Version) {
 			s = s.Union(a.Caps)
 		}
+	}
+	for _, v := range e.vetted[c.ID] {
+		s = s.Union(v.Caps)
 	}
 	return s.Close()
 }
@@ -667,7 +676,7 @@ func (e *evaluation) crateReports() []CrateReport {
 			ID: id, Name: c.Name, Version: c.Version, Dir: c.Dir, Member: c.Member,
 			Uses: e.uses[id], Allowed: e.allowed[id], Audited: e.audited[id],
 			Pure: pure[id], BuildScript: c.BuildScript != "", ProcMacro: c.ProcMacro,
-			Samples: map[caps.Capability][]analyzer.Use{}, Paths: e.paths[id],
+			Samples: map[caps.Capability][]analyzer.Use{}, Paths: e.paths[id], Vetted: e.vetted[id],
 		}
 		if c.Member {
 			r.Allowed = e.own(c)

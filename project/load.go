@@ -54,6 +54,7 @@ func Load(ctx context.Context, manifestPath string, opts Options) (*Workspace, e
 		w.trees = newTrees()
 	}
 	w.readManifests()
+	w.readVet()
 	if err := w.analyse(ctx, w.crates(opts.NoDeps), true); err != nil {
 		return nil, err
 	}
@@ -94,6 +95,8 @@ func (w *Workspace) Update(ctx context.Context, changed []string) (*Workspace, e
 		opts:      w.opts,
 		trees:     w.trees,
 		edited:    maps.Clone(w.edited),
+		vet:       w.vet,
+		vetErr:    w.vetErr,
 	}
 	changed = slices.Clone(changed)
 	for i := range changed {
@@ -109,6 +112,9 @@ func (w *Workspace) Update(ctx context.Context, changed []string) (*Workspace, e
 				next.edited[path] = true
 			}
 		}
+	}
+	if slices.ContainsFunc(changed, next.isVetFile) {
+		next.readVet()
 	}
 	var redo []*graph.Crate
 	for _, id := range w.Graph.Members {
@@ -456,6 +462,7 @@ func (w *Workspace) evaluate() {
 		Manifests: w.Manifests,
 		Root:      w.RootManifest(),
 		Summaries: w.Summaries,
+		Vet:       w.vet,
 	})
 	// Manifest problems of members and the root are the user's to fix; a
 	// dependency's are not.
@@ -475,6 +482,7 @@ func (w *Workspace) evaluate() {
 		res.Findings = append(res.Findings, f)
 	}
 	res.Findings = append(res.Findings, w.unresolvedDependencies()...)
+	res.Findings = append(res.Findings, w.vetFindings()...)
 	res.Findings = applySeverity(res.Findings, w.opts.Severity)
 	policy.SortFindings(res.Findings)
 	w.Result = res

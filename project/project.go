@@ -11,6 +11,7 @@ import (
 	"github.com/cargo-caps/cargo-caps/graph"
 	"github.com/cargo-caps/cargo-caps/manifest"
 	"github.com/cargo-caps/cargo-caps/policy"
+	"github.com/cargo-caps/cargo-caps/vet"
 )
 
 // Options says how to load.
@@ -48,6 +49,10 @@ type Workspace struct {
 	// edited are the manifests Update re-read since the graph was resolved
 	// (an editor's unsaved buffers): dependencies they add are not in it.
 	edited map[string]bool
+	// vet is the cargo vet store in supply-chain/ (nil when there is none);
+	// vetErr says why it could not be read.
+	vet    *vet.Store
+	vetErr error
 }
 
 // Load resolves and analyses the workspace of manifestPath.

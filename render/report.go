@@ -95,6 +95,9 @@ func ReviewText(w io.Writer, r Review) error {
 		fmt.Fprintln(&b, "\nAccepted by an audit:")
 		for _, c := range r.Audited {
 			fmt.Fprintf(&b, "  %-28s %s\n", c.Name+" "+c.Version, c.Uses)
+			for _, v := range c.Vetted {
+				fmt.Fprintf(&b, "      %s: %s\n", v.Caps, v.By)
+			}
 		}
 	}
 	fmt.Fprintln(&b, "\nPure (no review needed for capabilities):")
@@ -127,6 +130,7 @@ type jsonReviewCrate struct {
 	BuildScript  bool       `json:"build_script"`
 	ProcMacro    bool       `json:"proc_macro"`
 	Paths        [][]string `json:"paths"`
+	AuditedBy    []string   `json:"audited_by,omitempty"` // cargo vet certifications that audit it
 }
 
 // ReviewJSON writes the review as one JSON object.
@@ -138,8 +142,12 @@ func ReviewJSON(w io.Writer, r Review) error {
 			if paths == nil {
 				paths = [][]string{}
 			}
-			out = append(out, jsonReviewCrate{Name: c.Name, Version: c.Version, Capabilities: c.Uses.Names(),
-				Lines: c.Lines, Unanalysed: c.Unanalysed, BuildScript: c.BuildScript, ProcMacro: c.ProcMacro, Paths: paths})
+			jc := jsonReviewCrate{Name: c.Name, Version: c.Version, Capabilities: c.Uses.Names(),
+				Lines: c.Lines, Unanalysed: c.Unanalysed, BuildScript: c.BuildScript, ProcMacro: c.ProcMacro, Paths: paths}
+			for _, v := range c.Vetted {
+				jc.AuditedBy = append(jc.AuditedBy, v.By)
+			}
+			out = append(out, jc)
 		}
 		return out
 	}
