@@ -109,6 +109,7 @@ type Workspace struct {
 	Audited           []Audit
 	AuditedTable      span.Range // header of [workspace.metadata.capabilities.audited]; zero when absent
 	Vet               []VetCriterion
+	Targets           []string // target triples the dependency graph is built for; empty: every platform
 }
 
 // VetCriterion maps a cargo vet criterion to capabilities

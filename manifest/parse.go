@@ -24,7 +24,7 @@ var (
 var (
 	formAKeys     = []string{"default-capability", "capability", "pure-and-safe-only", "features", "dependencies"}
 	formBKeys     = []string{"default-capability", "capability", "pure-and-safe-only"}
-	workspaceKeys = []string{"default-capability", "apis", "audited", "vet"}
+	workspaceKeys = []string{"default-capability", "apis", "audited", "vet", "targets"}
 )
 
 // item is one key (or table header) with its absolute key path. Inline tables
@@ -429,6 +429,8 @@ func (r *reader) workspaceCaps(it item, rest []string) {
 			a.Caps = a.Caps.Add(v.Cap)
 		}
 		w.Audited = append(w.Audited, a)
+	case k == "targets" && len(rest) == 1:
+		w.Targets = r.strings(it)
 	case k == "vet" && len(rest) == 1:
 		r.table(it)
 	case k == "vet" && len(rest) == 2:

@@ -36,6 +36,7 @@ func Evaluate(in Input) *Result {
 		e.checkMember(id)
 	}
 	e.res.Crates = e.crateReports()
+	e.res.Targets = in.Graph.Targets
 	SortFindings(e.res.Findings)
 	return e.res
 }

@@ -58,6 +58,7 @@ type Result struct {
 	Findings []finding.Finding
 	Uses     []UseRecord
 	Crates   []CrateReport
+	Targets  []string // the target triples the graph was built for; empty: every platform
 }
 
 // NeedsReview reports whether a person must read a dependency: it is not

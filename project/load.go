@@ -54,6 +54,7 @@ func Load(ctx context.Context, manifestPath string, opts Options) (*Workspace, e
 		w.trees = newTrees()
 	}
 	w.readManifests()
+	w.Graph = w.Graph.ForTargets(w.targets())
 	w.readVet()
 	if err := w.analyse(ctx, w.crates(opts.NoDeps), true); err != nil {
 		return nil, err

@@ -22,6 +22,9 @@ type Options struct {
 	CacheDir string   // "" = default ($XDG_CACHE_HOME/cargo-caps)
 	NoDeps   bool     // analyse workspace members only
 	Features []string // features to assume enabled for workspace members
+	// Targets are the target triples to build the graph for (--target);
+	// empty: the root manifest's `targets`, else every platform.
+	Targets  []string
 	Severity map[finding.Code]finding.Severity
 	// Read returns a file's text; unsaved editor buffers win over disk. nil = os.ReadFile.
 	Read func(path string) ([]byte, error)

@@ -20,11 +20,12 @@ type Review struct {
 	Audited    []policy.CrateReport // used capabilities all accepted by an audit
 	Total      int                  // dependencies (workspace members are not counted)
 	Lines      int                  // lines of code in NeedReview
+	Targets    []string             // target triples the graph was built for; empty: every platform
 }
 
 // NewReview sorts a result's dependencies into the reviewer's lists.
 func NewReview(res *policy.Result) Review {
-	var r Review
+	r := Review{Targets: res.Targets}
 	for _, c := range res.Crates {
 		if c.Member {
 			continue
@@ -72,9 +73,18 @@ func (r Review) Summary() string {
 		len(r.NeedReview), r.Total, r.Lines, len(r.Pure))
 }
 
+// Platforms says which platforms' dependencies count.
+func (r Review) Platforms() string {
+	if len(r.Targets) == 0 {
+		return "Targets: every platform counts (no --target, no [workspace.metadata.capabilities] targets)"
+	}
+	return "Targets: " + strings.Join(r.Targets, ", ")
+}
+
 // ReviewText writes the review for people.
 func ReviewText(w io.Writer, r Review) error {
 	var b strings.Builder
+	fmt.Fprintln(&b, r.Platforms())
 	fmt.Fprintln(&b, r.Summary())
 	fmt.Fprintln(&b, "\nNeed review (most powerful first):")
 	for _, c := range r.NeedReview {
@@ -154,7 +164,15 @@ func ReviewJSON(w io.Writer, r Review) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(map[string]any{
-		"version": 1, "summary": r.Summary(), "crates": r.Total, "review_lines": r.Lines,
+		"version": 1, "targets": targetList(r.Targets), "summary": r.Summary(), "crates": r.Total, "review_lines": r.Lines,
 		"need_review": list(r.NeedReview), "audited": list(r.Audited), "pure": list(r.Pure), "build_time": list(r.BuildTime),
 	})
+}
+
+// targetList is never nil, so JSON shows [] for every platform.
+func targetList(ts []string) []string {
+	if ts == nil {
+		return []string{}
+	}
+	return ts
 }
