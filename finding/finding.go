@@ -88,6 +88,27 @@ type Finding struct {
 	// crate's build-time code uses by static analysis, and what
 	// [workspace.metadata.capabilities.build] grants it in the build sandbox.
 	BuildUses, BuildGranted caps.Set
+
+	// Capabilities and Causes describe a dependency finding grouped per
+	// direct dependency entry: every capability beyond the member's limits
+	// (Capability is the most powerful of them) and the crates responsible.
+	Capabilities caps.Set
+	Causes       []Cause
+}
+
+// Cause is one crate responsible for a grouped dependency finding.
+type Cause struct {
+	Crate, Version, Dir string
+	Capabilities        caps.Set // what it uses beyond the member's limits
+	Chain               []string // member → … → this crate
+	Sites               []Site   // sample use sites, at most three per capability per finding
+}
+
+// Site is one use of a capability in a dependency's code.
+type Site struct {
+	Location
+	Capability caps.Capability
+	API        string
 }
 
 // New returns a finding with the code's default severity.

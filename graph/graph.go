@@ -25,6 +25,9 @@ type Graph struct {
 	// Warnings are what lockfile mode could not settle, one line each for
 	// people (a dependency Cargo.lock does not list), sorted.
 	Warnings []string
+	// Targets are the target triples the graph was narrowed to (ForTargets);
+	// empty when every platform counts.
+	Targets []string
 }
 
 // Crate is one package of the resolved graph.

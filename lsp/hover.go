@@ -195,6 +195,9 @@ func dependencyHover(v view, r *policy.CrateReport) string {
 	if !r.Audited.IsEmpty() {
 		fmt.Fprintf(&b, " · audited: %s", codeList(r.Audited))
 	}
+	for _, v := range r.Vetted {
+		fmt.Fprintf(&b, "\n\n%s audited by %s", codeList(v.Caps), v.By)
+	}
 	var notes []string
 	if r.BuildScript {
 		notes = append(notes, "has a build script (runs at build time, outside the model)")

@@ -113,6 +113,17 @@ type Workspace struct {
 	// RunSandboxed, when not nil, asks `cargo-caps test|run` to run the test
 	// and program binaries in the sandbox too, with these grants.
 	RunSandboxed *caps.Set
+	Vet          []VetCriterion
+	Targets      []string // target triples the dependency graph is built for; empty: every platform
+}
+
+// VetCriterion maps a cargo vet criterion to capabilities
+// ([workspace.metadata.capabilities.vet]): a crate version cargo vet
+// certifies for it is audited for them.
+type VetCriterion struct {
+	Criterion string
+	Caps      caps.Set
+	Range     span.Range
 }
 
 // Audit is one `audited` entry: a person reviewed this crate (optionally this

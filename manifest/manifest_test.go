@@ -209,6 +209,9 @@ func dump(m *Manifest) string {
 		if w.BuildTable != (span.Range{}) {
 			fmt.Fprintf(&b, "  build table %s\n", at(w.BuildTable))
 		}
+		for _, v := range w.Vet {
+			fmt.Fprintf(&b, "  vet %s: %s %s\n", v.Criterion, v.Caps, at(v.Range))
+		}
 	}
 	return b.String()
 }

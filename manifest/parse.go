@@ -24,7 +24,7 @@ var (
 var (
 	formAKeys     = []string{"default-capability", "capability", "pure-and-safe-only", "features", "dependencies"}
 	formBKeys     = []string{"default-capability", "capability", "pure-and-safe-only"}
-	workspaceKeys = []string{"default-capability", "apis", "audited", "build", "run-sandboxed"}
+	workspaceKeys = []string{"default-capability", "apis", "audited", "build", "run-sandboxed", "vet", "targets"}
 )
 
 // item is one key (or table header) with its absolute key path. Inline tables
@@ -433,7 +433,18 @@ func (r *reader) workspaceCaps(it item, rest []string) {
 		r.buildGrant(it, rest)
 	case k == "run-sandboxed" && len(rest) == 1:
 		r.runSandboxed(it)
-	case k == "apis" || k == "audited":
+	case k == "targets" && len(rest) == 1:
+		w.Targets = r.strings(it)
+	case k == "vet" && len(rest) == 1:
+		r.table(it)
+	case k == "vet" && len(rest) == 2:
+		vals, _ := r.capList(it, FormA)
+		m := VetCriterion{Criterion: rest[1], Range: it.keyRange()}
+		for _, v := range vals {
+			m.Caps = m.Caps.Add(v.Cap)
+		}
+		w.Vet = append(w.Vet, m)
+	case k == "apis" || k == "audited" || k == "vet":
 		r.mistyped(it, 5, fmt.Sprintf("workspace.metadata.capabilities.%s.%s must be an array", k, rest[1]))
 	case slices.Contains(workspaceKeys, k):
 		r.mistyped(it, 4, fmt.Sprintf("workspace.metadata.capabilities.%s is not a table", k))

@@ -12,6 +12,7 @@ import (
 	"github.com/cargo-caps/cargo-caps/finding"
 	"github.com/cargo-caps/cargo-caps/graph"
 	"github.com/cargo-caps/cargo-caps/manifest"
+	"github.com/cargo-caps/cargo-caps/vet"
 )
 
 // Input is everything policy reads.
@@ -24,6 +25,8 @@ type Input struct {
 	Root *manifest.Manifest
 	// Summaries holds each analysed crate's facts; a crate without one was not analysed.
 	Summaries map[graph.ID]*analyzer.Summary
+	// Vet is the workspace's cargo vet store; nil when it has none.
+	Vet *vet.Store
 }
 
 // Evaluate applies SPEC §3 and returns the findings and crate reports.
@@ -33,6 +36,7 @@ func Evaluate(in Input) *Result {
 		e.checkMember(id)
 	}
 	e.res.Crates = e.crateReports()
+	e.res.Targets = in.Graph.Targets
 	SortFindings(e.res.Findings)
 	return e.res
 }
@@ -47,33 +51,34 @@ type decl struct {
 }
 
 type evaluation struct {
-	in       Input
-	res      *Result
-	decls    map[graph.ID]decl
-	owns     map[graph.ID]caps.Set // Own(c), SPEC §3.1
-	uses     map[graph.ID]caps.Set // normal-context uses under the crate's enabled features
-	allowed  map[graph.ID]caps.Set // union over roots of Ceil ∪ Audited
-	audited  map[graph.ID]caps.Set
-	paths    map[graph.ID][][]string
-	reported map[string]bool
+	in      Input
+	res     *Result
+	decls   map[graph.ID]decl
+	owns    map[graph.ID]caps.Set // Own(c), SPEC §3.1
+	uses    map[graph.ID]caps.Set // normal-context uses under the crate's enabled features
+	allowed map[graph.ID]caps.Set // union over roots of Ceil ∪ Audited
+	audited map[graph.ID]caps.Set
+	vetted  map[graph.ID][]VetAudit
+	paths   map[graph.ID][][]string
 }
 
 func newEvaluation(in Input) *evaluation {
 	e := &evaluation{
-		in:       in,
-		res:      &Result{Findings: []finding.Finding{}, Uses: []UseRecord{}},
-		decls:    map[graph.ID]decl{},
-		owns:     map[graph.ID]caps.Set{},
-		uses:     map[graph.ID]caps.Set{},
-		allowed:  map[graph.ID]caps.Set{},
-		audited:  map[graph.ID]caps.Set{},
-		paths:    map[graph.ID][][]string{},
-		reported: map[string]bool{},
+		in:      in,
+		res:     &Result{Findings: []finding.Finding{}, Uses: []UseRecord{}},
+		decls:   map[graph.ID]decl{},
+		owns:    map[graph.ID]caps.Set{},
+		uses:    map[graph.ID]caps.Set{},
+		allowed: map[graph.ID]caps.Set{},
+		audited: map[graph.ID]caps.Set{},
+		vetted:  map[graph.ID][]VetAudit{},
+		paths:   map[graph.ID][][]string{},
 	}
 	for id, c := range in.Graph.Crates {
 		e.decls[id] = e.declOf(c)
 		e.owns[id] = e.ownOf(c) // reads the decl just stored
 		e.uses[id] = e.usesOf(c)
+		e.vetted[id] = e.vetAudits(c)
 		e.audited[id] = e.auditOf(c)
 	}
 	return e
@@ -264,6 +269,9 @@ func (e *evaluation) auditOf(c *graph.Crate) caps.Set {
 			s = s.Union(a.Caps)
 		}
 	}
+	for _, v := range e.vetted[c.ID] {
+		s = s.Union(v.Caps)
+	}
 	return s.Close()
 }
 
@@ -362,6 +370,7 @@ func (e *evaluation) checkMember(id graph.ID) {
 		return
 	}
 	v := e.view(root)
+	var vs violations
 	for _, c := range v.order {
 		allowed := v.ceil[c.ID].Union(e.audited[c.ID])
 		e.allowed[c.ID] = e.allowed[c.ID].Union(allowed)
@@ -373,13 +382,12 @@ func (e *evaluation) checkMember(id graph.ID) {
 			e.unseenDependency(v, c, s.Unanalysed[0].Reason)
 		}
 		for _, cp := range e.uses[c.ID].Minus(allowed).List() {
-			e.dependencyFinding(v, c, cp, finding.DependencyCapability,
-				fmt.Sprintf("dependency `%s` uses `%s`, which `%s` does not allow (%s)",
-					c.Name, cp, root.Name, e.reason(v, c, cp)))
+			vs.add(violation{code: finding.DependencyCapability, crate: c, cap: cp, chain: v.chain[c.ID], reason: e.reason(v, c, cp)})
 		}
 	}
 	e.checkOwnCode(root)
-	e.checkPure(v)
+	e.checkPure(v, &vs)
+	e.report(root, &vs)
 	e.checkDeclarations(v)
 	e.buildTimeEntries(root)
 }
@@ -425,28 +433,6 @@ func (e *evaluation) unseenDependency(v *rootView, c *graph.Crate, reason string
 		fmt.Sprintf("dependency `%s` could not be analysed (%s): what it does is unknown", c.Name, reason))
 	e.attribute(&f, v.root)
 	f.Chain = e.names(chain)
-	e.res.Findings = append(e.res.Findings, f)
-}
-
-// dependencyFinding reports a dependency's capability on the root's manifest
-// entry for the direct dependency the chain passes through.
-func (e *evaluation) dependencyFinding(v *rootView, c *graph.Crate, cp caps.Capability, code finding.Code, msg string) {
-	chain := v.chain[c.ID]
-	key := fmt.Sprintf("%s|%s|%s|%s", code, v.root.ID, c.ID, cp)
-	if e.reported[key] {
-		return
-	}
-	e.reported[key] = true
-	loc := e.depEntry(v.root, chain[1])
-	f := finding.New(code, loc, msg).WithCap(cp)
-	e.attribute(&f, v.root)
-	f.Chain = e.names(chain)
-	for _, u := range e.samples(c, cp) {
-		f.Related = append(f.Related, finding.Related{
-			Location: finding.Location{File: u.File, Range: u.Range},
-			Message:  fmt.Sprintf("`%s` uses %s here (%s)", c.Name, cp, u.API),
-		})
-	}
 	e.res.Findings = append(e.res.Findings, f)
 }
 
@@ -569,7 +555,7 @@ func cfgString(g analyzer.Cfg) string {
 }
 
 // checkPure enforces pure-and-safe-only over everything a pure crate reaches (SPEC §3.5).
-func (e *evaluation) checkPure(v *rootView) {
+func (e *evaluation) checkPure(v *rootView, vs *violations) {
 	for _, p := range v.order {
 		if !e.decls[p.ID].pure {
 			continue
@@ -581,10 +567,8 @@ func (e *evaluation) checkPure(v *rootView) {
 			}
 			for _, cp := range e.uses[c.ID].Minus(caps.PureAllowed).List() {
 				chain := append(append([]graph.ID{}, v.chain[p.ID]...), sub.chain[c.ID][1:]...)
-				full := &rootView{root: v.root, chain: map[graph.ID][]graph.ID{c.ID: chain}}
-				e.dependencyFinding(full, c, cp, finding.PureViolation,
-					fmt.Sprintf("`%s` is pure-and-safe-only, but `%s` uses `%s` (%s)",
-						p.Name, c.Name, cp, strings.Join(e.names(chain), " → ")))
+				vs.add(violation{code: finding.PureViolation, crate: c, cap: cp, chain: chain,
+					reason: fmt.Sprintf("`%s` is pure-and-safe-only", p.Name)})
 			}
 		}
 	}
@@ -731,7 +715,7 @@ func (e *evaluation) crateReports() []CrateReport {
 			ID: id, Name: c.Name, Version: c.Version, Dir: c.Dir, Member: c.Member,
 			Uses: e.uses[id], Allowed: e.allowed[id], Audited: e.audited[id],
 			Pure: pure[id], BuildScript: c.BuildScript != "", ProcMacro: c.ProcMacro,
-			Samples: map[caps.Capability][]analyzer.Use{}, Paths: e.paths[id],
+			Samples: map[caps.Capability][]analyzer.Use{}, Paths: e.paths[id], Vetted: e.vetted[id],
 		}
 		if c.Member {
 			r.Allowed = e.own(c)

@@ -42,6 +42,15 @@ type CrateReport struct {
 	Samples map[caps.Capability][]analyzer.Use
 	// Paths are shortest chains from each member that reaches it: member → … → this crate.
 	Paths [][]string
+	// Vetted are the cargo vet certifications that audit it, part of Audited.
+	Vetted []VetAudit
+}
+
+// VetAudit is a cargo vet certification of a crate version for a criterion
+// that [workspace.metadata.capabilities.vet] maps to capabilities.
+type VetAudit struct {
+	Caps caps.Set
+	By   string // `cargo vet: safe-to-deploy, imported from mozilla`
 }
 
 // Result is everything policy concluded, in deterministic order.
@@ -49,6 +58,7 @@ type Result struct {
 	Findings []finding.Finding
 	Uses     []UseRecord
 	Crates   []CrateReport
+	Targets  []string // the target triples the graph was built for; empty: every platform
 }
 
 // NeedsReview reports whether a person must read a dependency: it is not

@@ -23,7 +23,8 @@ var update = flag.Bool("update", false, "rewrite the rendered-output goldens")
 // TestCheck runs the whole pipeline over each testdata/check/*.txtar: a small
 // workspace in one file, with the expected findings written beside the lines
 // they concern — `//@ code [capability]` in Rust, `#@ code [capability]` in
-// TOML. Every finding must be expected and every expectation found. Optional
+// TOML; a finding grouped per dependency entry names all its capabilities
+// (`#@ dependency-capability process fs`). Every finding must be expected and every expectation found. Optional
 // sections named after renderers hold rendered output (see renderers).
 func TestCheck(t *testing.T) {
 	files, _ := filepath.Glob("../testdata/check/*.txtar")
@@ -63,11 +64,14 @@ func TestCheck(t *testing.T) {
 			for _, f := range w.Result.Findings {
 				rel, _ := filepath.Rel(dir, f.File)
 				key := fmt.Sprintf("%s:%d", filepath.ToSlash(rel), src.Index(f.File).Pos(f.Range.Start).Line)
-				exp := string(f.Code)
-				if f.HasCap {
-					exp += " " + f.Capability.String()
+				exp := []string{string(f.Code)}
+				switch {
+				case !f.Capabilities.IsEmpty():
+					exp = append(exp, f.Capabilities.Names()...)
+				case f.HasCap:
+					exp = append(exp, f.Capability.String())
 				}
-				got[key] = append(got[key], exp)
+				got[key] = append(got[key], expectation(exp))
 			}
 			compare(t, want, got, w)
 			for _, golden := range goldens {
@@ -111,11 +115,18 @@ func markers(line string) []string {
 	}
 	var out []string
 	for _, part := range strings.Split(m[1], ",") {
-		if part = strings.Join(strings.Fields(part), " "); part != "" {
-			out = append(out, part)
+		if fields := strings.Fields(part); len(fields) > 0 {
+			out = append(out, expectation(fields))
 		}
 	}
 	return out
+}
+
+// expectation is a code and its capabilities in a canonical order: a grouped
+// dependency finding lists several (`#@ dependency-capability unsafe fs`).
+func expectation(fields []string) string {
+	slices.Sort(fields[1:])
+	return strings.Join(fields, " ")
 }
 
 func compare(t *testing.T, want, got map[string][]string, w *Workspace) {

@@ -56,6 +56,8 @@ func Load(ctx context.Context, manifestPath string, opts Options) (*Workspace, e
 		w.trees = newTrees()
 	}
 	w.readManifests()
+	w.Graph = w.Graph.ForTargets(w.targets())
+	w.readVet()
 	if err := w.analyse(ctx, w.crates(opts.NoDeps), true); err != nil {
 		return nil, err
 	}
@@ -96,6 +98,8 @@ func (w *Workspace) Update(ctx context.Context, changed []string) (*Workspace, e
 		opts:      w.opts,
 		trees:     w.trees,
 		edited:    maps.Clone(w.edited),
+		vet:       w.vet,
+		vetErr:    w.vetErr,
 	}
 	changed = slices.Clone(changed)
 	for i := range changed {
@@ -111,6 +115,9 @@ func (w *Workspace) Update(ctx context.Context, changed []string) (*Workspace, e
 				next.edited[path] = true
 			}
 		}
+	}
+	if slices.ContainsFunc(changed, next.isVetFile) {
+		next.readVet()
 	}
 	var redo []*graph.Crate
 	for _, id := range w.Graph.Members {
@@ -468,6 +475,7 @@ func (w *Workspace) evaluate() {
 		Manifests: w.Manifests,
 		Root:      w.RootManifest(),
 		Summaries: w.Summaries,
+		Vet:       w.vet,
 	})
 	// Manifest problems of members and the root are the user's to fix; a
 	// dependency's are not.
@@ -487,6 +495,7 @@ func (w *Workspace) evaluate() {
 		res.Findings = append(res.Findings, f)
 	}
 	res.Findings = append(res.Findings, w.unresolvedDependencies()...)
+	res.Findings = append(res.Findings, w.vetFindings()...)
 	res.Findings = applySeverity(res.Findings, w.opts.Severity)
 	policy.SortFindings(res.Findings)
 	w.Result = res

@@ -11,6 +11,7 @@ import (
 	"github.com/cargo-caps/cargo-caps/graph"
 	"github.com/cargo-caps/cargo-caps/manifest"
 	"github.com/cargo-caps/cargo-caps/policy"
+	"github.com/cargo-caps/cargo-caps/vet"
 )
 
 // Options says how to load.
@@ -22,6 +23,9 @@ type Options struct {
 	CacheDir string   // "" = default ($XDG_CACHE_HOME/cargo-caps)
 	NoDeps   bool     // analyse workspace members only
 	Features []string // features to assume enabled for workspace members
+	// Targets are the target triples to build the graph for (--target);
+	// empty: the root manifest's `targets`, else every platform.
+	Targets  []string
 	Severity map[finding.Code]finding.Severity
 	// Read returns a file's text; unsaved editor buffers win over disk. It is
 	// asked only for paths srcread allows on disk (or absent from it). nil = disk.
@@ -50,6 +54,10 @@ type Workspace struct {
 	// edited are the manifests Update re-read since the graph was resolved
 	// (an editor's unsaved buffers): dependencies they add are not in it.
 	edited map[string]bool
+	// vet is the cargo vet store in supply-chain/ (nil when there is none);
+	// vetErr says why it could not be read.
+	vet    *vet.Store
+	vetErr error
 }
 
 // Load resolves and analyses the workspace of manifestPath.

@@ -2,6 +2,7 @@ package project
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -71,8 +72,24 @@ func TestTokioApp(t *testing.T) {
 		t.Errorf("app's own findings = %+v", own)
 	}
 	deps := byCode(finding.DependencyCapability, "app")
+	// has looks into the crates responsible for each grouped finding.
 	has := func(fs []finding.Finding, crate string, c caps.Capability) bool {
-		return slices.ContainsFunc(fs, func(f finding.Finding) bool { return f.Chain[len(f.Chain)-1] == crate && f.Capability == c })
+		return slices.ContainsFunc(fs, func(f finding.Finding) bool {
+			return slices.ContainsFunc(f.Causes, func(cause finding.Cause) bool {
+				return cause.Crate == crate && cause.Capabilities.Has(c)
+			})
+		})
+	}
+	// One finding per (member, direct dependency entry, code).
+	entries := map[string]bool{}
+	for _, f := range w.Result.Findings {
+		if f.Code == finding.DependencyCapability || f.Code == finding.PureViolation {
+			key := fmt.Sprint(f.Code, f.File, f.Range)
+			if entries[key] {
+				t.Errorf("two %s findings on one entry: %s", f.Code, f.Message)
+			}
+			entries[key] = true
+		}
 	}
 	if !has(deps, "tokio", caps.FS) || has(deps, "tokio", caps.Net) {
 		t.Error("app allows tokio net, not fs")

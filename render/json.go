@@ -17,22 +17,40 @@ type jsonReport struct {
 }
 
 type jsonFinding struct {
-	Code         string   `json:"code"`
-	Severity     string   `json:"severity"`
-	Capability   string   `json:"capability,omitempty"`
-	Crate        string   `json:"crate"`
-	CrateVersion string   `json:"crate_version"`
-	File         string   `json:"file"`
-	Line         int      `json:"line"`
-	Column       int      `json:"column"`
-	EndLine      int      `json:"end_line"`
-	EndColumn    int      `json:"end_column"`
-	API          string   `json:"api,omitempty"`
-	Message      string   `json:"message"`
-	Chain        []string `json:"chain"`
+	Code         string      `json:"code"`
+	Severity     string      `json:"severity"`
+	Capability   string      `json:"capability,omitempty"`
+	Capabilities []string    `json:"capabilities,omitempty"` // a grouped dependency finding's, most powerful first
+	Crate        string      `json:"crate"`
+	CrateVersion string      `json:"crate_version"`
+	File         string      `json:"file"`
+	Line         int         `json:"line"`
+	Column       int         `json:"column"`
+	EndLine      int         `json:"end_line"`
+	EndColumn    int         `json:"end_column"`
+	API          string      `json:"api,omitempty"`
+	Message      string      `json:"message"`
+	Chain        []string    `json:"chain"`
+	Crates       []jsonCause `json:"crates,omitempty"` // the crates a grouped dependency finding is about
 	// On build-time-code only: static uses of the build-time code, and its build grants.
 	Uses    *[]string `json:"uses,omitempty"`
 	Granted *[]string `json:"granted,omitempty"`
+}
+
+type jsonCause struct {
+	Name         string     `json:"name"`
+	Version      string     `json:"version"`
+	Capabilities []string   `json:"capabilities"`
+	Chain        []string   `json:"chain"`
+	Sites        []jsonSite `json:"sites"`
+}
+
+// jsonSite is a sample use; file is relative to the using crate's directory.
+type jsonSite struct {
+	File       string `json:"file"`
+	Line       int    `json:"line"`
+	API        string `json:"api"`
+	Capability string `json:"capability"`
 }
 
 type jsonUse struct {
@@ -77,6 +95,17 @@ func JSON(w io.Writer, res *policy.Result, src *Sources) error {
 		}
 		if jf.Chain == nil {
 			jf.Chain = chainOf(f)
+		}
+		if !f.Capabilities.IsEmpty() {
+			jf.Capabilities = f.Capabilities.Names()
+		}
+		for _, c := range f.Causes {
+			jc := jsonCause{Name: c.Crate, Version: c.Version, Capabilities: c.Capabilities.Names(), Chain: c.Chain, Sites: []jsonSite{}}
+			for _, site := range c.Sites {
+				sp := src.place(site.File, c.Dir, site.Range)
+				jc.Sites = append(jc.Sites, jsonSite{File: sp.File, Line: sp.Line, API: site.API, Capability: site.Capability.String()})
+			}
+			jf.Crates = append(jf.Crates, jc)
 		}
 		out.Findings = append(out.Findings, jf)
 	}

@@ -20,11 +20,12 @@ type Review struct {
 	Audited    []policy.CrateReport // used capabilities all accepted by an audit
 	Total      int                  // dependencies (workspace members are not counted)
 	Lines      int                  // lines of code in NeedReview
+	Targets    []string             // target triples the graph was built for; empty: every platform
 }
 
 // NewReview sorts a result's dependencies into the reviewer's lists.
 func NewReview(res *policy.Result) Review {
-	var r Review
+	r := Review{Targets: res.Targets}
 	for _, c := range res.Crates {
 		if c.Member {
 			continue
@@ -72,9 +73,18 @@ func (r Review) Summary() string {
 		len(r.NeedReview), r.Total, r.Lines, len(r.Pure))
 }
 
+// Platforms says which platforms' dependencies count.
+func (r Review) Platforms() string {
+	if len(r.Targets) == 0 {
+		return "Targets: every platform counts (no --target, no [workspace.metadata.capabilities] targets)"
+	}
+	return "Targets: " + strings.Join(r.Targets, ", ")
+}
+
 // ReviewText writes the review for people.
 func ReviewText(w io.Writer, r Review) error {
 	var b strings.Builder
+	fmt.Fprintln(&b, r.Platforms())
 	fmt.Fprintln(&b, r.Summary())
 	fmt.Fprintln(&b, "\nNeed review (most powerful first):")
 	for _, c := range r.NeedReview {
@@ -95,6 +105,9 @@ func ReviewText(w io.Writer, r Review) error {
 		fmt.Fprintln(&b, "\nAccepted by an audit:")
 		for _, c := range r.Audited {
 			fmt.Fprintf(&b, "  %-28s %s\n", c.Name+" "+c.Version, c.Uses)
+			for _, v := range c.Vetted {
+				fmt.Fprintf(&b, "      %s: %s\n", v.Caps, v.By)
+			}
 		}
 	}
 	fmt.Fprintln(&b, "\nPure (no review needed for capabilities):")
@@ -127,6 +140,7 @@ type jsonReviewCrate struct {
 	BuildScript  bool       `json:"build_script"`
 	ProcMacro    bool       `json:"proc_macro"`
 	Paths        [][]string `json:"paths"`
+	AuditedBy    []string   `json:"audited_by,omitempty"` // cargo vet certifications that audit it
 }
 
 // ReviewJSON writes the review as one JSON object.
@@ -138,15 +152,27 @@ func ReviewJSON(w io.Writer, r Review) error {
 			if paths == nil {
 				paths = [][]string{}
 			}
-			out = append(out, jsonReviewCrate{Name: c.Name, Version: c.Version, Capabilities: c.Uses.Names(),
-				Lines: c.Lines, Unanalysed: c.Unanalysed, BuildScript: c.BuildScript, ProcMacro: c.ProcMacro, Paths: paths})
+			jc := jsonReviewCrate{Name: c.Name, Version: c.Version, Capabilities: c.Uses.Names(),
+				Lines: c.Lines, Unanalysed: c.Unanalysed, BuildScript: c.BuildScript, ProcMacro: c.ProcMacro, Paths: paths}
+			for _, v := range c.Vetted {
+				jc.AuditedBy = append(jc.AuditedBy, v.By)
+			}
+			out = append(out, jc)
 		}
 		return out
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(map[string]any{
-		"version": 1, "summary": r.Summary(), "crates": r.Total, "review_lines": r.Lines,
+		"version": 1, "targets": targetList(r.Targets), "summary": r.Summary(), "crates": r.Total, "review_lines": r.Lines,
 		"need_review": list(r.NeedReview), "audited": list(r.Audited), "pure": list(r.Pure), "build_time": list(r.BuildTime),
 	})
+}
+
+// targetList is never nil, so JSON shows [] for every platform.
+func targetList(ts []string) []string {
+	if ts == nil {
+		return []string{}
+	}
+	return ts
 }

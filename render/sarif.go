@@ -46,7 +46,7 @@ func SARIF(w io.Writer, res *policy.Result, src *Sources, root string) error {
 	for _, f := range res.Findings {
 		p := src.place(f.File, root, f.Range)
 		region := map[string]int{"startLine": p.Line, "startColumn": p.Column, "endLine": p.EndLine, "endColumn": p.EndColumn}
-		results = append(results, map[string]any{
+		result := map[string]any{
 			"ruleId":  string(f.Code),
 			"level":   sarifLevel(f.Severity),
 			"message": map[string]string{"text": f.Message},
@@ -54,7 +54,11 @@ func SARIF(w io.Writer, res *policy.Result, src *Sources, root string) error {
 				"artifactLocation": map[string]string{"uri": filepath.ToSlash(p.File), "uriBaseId": "%SRCROOT%"},
 				"region":           region,
 			}}},
-		})
+		}
+		if len(f.Related) > 0 {
+			result["relatedLocations"] = sarifRelated(f.Related, src, root)
+		}
+		results = append(results, result)
 	}
 	log := map[string]any{
 		"$schema": "https://json.schemastore.org/sarif-2.1.0.json",
@@ -69,6 +73,30 @@ func SARIF(w io.Writer, res *policy.Result, src *Sources, root string) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(log)
+}
+
+// sarifRelated lists a finding's sample sites; a site outside the workspace
+// (a registry crate) keeps its absolute path, which SARIF viewers can open.
+func sarifRelated(related []finding.Related, src *Sources, root string) []any {
+	out := []any{}
+	for i, r := range related {
+		p := src.place(r.File, root, r.Range)
+		loc := map[string]any{"uri": filepath.ToSlash(p.File)}
+		if !filepath.IsAbs(p.File) {
+			loc["uriBaseId"] = "%SRCROOT%"
+		} else {
+			loc["uri"] = "file://" + filepath.ToSlash(p.File)
+		}
+		out = append(out, map[string]any{
+			"id":      i,
+			"message": map[string]string{"text": r.Message},
+			"physicalLocation": map[string]any{
+				"artifactLocation": loc,
+				"region":           map[string]int{"startLine": p.Line, "startColumn": p.Column, "endLine": p.EndLine, "endColumn": p.EndColumn},
+			},
+		})
+	}
+	return out
 }
 
 func sarifLevel(s finding.Severity) string {

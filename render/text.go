@@ -63,7 +63,12 @@ func textFinding(w io.Writer, f finding.Finding, src *Sources) error {
 	}
 	pad := strings.ReplaceAll(string(prefix), "\t", "    ")
 	fmt.Fprintf(&b, "%s | %s%s\n", gutter, strings.Repeat(" ", utf8.RuneCountInString(pad)), strings.Repeat("^", width))
-	if len(f.Chain) > 1 {
+	switch {
+	case len(f.Causes) > 1:
+		for _, c := range f.Causes {
+			fmt.Fprintf(&b, "%s = note: `%s` %s uses %s: %s\n", gutter, c.Crate, c.Version, c.Capabilities, strings.Join(c.Chain, " → "))
+		}
+	case len(f.Chain) > 1:
 		fmt.Fprintf(&b, "%s = note: chain: %s\n", gutter, strings.Join(f.Chain, " → "))
 	}
 	for _, r := range f.Related {

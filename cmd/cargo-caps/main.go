@@ -22,8 +22,8 @@ import (
 const usage = `cargo-caps: hold Rust crates to the capabilities they declare in Cargo.toml
 
 Usage:
-  cargo-caps check  [--manifest-path P] [--package NAME] [--format text|json|sarif] [--no-cargo] [--no-cache] [--no-deps] [--features a,b]
-  cargo-caps report [--manifest-path P] [--format text|json] [--no-cargo] [--no-cache]
+  cargo-caps check  [--manifest-path P] [--package NAME] [--format text|json|sarif] [--no-cargo] [--no-cache] [--no-deps] [--features a,b] [--target TRIPLE]…
+  cargo-caps report [--manifest-path P] [--format text|json] [--no-cargo] [--no-cache] [--target TRIPLE]…
   cargo-caps diff   OLD_LOCK NEW_LOCK [--manifest-path P]
   cargo-caps lsp    (language server over stdio)
   cargo-caps build|test|run [--no-sandbox] [--explain] [cargo args…]
@@ -111,7 +111,14 @@ type loadFlags struct {
 	noCache      bool
 	noDeps       bool
 	features     string
+	targets      repeated
 }
+
+// repeated is a flag that may be given several times (--target A --target B).
+type repeated []string
+
+func (r *repeated) String() string     { return strings.Join(*r, ",") }
+func (r *repeated) Set(v string) error { *r = append(*r, v); return nil }
 
 func (l *loadFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&l.manifestPath, "manifest-path", "", "path to Cargo.toml (default: the one in the current directory or above)")
@@ -119,6 +126,7 @@ func (l *loadFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&l.noCache, "no-cache", false, "neither read nor write the on-disk analysis cache")
 	fs.BoolVar(&l.noDeps, "no-deps", false, "analyse workspace members only")
 	fs.StringVar(&l.features, "features", "", "comma-separated features to assume enabled for workspace members")
+	fs.Var(&l.targets, "target", "a target triple to build the graph for (repeatable; default: the workspace's `targets`, else every platform)")
 }
 
 func (l *loadFlags) load(ctx context.Context) (*project.Workspace, error) {
@@ -130,7 +138,7 @@ func (l *loadFlags) load(ctx context.Context) (*project.Workspace, error) {
 		}
 	}
 	opts := project.Options{NoCargo: l.noCargo, NoCache: l.noCache, NoDeps: l.noDeps}
-	opts.Features = splitList(l.features)
+	opts.Features, opts.Targets = splitList(l.features), l.targets
 	return project.Load(ctx, path, opts)
 }
 
