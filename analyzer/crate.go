@@ -210,6 +210,11 @@ func (a *crateAnalysis) analyseTree(rootPath string, ctx Context, kind treeRoot)
 			case !sameState(first, m.state):
 				// Its uses are counted under the first declaration's cfg gates only.
 				a.unanalysed(file, at, "module file "+a.rel(path)+" is already in the module tree under other cfg gates: declared again here", m.state.ctx)
+			default:
+				// Issue 10: every repeated declaration is reported, so a tree
+				// that names one file many times (a doubling chain) says so;
+				// the file's code is analysed once, under the first.
+				a.unanalysed(file, at, "module file "+a.rel(path)+" is already in the module tree: declared again here (analysed once, as the first declaration)", m.state.ctx)
 			}
 			return
 		}
