@@ -212,6 +212,13 @@ func openCase(t *testing.T, file string) *session {
 // openCaseWith is openCase on a server with extra methods.
 func openCaseWith(t *testing.T, file string, extra map[string]method) *session {
 	t.Helper()
+	return openCaseAs(t, file, extra, true)
+}
+
+// openCaseAs is openCaseWith from a client that can register file
+// watchers (as VS Code) or cannot (as Neovim 0.7, where the server polls).
+func openCaseAs(t *testing.T, file string, extra map[string]method, watchers bool) *session {
+	t.Helper()
 	dir, ar := writeCase(t, file)
 	settings := map[string]any{"trusted": true}
 	for _, line := range strings.Split(string(ar.Comment), "\n") {
@@ -227,7 +234,10 @@ func openCaseWith(t *testing.T, file string, extra map[string]method) *session {
 		"initializationOptions": settings,
 		"capabilities": map[string]any{
 			"window":    map[string]any{"workDoneProgress": true},
-			"workspace": map[string]any{"inlayHint": map[string]any{"refreshSupport": true}},
+			"workspace": map[string]any{
+				"inlayHint":             map[string]any{"refreshSupport": true},
+				"didChangeWatchedFiles": map[string]any{"dynamicRegistration": watchers},
+			},
 		},
 	})
 	s.analysed()

@@ -369,7 +369,14 @@ func (s *server) initialize(_ context.Context, params json.RawMessage) (any, err
 
 func (s *server) initializedNotification(context.Context, json.RawMessage) (any, error) {
 	s.startAnalysis()
-	go s.registerWatchers()
+	a := s.currentAnalysis()
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		if !s.registerWatchers(a) {
+			a.watch()
+		}
+	}()
 	return nil, nil
 }
 
@@ -383,14 +390,15 @@ type fileSystemWatcher struct {
 }
 
 // registerWatchers asks the client to report changes to watchedFiles, as
-// rust-analyzer does, when the client can (VS Code can; Neovim 0.7 cannot,
-// and there changes on disk count when a buffer is saved).
-func (s *server) registerWatchers() {
+// rust-analyzer does, and says whether it agreed. A client that cannot
+// (Neovim 0.7) or refuses leaves the server to watch the disk itself.
+func (s *server) registerWatchers(a *analysis) bool {
 	s.mu.Lock()
 	ok := s.client.watchFiles
 	s.mu.Unlock()
 	if !ok {
-		return
+		s.log.Info("the client cannot watch files: the server polls the workspaces' manifests, lockfiles and Rust files", "interval", pollInterval)
+		return false
 	}
 	var watchers []fileSystemWatcher
 	for _, g := range watchedFiles {
@@ -401,7 +409,11 @@ func (s *server) registerWatchers() {
 		"method":          "workspace/didChangeWatchedFiles",
 		"registerOptions": map[string]any{"watchers": watchers},
 	}}}
-	if _, err := s.conn.Call(s.ctx, "client/registerCapability", params, nil); err != nil {
-		s.log.Warn("the client refused file watchers: changes on disk are seen on save only", "error", err)
+	if _, err := s.conn.Call(a.ctx, "client/registerCapability", params, nil); err != nil {
+		if a.ctx.Err() == nil {
+			s.log.Warn("the client refused file watchers: the server polls the disk itself", "error", err)
+		}
+		return false
 	}
+	return true
 }
