@@ -233,7 +233,7 @@ func openCaseAs(t *testing.T, file string, extra map[string]method, watchers boo
 		"workspaceFolders":      []map[string]string{{"uri": fileURI(dir), "name": "case"}},
 		"initializationOptions": settings,
 		"capabilities": map[string]any{
-			"window":    map[string]any{"workDoneProgress": true},
+			"window": map[string]any{"workDoneProgress": true},
 			"workspace": map[string]any{
 				"inlayHint":             map[string]any{"refreshSupport": true},
 				"didChangeWatchedFiles": map[string]any{"dynamicRegistration": watchers},
