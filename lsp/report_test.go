@@ -14,7 +14,7 @@ func TestReport(t *testing.T) {
 	if err := s.call("cargoCaps/report", map[string]string{"format": "text"}, &text); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(text.Text, "need review") || !strings.Contains(text.Text, "helper") {
+	if !strings.Contains(text.Text, "Need review") || !strings.Contains(text.Text, "helper") {
 		t.Errorf("text report:\n%s", text.Text)
 	}
 	var js reportResult

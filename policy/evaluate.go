@@ -400,7 +400,9 @@ func (e *evaluation) reason(v *rootView, c *graph.Crate, cp caps.Capability) str
 		}
 		for _, ed := range p.Deps {
 			if ed.To == chain[i+1] {
-				if g, ok := e.decls[p.ID].grants[ed.Key]; ok && !g.Has(cp) {
+				if g, ok := e.decls[p.ID].grants[ed.Key]; ok && g.IsEmpty() {
+					return fmt.Sprintf("`%s` grants `%s` no capability", p.Name, ed.Key)
+				} else if ok && !g.Has(cp) {
 					return fmt.Sprintf("`%s` grants `%s` only %s", p.Name, ed.Key, g.Close())
 				}
 			}

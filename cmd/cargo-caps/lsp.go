@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-	"fmt"
+	"flag"
 	"io"
 	"log/slog"
 	"os"
@@ -19,8 +19,10 @@ type stdio struct {
 func (stdio) Close() error { return os.Stdin.Close() }
 
 func serveLSP(ctx context.Context, args []string) (int, error) {
-	if len(args) > 0 && args[0] != "--stdio" {
-		return 2, fmt.Errorf("%w: lsp takes no arguments (it serves on stdio)", errUsage)
+	fs := flag.NewFlagSet("lsp", flag.ContinueOnError)
+	fs.Bool("stdio", true, "serve on stdin/stdout (the only transport; accepted because editors pass it)")
+	if err := parseFlags(fs, args); err != nil {
+		return 2, err
 	}
 	// stdout carries the protocol: logs go to stderr, which editors show as the server's log.
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
