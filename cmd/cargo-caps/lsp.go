@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/cargo-caps/cargo-caps/analyzer"
 	"github.com/cargo-caps/cargo-caps/lsp"
 )
 
@@ -26,6 +27,8 @@ func serveLSP(ctx context.Context, args []string) (int, error) {
 	}
 	// stdout carries the protocol: logs go to stderr, which editors show as the server's log.
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	_, walk := analyzer.FlatWalk()
+	log.Info(walk)
 	if err := lsp.Serve(ctx, stdio{os.Stdin, os.Stdout}, log); err != nil {
 		// LSP asks for exit status 1 when the client ends the session without shutdown.
 		log.Error("session ended", "err", err)

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/cargo-caps/cargo-caps/analyzer"
 	"github.com/cargo-caps/cargo-caps/finding"
 	"github.com/cargo-caps/cargo-caps/policy"
 	"github.com/cargo-caps/cargo-caps/project"
@@ -38,6 +39,12 @@ var Version = "0.1.0-dev"
 var errUsage = errors.New("bad usage")
 
 func main() {
+	// tree-sitter allocates per node: straight to libc, not through a Go
+	// callback each time, unless CARGO_CAPS_TS_ALLOCATOR=go asks for
+	// go-tree-sitter's default (to compare, or to debug).
+	if os.Getenv("CARGO_CAPS_TS_ALLOCATOR") != "go" {
+		analyzer.UseLibcAllocator()
+	}
 	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
 }
 
