@@ -40,6 +40,9 @@ type client struct {
 	arrived  chan struct{}
 	closed   bool
 	stopOnce sync.Once
+	// answer, when set, is the result of the server's request of method
+	// (nil: null, as for every request without it).
+	answer func(method string) any
 }
 
 type note struct {
@@ -82,7 +85,11 @@ func (c *client) handle(ctx context.Context, reply jsonrpc2.Replier, req jsonrpc
 	c.notes = append(c.notes, note{Method: req.Method(), Params: append(json.RawMessage(nil), req.Params()...)})
 	close(c.arrived)
 	c.arrived = make(chan struct{})
+	answer := c.answer
 	c.mu.Unlock()
+	if answer != nil {
+		return reply(ctx, answer(req.Method()), nil)
+	}
 	return reply(ctx, nil, nil)
 }
 

@@ -280,6 +280,7 @@ type initializeParams struct {
 			DidChangeWatchedFiles struct {
 				DynamicRegistration bool `json:"dynamicRegistration"`
 			} `json:"didChangeWatchedFiles"`
+			Configuration bool `json:"configuration"`
 		} `json:"workspace"`
 	} `json:"capabilities"`
 }
@@ -294,6 +295,7 @@ type clientCapabilities struct {
 	workDoneProgress bool // the server may create $/progress tokens
 	inlayHintRefresh bool // workspace/inlayHint/refresh is understood
 	watchFiles       bool // the server may register file watchers
+	configuration    bool // workspace/configuration is answered
 }
 
 // initializeResult is protocol's with the 3.17 inlayHintProvider the 3.15
@@ -342,6 +344,7 @@ func (s *server) initialize(_ context.Context, params json.RawMessage) (any, err
 		workDoneProgress: p.Capabilities.Window.WorkDoneProgress,
 		inlayHintRefresh: p.Capabilities.Workspace.InlayHint.RefreshSupport,
 		watchFiles:       p.Capabilities.Workspace.DidChangeWatchedFiles.DynamicRegistration,
+		configuration:    p.Capabilities.Workspace.Configuration,
 	}
 	s.mu.Unlock()
 	s.log.Info("initialize", "folders", folders, "settings", settings)
@@ -373,6 +376,7 @@ func (s *server) initializedNotification(context.Context, json.RawMessage) (any,
 	a.wg.Add(1)
 	go func() {
 		defer a.wg.Done()
+		s.pullSettings(a.ctx)
 		if !s.registerWatchers(a) {
 			a.watch()
 		}
