@@ -121,6 +121,7 @@ func newServer(log *slog.Logger) *server {
 		"textDocument/codeAction":             {run: (*server).codeAction},
 		"textDocument/inlayHint":              {run: (*server).inlayHint},
 		"textDocument/hover":                  {run: (*server).hover},
+		"textDocument/completion":             {run: (*server).completion},
 		"cargoCaps/report":                    {run: (*server).report},
 	}
 	return s
@@ -357,6 +358,8 @@ func (s *server) initialize(_ context.Context, params json.RawMessage) (any, err
 					Save:      &protocol.SaveOptions{},
 				},
 				HoverProvider: true,
+				// Quotes and list punctuation start the names cargo-caps knows.
+				CompletionProvider: &protocol.CompletionOptions{TriggerCharacters: []string{`"`, "[", ","}},
 				CodeActionProvider: protocol.CodeActionOptions{
 					CodeActionKinds: []protocol.CodeActionKind{protocol.QuickFix, protocol.Source},
 				},
