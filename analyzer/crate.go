@@ -110,10 +110,10 @@ func (a *crateAnalysis) analyseTarget(t Target) {
 		text, err := a.read(path)
 		if err != nil {
 			if from == nil {
-				a.unanalysed(path, span.Range{}, "target root not found: "+a.rel(path), m.state.ctx)
+				a.unanalysed(path, span.Range{}, "target root not found: "+a.rel(path), m.state)
 			} else {
 				n := decl.syn.nodes[decl.node]
-				a.unanalysed(from.path, span.Range{Start: int(n.start), End: int(n.end)}, "module file not found: "+a.rel(path), m.state.ctx)
+				a.unanalysed(from.path, span.Range{Start: int(n.start), End: int(n.end)}, "module file not found: "+a.rel(path), m.state)
 			}
 			return
 		}
@@ -172,7 +172,7 @@ func (a *crateAnalysis) modFiles(f *sourceFile, d modDecl) []string {
 		for _, pa := range d.pathAttrs {
 			p := filepath.Clean(filepath.Join(d.dir, pa))
 			if !a.inPackage(p) {
-				a.unanalysed(f.path, r, "#[path] leaves the package: "+pa, d.module.state.ctx)
+				a.unanalysed(f.path, r, "#[path] leaves the package: "+pa, d.module.state)
 				continue
 			}
 			out = append(out, p)
@@ -187,7 +187,7 @@ func (a *crateAnalysis) modFiles(f *sourceFile, d modDecl) []string {
 	if _, err := a.read(two); err == nil {
 		return []string{two}
 	}
-	a.unanalysed(f.path, r, "module file not found: "+a.rel(one), d.module.state.ctx)
+	a.unanalysed(f.path, r, "module file not found: "+a.rel(one), d.module.state)
 	return nil
 }
 
@@ -233,8 +233,8 @@ func (a *crateAnalysis) rel(p string) string {
 	return p
 }
 
-func (a *crateAnalysis) unanalysed(file string, r span.Range, reason string, ctx Context) {
-	a.sum.Unanalysed = append(a.sum.Unanalysed, Unanalysed{File: file, Range: r, Reason: reason, Context: ctx})
+func (a *crateAnalysis) unanalysed(file string, r span.Range, reason string, st state) {
+	a.sum.Unanalysed = append(a.sum.Unanalysed, Unanalysed{File: file, Range: r, Reason: reason, Context: st.ctx, Gates: st.gates})
 }
 
 func (a *crateAnalysis) finish() {

@@ -58,7 +58,7 @@ func (w *walker) builtinMacro(segs []string, start uint32, tt int32) bool {
 		v, ok := firstString(s, tt)
 		if !ok || hasMacroCall(s, tt) {
 			if name == "include" {
-				w.a.unanalysed(w.f.path, spanOf(start, end), "include! of generated code is not analysed", w.st.ctx)
+				w.a.unanalysed(w.f.path, spanOf(start, end), "include! of generated code is not analysed", w.st)
 			}
 			return true
 		}
@@ -66,7 +66,7 @@ func (w *walker) builtinMacro(segs []string, start uint32, tt int32) bool {
 		if !in {
 			w.use(caps.FSReadonly, name+`!("`+v+`")`, start, end)
 			if name == "include" {
-				w.a.unanalysed(w.f.path, spanOf(start, end), "include! of a file outside the package is not analysed", w.st.ctx)
+				w.a.unanalysed(w.f.path, spanOf(start, end), "include! of a file outside the package is not analysed", w.st)
 			}
 			return true
 		}
@@ -86,7 +86,7 @@ func (w *walker) builtinMacro(segs []string, start uint32, tt int32) bool {
 func (w *walker) include(path string, start, end uint32) {
 	text, err := w.a.read(path)
 	if err != nil {
-		w.a.unanalysed(w.f.path, spanOf(start, end), "include! file not found: "+w.a.rel(path), w.st.ctx)
+		w.a.unanalysed(w.f.path, spanOf(start, end), "include! file not found: "+w.a.rel(path), w.st)
 		return
 	}
 	if w.a.seen[path] || w.depth > maxIncludeDepth {

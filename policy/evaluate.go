@@ -688,7 +688,7 @@ func (e *evaluation) crateReports() []CrateReport {
 	pure := map[graph.ID]bool{}
 	for id, c := range e.in.Graph.Crates {
 		s := e.in.Summaries[id]
-		pure[id] = s != nil && unseen(s) == 0 && e.uses[id].SubsetOf(caps.PureAllowed) && !c.ProcMacro
+		pure[id] = s != nil && unseen(s, c) == 0 && e.uses[id].SubsetOf(caps.PureAllowed) && !c.ProcMacro
 	}
 	for id, c := range e.in.Graph.Crates {
 		r := CrateReport{
@@ -701,7 +701,7 @@ func (e *evaluation) crateReports() []CrateReport {
 			r.Allowed = e.own(c)
 		}
 		if s := e.in.Summaries[id]; s != nil {
-			r.Unanalysed, r.Lines = unseen(s), s.Lines
+			r.Unanalysed, r.Lines = unseen(s, c), s.Lines
 		}
 		tree := e.reachable(c)
 		r.TreeSize = len(tree)
@@ -726,10 +726,18 @@ func (e *evaluation) crateReports() []CrateReport {
 
 // unseen counts the ranges of code that runs (normal context) the analyser
 // could not see: unseen tests or build scripts do not make a crate impure.
-func unseen(s *analyzer.Summary) int {
+func unseen(s *analyzer.Summary, c *graph.Crate) int {
+	enabled := map[string]bool{}
+	for _, f := range c.Features {
+		enabled[f] = true
+	}
 	n := 0
 	for _, u := range s.Unanalysed {
-		if u.Context == analyzer.Normal {
+		compiled := u.Context == analyzer.Normal
+		for _, g := range u.Gates {
+			compiled = compiled && cfgMayHold(g, enabled) // as compiledUses: code under a feature that is off is not built
+		}
+		if compiled {
 			n++
 		}
 	}
