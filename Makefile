@@ -6,10 +6,17 @@ GO      ?= go
 BIN     := bin/cargo-caps
 E2E     ?= $(if $(CI),1,)
 
-.PHONY: build test unit e2e bench demo vsix fuzz lint clean
+.PHONY: build install test unit race e2e bench demo vsix fuzz lint clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/cargo-caps
+
+# Installs the binary where `go install` puts it: $(go env GOBIN), else
+# $(go env GOPATH)/bin (~/go/bin by default), which must be on PATH for the
+# editors to find `cargo-caps`.
+install:
+	$(GO) install ./cmd/cargo-caps
+	@gobin=$$($(GO) env GOBIN); echo "installed $${gobin:-$$($(GO) env GOPATH)/bin}/cargo-caps"
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo 'gofmt needed'; exit 1; }
@@ -24,7 +31,12 @@ unit:
 e2e: build
 	E2E=$(E2E) bash e2e/run-all.sh $(abspath $(BIN))
 
-test: lint unit e2e
+# The language server and the session core are concurrent: their tests run
+# under the race detector too.
+race:
+	$(GO) test -race ./lsp ./project
+
+test: lint unit race e2e
 
 # A few minutes of real fuzzing per target (the seed corpora run in `make test`).
 FUZZTIME ?= 2m

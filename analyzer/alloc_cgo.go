@@ -4,7 +4,9 @@ package analyzer
 // Go callbacks (a cgo callback per malloc and free) that end in C's malloc
 // anyway. Parsing allocates per node, so the detour costs about a third of
 // parse time; pointing tree-sitter at libc's allocator directly keeps the
-// same memory behaviour without it. Nothing here calls SetAllocator again.
+// same memory behaviour without it. It is the program's choice, not a side
+// effect of importing the package: the binary makes it first thing
+// (cmd/cargo-caps), before tree-sitter allocates anything.
 
 /*
 #include <stdlib.h>
@@ -15,4 +17,7 @@ static void use_libc_allocator(void) { ts_set_allocator(malloc, calloc, realloc,
 */
 import "C"
 
-func init() { C.use_libc_allocator() }
+// UseLibcAllocator points tree-sitter's allocations at libc's malloc
+// family directly. Call it before anything is parsed; nothing calls
+// go-tree-sitter's SetAllocator afterwards.
+func UseLibcAllocator() { C.use_libc_allocator() }

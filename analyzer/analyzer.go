@@ -65,6 +65,9 @@ type Unanalysed struct {
 	// Context is when the unseen code would run: unseen test code does not
 	// make a crate's own code less pure. Parse errors take their file's context.
 	Context Context
+	// Gates are the feature cfg predicates of the enclosing code, as a Use's:
+	// code under a feature that is off is not compiled, so not unseen.
+	Gates []Cfg
 }
 
 // TargetKind is the kind of a cargo target.

@@ -37,7 +37,6 @@ func (a *crateAnalysis) backstop() {
 // unfollowedMods reports the `mod x;` declarations of s (file f's own
 // syntax or a macro body of it) that were not followed.
 func (a *crateAnalysis) unfollowedMods(f *sourceFile, s *syntax) {
-	ctx := f.module.state.ctx
 	for i := range s.nodes {
 		n := &s.nodes[i]
 		switch {
@@ -46,7 +45,7 @@ func (a *crateAnalysis) unfollowedMods(f *sourceFile, s *syntax) {
 			if nm := s.child(int32(i), fName); nm >= 0 {
 				name = "mod " + s.text(nm)
 			}
-			a.unanalysed(f.path, span.Range{Start: int(n.start), End: int(n.end)}, "`"+name+";` is not followed: the analyser follows `mod` among a module's items only", ctx)
+			a.unanalysed(f.path, span.Range{Start: int(n.start), End: int(n.end)}, "`"+name+";` is not followed: the analyser follows `mod` among a module's items only", f.module.state)
 		case n.kind == kOther && n.end-n.start == 3 && string(s.src[n.start:n.end]) == "mod" && n.parent >= 0 && s.nodes[n.parent].kind == kTokenTree:
 			name := n.nextSibling
 			if name < 0 || s.nodes[name].kind != kIdentifier {
@@ -60,7 +59,7 @@ func (a *crateAnalysis) unfollowedMods(f *sourceFile, s *syntax) {
 			if expanded {
 				continue
 			}
-			a.unanalysed(f.path, span.Range{Start: int(n.start), End: int(s.nodes[semi].end)}, "`mod "+s.text(name)+";` declared inside macro `"+macro+"`, not expanded", ctx)
+			a.unanalysed(f.path, span.Range{Start: int(n.start), End: int(s.nodes[semi].end)}, "`mod "+s.text(name)+";` declared inside macro `"+macro+"`, not expanded", f.module.state)
 		}
 	}
 }
@@ -134,13 +133,13 @@ func (a *crateAnalysis) strayFiles() {
 		if _, err := a.dir.Resolve(file); errors.As(err, &refused) {
 			// Not a file of the package one may open (a link to /dev/zero, a
 			// FIFO): the finding goes where no reader of findings opens it.
-			a.unanalysed(a.manifestPath(), span.Range{}, why+" ("+refused.Reason+")", ctx)
+			a.unanalysed(a.manifestPath(), span.Range{}, why+" ("+refused.Reason+")", state{ctx: ctx})
 			continue
 		}
 		// What a reviewer reading the file would count is counted: its code
 		// is analysed as a module tree of its own (names its real parent
 		// would give it are not seen, hence the finding).
-		a.unanalysed(file, span.Range{}, why+" (analysed as a module of its own)", ctx)
+		a.unanalysed(file, span.Range{}, why+" (analysed as a module of its own)", state{ctx: ctx})
 		a.analyseTree(file, ctx, strayRoot)
 	}
 }

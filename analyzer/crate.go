@@ -194,11 +194,11 @@ func (a *crateAnalysis) analyseTree(rootPath string, ctx Context, kind treeRoot)
 			why := notRead(what, a.rel(path), r.err)
 			switch {
 			case why == "" && from == nil:
-				a.unanalysed(path, at, "target root not found: "+a.rel(path), m.state.ctx)
+				a.unanalysed(path, at, "target root not found: "+a.rel(path), m.state)
 			case why == "":
-				a.unanalysed(file, at, "module file not found: "+a.rel(path), m.state.ctx)
+				a.unanalysed(file, at, "module file not found: "+a.rel(path), m.state)
 			default:
-				a.unanalysed(file, at, why, m.state.ctx)
+				a.unanalysed(file, at, why, m.state)
 				a.accounted[entry(path)] = true
 			}
 			return
@@ -206,15 +206,15 @@ func (a *crateAnalysis) analyseTree(rootPath string, ctx Context, kind treeRoot)
 		if first, ok := loaded[r.real]; ok {
 			switch {
 			case loading[r.real]:
-				a.unanalysed(file, at, "module file "+a.rel(path)+" is already in the module tree: a module cycle, declared again here", m.state.ctx)
+				a.unanalysed(file, at, "module file "+a.rel(path)+" is already in the module tree: a module cycle, declared again here", m.state)
 			case !sameState(first, m.state):
 				// Its uses are counted under the first declaration's cfg gates only.
-				a.unanalysed(file, at, "module file "+a.rel(path)+" is already in the module tree under other cfg gates: declared again here", m.state.ctx)
+				a.unanalysed(file, at, "module file "+a.rel(path)+" is already in the module tree under other cfg gates: declared again here", m.state)
 			default:
 				// Issue 10: every repeated declaration is reported, so a tree
 				// that names one file many times (a doubling chain) says so;
 				// the file's code is analysed once, under the first.
-				a.unanalysed(file, at, "module file "+a.rel(path)+" is already in the module tree: declared again here (analysed once, as the first declaration)", m.state.ctx)
+				a.unanalysed(file, at, "module file "+a.rel(path)+" is already in the module tree: declared again here (analysed once, as the first declaration)", m.state)
 			}
 			return
 		}
@@ -261,7 +261,7 @@ func (a *crateAnalysis) analyseTree(rootPath string, ctx Context, kind treeRoot)
 			a.sum.Files = append(a.sum.Files, f.path)
 			a.sum.Lines += countLines(f.syn.src)
 			a.analysed = append(a.analysed, f)
-			a.reportUnparsed(f, ctx)
+			a.reportUnparsed(f, f.module.state)
 			a.analyseFile(f)
 		}
 	}
@@ -287,9 +287,9 @@ func targetContext(k TargetKind) Context {
 
 // reportUnparsed reports a file the parser gave up on (or stopped, past its
 // budget): none of it is seen.
-func (a *crateAnalysis) reportUnparsed(f *sourceFile, ctx Context) {
+func (a *crateAnalysis) reportUnparsed(f *sourceFile, st state) {
 	if f.syn.failed != "" {
-		a.unanalysed(f.path, span.Range{End: len(f.syn.src)}, f.syn.failed, ctx)
+		a.unanalysed(f.path, span.Range{End: len(f.syn.src)}, f.syn.failed, st)
 	}
 }
 
@@ -315,7 +315,7 @@ func (a *crateAnalysis) modFiles(f *sourceFile, d modDecl) []string {
 		for _, pa := range d.pathAttrs {
 			p := filepath.Clean(filepath.Join(d.dir, pa))
 			if !a.inPackage(p) {
-				a.unanalysed(f.path, r, "#[path] leaves the package: "+pa, d.module.state.ctx)
+				a.unanalysed(f.path, r, "#[path] leaves the package: "+pa, d.module.state)
 				continue
 			}
 			out = append(out, p)
@@ -337,7 +337,7 @@ func (a *crateAnalysis) modFiles(f *sourceFile, d modDecl) []string {
 			return []string{p}
 		}
 	}
-	a.unanalysed(f.path, r, "module file not found: "+a.rel(one), d.module.state.ctx)
+	a.unanalysed(f.path, r, "module file not found: "+a.rel(one), d.module.state)
 	return nil
 }
 
@@ -403,8 +403,8 @@ func (a *crateAnalysis) rel(p string) string {
 	return p
 }
 
-func (a *crateAnalysis) unanalysed(file string, r span.Range, reason string, ctx Context) {
-	a.sum.Unanalysed = append(a.sum.Unanalysed, Unanalysed{File: file, Range: r, Reason: reason, Context: ctx})
+func (a *crateAnalysis) unanalysed(file string, r span.Range, reason string, st state) {
+	a.sum.Unanalysed = append(a.sum.Unanalysed, Unanalysed{File: file, Range: r, Reason: reason, Context: st.ctx, Gates: st.gates})
 }
 
 func (a *crateAnalysis) finish() {

@@ -343,7 +343,9 @@ import "C"
 
 import (
 	"fmt"
+	"runtime/debug"
 	"sync"
+	"testing"
 	"time"
 	"unsafe"
 
@@ -470,6 +472,10 @@ const maxMissingNames = 64
 // still open), subtrees found in old are copied from it. It names the token
 // tree-sitter inserted for each MISSING node, which messages show.
 func flattenC(l *language, tree *sitter.Tree, old *Syntax, keepPtrs bool) (nodes []node, missing map[int32]string, ptrs []uintptr) {
+	if !flatWalk() {
+		nodes, missing = flattenCursor(tree)
+		return nodes, missing, nil // no pointers: Reparsed copies afresh
+	}
 	tp := treePointer(tree)
 	nodes = make([]node, C.flat_capacity(tp))
 	var ptrsOut *C.uintptr_t
@@ -513,4 +519,122 @@ func flattenC(l *language, tree *sitter.Tree, old *Syntax, keepPtrs bool) (nodes
 		}
 	}
 	return nodes, missing, ptrs
+}
+
+// headersVersion is the go-tree-sitter version whose tree-sitter the
+// internal headers in third_party/tree-sitter were copied from (its README
+// says the same; TestVendoredHeadersMatchModule checks them against go.mod's).
+const headersVersion = "v0.25.0"
+
+const treeSitterModule = "github.com/tree-sitter/go-tree-sitter"
+
+// flatWalk says whether flattenC may walk tree-sitter's internal subtrees:
+// only when the tree-sitter linked in is the one the headers describe, as
+// the binary's build info records it. Otherwise (another version through a
+// replace or a newer go.mod, or no build info) the walk would read
+// structures of unknown layout, so it fails closed to the public cursor.
+var flatWalk = sync.OnceValue(func() bool {
+	ok, _ := FlatWalk()
+	return ok
+})
+
+// FlatWalk reports whether syntax trees are copied by the fast walk over
+// tree-sitter's internals, and why (for a log line).
+func FlatWalk() (bool, string) {
+	return flatWalkFor(linkedTreeSitter())
+}
+
+// linkedTreeSitter is the go-tree-sitter version the binary was built
+// with, "" when its build info does not say. A test binary records no
+// dependency versions: `go test` builds with go.mod's, which
+// TestVendoredHeadersMatchModule checks against the headers.
+func linkedTreeSitter() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	for _, d := range info.Deps {
+		if d.Path == treeSitterModule {
+			if d.Replace != nil {
+				d = d.Replace
+			}
+			return d.Version
+		}
+	}
+	if len(info.Deps) == 0 && testing.Testing() {
+		return headersVersion
+	}
+	return ""
+}
+
+func flatWalkFor(linked string) (bool, string) {
+	switch linked {
+	case headersVersion:
+		return true, "fast syntax copy: the linked " + treeSitterModule + " " + linked + " is the one third_party/tree-sitter describes"
+	case "":
+		return false, "public cursor syntax copy: the build info does not say which " + treeSitterModule + " is linked"
+	}
+	return false, "public cursor syntax copy: the linked " + treeSitterModule + " " + linked + " is not " + headersVersion + ", which third_party/tree-sitter describes"
+}
+
+// flattenCursor is flattenC made through go-tree-sitter's public tree
+// cursor: the fallback when the linked tree-sitter is not the one the
+// internal headers describe, and the reference the tests check flattenC
+// against. It shares nothing with an earlier copy.
+func flattenCursor(tree *sitter.Tree) ([]node, map[int32]string) {
+	l := rustLanguage()
+	var nodes []node
+	var missing map[int32]string
+	c := tree.Walk()
+	defer c.Close()
+	var stack, last []int32 // ancestors of the current node; last child seen at each depth
+	for {
+		n := c.Node()
+		idx := int32(len(nodes))
+		nd := node{kind: kindOf(l, n.KindId()), start: uint32(n.StartByte()), end: uint32(n.EndByte()), parent: -1, firstChild: -1, nextSibling: -1}
+		if f := c.FieldId(); f != 0 && int(f) < len(l.fields) {
+			nd.field = l.fields[f]
+		}
+		if n.IsMissing() {
+			nd.missing = true
+			if missing == nil {
+				missing = map[int32]string{}
+			}
+			missing[idx] = n.Kind()
+		}
+		if len(stack) > 0 {
+			p := stack[len(stack)-1]
+			nd.parent = p
+			if prev := last[len(last)-1]; prev >= 0 {
+				nodes[prev].nextSibling = idx
+			} else {
+				nodes[p].firstChild = idx
+			}
+			last[len(last)-1] = idx
+		}
+		nodes = append(nodes, nd)
+		if !leafKind(nd.kind) && c.GotoFirstChild() {
+			stack = append(stack, idx)
+			last = append(last, -1)
+			continue
+		}
+		for !c.GotoNextSibling() {
+			if !c.GotoParent() || len(stack) == 0 {
+				return nodes, missing
+			}
+			stack = stack[:len(stack)-1]
+			last = last[:len(last)-1]
+		}
+	}
+}
+
+// kindOf is flat_kind in flat_cgo.go.
+func kindOf(l *language, id uint16) kind {
+	if id == 0xFFFF {
+		return kError
+	}
+	if int(id) < len(l.kinds) {
+		return l.kinds[id]
+	}
+	return kOther
 }

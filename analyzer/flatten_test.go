@@ -15,66 +15,6 @@ import (
 	"golang.org/x/tools/txtar"
 )
 
-// flattenCursor is the reference for flattenC: the same copy made through
-// go-tree-sitter's public tree cursor.
-func flattenCursor(tree *sitter.Tree) ([]node, map[int32]string) {
-	l := rustLanguage()
-	var nodes []node
-	var missing map[int32]string
-	c := tree.Walk()
-	defer c.Close()
-	var stack, last []int32 // ancestors of the current node; last child seen at each depth
-	for {
-		n := c.Node()
-		idx := int32(len(nodes))
-		nd := node{kind: kindOf(l, n.KindId()), start: uint32(n.StartByte()), end: uint32(n.EndByte()), parent: -1, firstChild: -1, nextSibling: -1}
-		if f := c.FieldId(); f != 0 && int(f) < len(l.fields) {
-			nd.field = l.fields[f]
-		}
-		if n.IsMissing() {
-			nd.missing = true
-			if missing == nil {
-				missing = map[int32]string{}
-			}
-			missing[idx] = n.Kind()
-		}
-		if len(stack) > 0 {
-			p := stack[len(stack)-1]
-			nd.parent = p
-			if prev := last[len(last)-1]; prev >= 0 {
-				nodes[prev].nextSibling = idx
-			} else {
-				nodes[p].firstChild = idx
-			}
-			last[len(last)-1] = idx
-		}
-		nodes = append(nodes, nd)
-		if !leafKind(nd.kind) && c.GotoFirstChild() {
-			stack = append(stack, idx)
-			last = append(last, -1)
-			continue
-		}
-		for !c.GotoNextSibling() {
-			if !c.GotoParent() || len(stack) == 0 {
-				return nodes, missing
-			}
-			stack = stack[:len(stack)-1]
-			last = last[:len(last)-1]
-		}
-	}
-}
-
-// kindOf is flat_kind in flat_cgo.go.
-func kindOf(l *language, id uint16) kind {
-	if id == 0xFFFF {
-		return kError
-	}
-	if int(id) < len(l.kinds) {
-		return l.kinds[id]
-	}
-	return kOther
-}
-
 // TestFlattenMatchesCursor checks the C walk over tree-sitter's internal
 // subtrees against the public cursor, node for node, on the analyser's test
 // files, broken input and (when installed) the real crates.

@@ -58,7 +58,7 @@ func (w *walker) builtinMacro(segs []string, start uint32, tt int32) bool {
 		v, ok := firstString(s, tt)
 		if !ok || hasMacroCall(s, tt) {
 			if name == "include" {
-				w.a.unanalysed(w.f.path, spanOf(start, end), "include! of generated code is not analysed", w.st.ctx)
+				w.a.unanalysed(w.f.path, spanOf(start, end), "include! of generated code is not analysed", w.st)
 			}
 			return true
 		}
@@ -70,7 +70,7 @@ func (w *walker) builtinMacro(segs []string, start uint32, tt int32) bool {
 		if !in {
 			w.use(caps.FSReadonly, name+`!("`+v+`")`, start, end)
 			if name == "include" {
-				w.a.unanalysed(w.f.path, spanOf(start, end), "include! of a file outside the package is not analysed", w.st.ctx)
+				w.a.unanalysed(w.f.path, spanOf(start, end), "include! of a file outside the package is not analysed", w.st)
 			}
 			return true
 		}
@@ -94,7 +94,7 @@ func (w *walker) include(path string, start, end uint32) {
 		if why == "" {
 			why = "include! file not found: " + w.a.rel(path)
 		}
-		w.a.unanalysed(w.f.path, spanOf(start, end), why, w.st.ctx)
+		w.a.unanalysed(w.f.path, spanOf(start, end), why, w.st)
 		return
 	}
 	if w.a.seen[r.real] || w.depth > maxIncludeDepth {
@@ -106,7 +106,7 @@ func (w *walker) include(path string, start, end uint32) {
 	w.a.sum.Files = append(w.a.sum.Files, path)
 	w.a.sum.Lines += countLines(r.text)
 	w.a.analysed = append(w.a.analysed, f)
-	w.a.reportUnparsed(f, w.st.ctx)
+	w.a.reportUnparsed(f, w.st)
 	sub := &walker{a: w.a, f: f, s: f.syn, table: w.table, st: w.st, root: w.root, depth: w.depth + 1}
 	sub.r = resolver{mod: w.r.mod, blocks: w.r.blocks, known: sub.known}
 	if f.syn.hasError {

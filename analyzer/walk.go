@@ -68,7 +68,7 @@ func (w *walker) useUnder(cfg bindCfg, c caps.Capability, api string, start, end
 
 func (w *walker) unanalysed(i int32, reason string) {
 	n := &w.s.nodes[i]
-	w.a.unanalysed(w.f.path, span.Range{Start: int(n.start), End: int(n.end)}, reason, w.st.ctx)
+	w.a.unanalysed(w.f.path, span.Range{Start: int(n.start), End: int(n.end)}, reason, w.st)
 }
 
 // reportErrors reports every ERROR and MISSING node (outermost only).
@@ -231,7 +231,7 @@ func (w *walker) macroAttrs(attrs []int32) {
 
 func (w *walker) unanalysedRange(attrs []int32, reason string) {
 	first, last := &w.s.nodes[attrs[0]], &w.s.nodes[attrs[len(attrs)-1]]
-	w.a.unanalysed(w.f.path, span.Range{Start: int(first.start), End: int(last.end)}, reason, w.st.ctx)
+	w.a.unanalysed(w.f.path, span.Range{Start: int(first.start), End: int(last.end)}, reason, w.st)
 }
 
 // derivePaths lists the paths in a derive(...) token tree.

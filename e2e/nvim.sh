@@ -19,6 +19,7 @@ chmod +x rustc-probe.sh
 export XDG_CONFIG_HOME=$work/config XDG_DATA_HOME=$work/data XDG_STATE_HOME=$work/state XDG_CACHE_HOME=$work/cache
 nvim --headless -u NONE -i NONE --cmd "set rtp^=$root/editors/nvim" -c "luafile $root/editors/nvim/test/root_test.lua"
 nvim --headless -u NONE -i NONE --cmd "set rtp^=$root/editors/nvim" -c "luafile $root/editors/nvim/test/trust_test.lua"
+nvim --headless -u NONE -i NONE --cmd "set rtp^=$root/editors/nvim" -c "luafile $root/editors/nvim/test/help_test.lua"
 # timeout: a hung client must fail the test, not the CI run.
 CARGO_CAPS_BIN=$bin FIXTURE=$work/capsdemo timeout 180 \
   nvim --headless -u NONE -i NONE --cmd "set rtp^=$root/editors/nvim" -c "luafile $here/nvim_test.lua"

@@ -119,6 +119,22 @@ local ok, err = pcall(function()
     return undeclared_fs(lib) == nil
   end)
 
+  -- Neovim 0.7 cannot watch files for the server: it watches them itself.
+  -- A dependency's source changed outside the editor (not open in it) must
+  -- count without a save in Neovim.
+  local helper = dir .. '/helper/src/lib.rs'
+  local f = assert(io.open(helper, 'a'))
+  f:write('\npub fn spawn() { let _ = std::process::Command::new("true").status(); }\n')
+  f:close()
+  wait('a dependency edited on disk, outside the editor, is seen (server-side watcher)', function()
+    for _, d in ipairs(vim.diagnostic.get(vim.fn.bufnr(manifest))) do
+      if d.code == 'dependency-capability' and d.message:find('process', 1, true) then
+        return true
+      end
+    end
+    return false
+  end)
+
   vim.cmd('CargoCapsReport')
   wait(':CargoCapsReport opened a report', function()
     local b = vim.api.nvim_get_current_buf()

@@ -7,7 +7,7 @@ import (
 // BenchmarkLoad resolves the real workspaces both ways: cargo mode runs
 // `cargo metadata`, lockfile mode reads Cargo.lock and every manifest.
 func BenchmarkLoad(b *testing.B) {
-	needDebian(b)
+	needDebian(b, "tokio-app", "debian-all")
 	haveCargo(b)
 	for _, ws := range []string{"tokio-app", "debian-all"} {
 		for _, mode := range []struct {

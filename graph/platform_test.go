@@ -49,7 +49,7 @@ func TestHostPlatform(t *testing.T) {
 
 // TestPlatformOnRealGraph: on Linux, tokio-app's Windows-only crates drop out.
 func TestPlatformOnRealGraph(t *testing.T) {
-	needDebian(t)
+	needDebian(t, "tokio-app")
 	g, err := Load(testWorkspace("tokio-app"), Options{NoCargo: true})
 	if err != nil {
 		t.Fatal(err)

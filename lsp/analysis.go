@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"hash/maphash"
 	"io/fs"
 	"maps"
 	"os"
@@ -39,9 +40,15 @@ type cargoWorkspace struct {
 	manifestPath string        // what it is loaded from
 	kick         chan struct{} // there is work; capacity 1
 
+	// pubMu is held across reading published, sending and storing it, so
+	// that two publishes (an analysis, a settings change) do not interleave.
+	// Lock order: pubMu before mu.
+	pubMu sync.Mutex
+
 	mu        sync.Mutex
 	current   *project.Workspace   // nil until loaded
 	served    map[string]*document // the buffer each file was last read from
+	read      map[string]uint64    // the hash of each file's text as the analysis read it
 	pending   map[string]bool      // files changed since current
 	reload    bool                 // the graph must be resolved again
 	published map[string]bool      // files whose diagnostics are shown
@@ -95,19 +102,35 @@ func (a *analysis) discover(folders []string) {
 			if ws := a.owner(path); ws != nil {
 				continue
 			}
-			ws := &cargoWorkspace{manifestPath: path, kick: make(chan struct{}, 1), reload: true,
-				served: map[string]*document{}, pending: map[string]bool{}, published: map[string]bool{}}
-			// Listed before it is loaded: requests may come as soon as its
-			// diagnostics are out.
-			a.mu.Lock()
-			a.workspaces = append(a.workspaces, ws)
-			a.mu.Unlock()
+			ws := a.add(path)
+			if ws == nil {
+				continue // another discovery listed it meanwhile
+			}
 			a.analyse(ws)
 			a.claimUnassigned(ws)
 			a.wg.Add(1)
 			go a.loop(ws)
 		}
 	}()
+}
+
+// add lists a new workspace for manifest path, unless one already answers
+// for it: checked and listed under one lock, so that two discoveries at once
+// (folders added, a manifest created) never list a workspace twice. It is
+// listed before it is loaded: requests may come as soon as its diagnostics
+// are out.
+func (a *analysis) add(path string) *cargoWorkspace {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, ws := range a.workspaces {
+		if ws.answersFor(path) {
+			return nil
+		}
+	}
+	ws := &cargoWorkspace{manifestPath: path, kick: make(chan struct{}, 1), reload: true,
+		served: map[string]*document{}, read: map[string]uint64{}, pending: map[string]bool{}, published: map[string]bool{}}
+	a.workspaces = append(a.workspaces, ws)
+	return ws
 }
 
 // claimUnassigned gives ws the changed files no workspace answered for
@@ -178,12 +201,16 @@ func (ws *cargoWorkspace) latest() *project.Workspace {
 // starts the load again after a failure.
 func (a *analysis) owner(path string) *cargoWorkspace {
 	for _, ws := range a.all() {
-		cur := ws.latest()
-		if cur != nil && claims(cur, path) || cur == nil && within(filepath.Dir(ws.manifestPath), path) {
+		if ws.answersFor(path) {
 			return ws
 		}
 	}
 	return nil
+}
+
+func (ws *cargoWorkspace) answersFor(path string) bool {
+	cur := ws.latest()
+	return cur != nil && claims(cur, path) || cur == nil && within(filepath.Dir(ws.manifestPath), path)
 }
 
 func (ws *cargoWorkspace) wake() {
@@ -218,13 +245,36 @@ func (a *analysis) read(ws *cargoWorkspace) func(string) ([]byte, error) {
 			ws.served[path] = doc
 		} else {
 			delete(ws.served, path)
+			doc = nil
 		}
 		ws.mu.Unlock()
+		text, err := os.ReadFile(path)
 		if doc != nil {
-			return doc.Text, nil
+			text, err = doc.Text, nil
 		}
-		return os.ReadFile(path)
+		ws.mu.Lock()
+		if err == nil {
+			ws.read[path] = textHash(text)
+		} else {
+			delete(ws.read, path)
+		}
+		ws.mu.Unlock()
+		return text, err
 	}
+}
+
+// textHash identifies a file's text, to tell whether an analysis read it.
+func textHash(text []byte) uint64 { return maphash.Bytes(hashSeed, text) }
+
+var hashSeed = maphash.MakeSeed()
+
+// readAs reports whether the latest analysis of ws read path, and whether
+// the text it read is text.
+func (ws *cargoWorkspace) readAs(path string, text []byte) (read, same bool) {
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	h, ok := ws.read[path]
+	return ok, ok && h == textHash(text)
 }
 
 // parse hands the analyser the syntax of an open buffer, kept current edit
@@ -268,6 +318,9 @@ func (a *analysis) analyse(ws *cargoWorkspace) {
 	clear(ws.pending)
 	reload, cur := ws.reload || ws.current == nil, ws.current
 	ws.reload = false
+	if reload {
+		clear(ws.read) // a load reads every file again
+	}
 	ws.mu.Unlock()
 	if !reload && len(changed) == 0 {
 		return
@@ -335,6 +388,8 @@ func (ws *cargoWorkspace) view() view {
 }
 
 func (a *analysis) publish(ws *cargoWorkspace) {
+	ws.pubMu.Lock()
+	defer ws.pubMu.Unlock()
 	v := ws.view()
 	if v.w == nil || v.w.Result == nil {
 		return
@@ -475,14 +530,26 @@ func (s *server) didChangeWatchedFiles(_ context.Context, params json.RawMessage
 	if err := decode(params, &p); err != nil {
 		return nil, err
 	}
+	var paths []string
+	for _, ch := range p.Changes {
+		if path, ok := pathOf(ch.URI); ok {
+			paths = append(paths, path)
+		}
+	}
+	s.changedOnDisk(paths)
+	return nil, nil
+}
+
+// changedOnDisk takes files created, changed or deleted on disk, as the
+// client's watchers or the server's own (watch.go) report them.
+func (s *server) changedOnDisk(paths []string) {
 	a := s.currentAnalysis()
 	if a == nil {
-		return nil, nil
+		return
 	}
 	rediscover := false
-	for _, ch := range p.Changes {
-		path, ok := pathOf(ch.URI)
-		if !ok || s.docs.get(path) != nil {
+	for _, path := range paths {
+		if s.docs.get(path) != nil {
 			continue
 		}
 		switch filepath.Base(path) {
@@ -503,7 +570,6 @@ func (s *server) didChangeWatchedFiles(_ context.Context, params json.RawMessage
 		s.mu.Unlock()
 		a.discover(folders)
 	}
-	return nil, nil
 }
 
 type didChangeWorkspaceFoldersParams struct {
@@ -551,11 +617,13 @@ func (s *server) didChangeWorkspaceFolders(_ context.Context, params json.RawMes
 	})
 	a.mu.Unlock()
 	for _, ws := range dropped {
+		ws.pubMu.Lock()
 		ws.mu.Lock()
 		previous := ws.published
 		ws.published = nil
 		ws.mu.Unlock()
 		s.publish(nil, previous, nil)
+		ws.pubMu.Unlock()
 	}
 	a.discover(added)
 	return nil, nil

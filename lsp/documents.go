@@ -213,11 +213,42 @@ func (s *server) didOpen(_ context.Context, params json.RawMessage) (any, error)
 	doc := newDocument(protocol.DocumentURI(p.TextDocument.URI), path, p.TextDocument.Version, text, nil, nil)
 	s.docs.put(doc)
 	s.adopt(path)
-	if disk, err := os.ReadFile(path); err == nil && bytes.Equal(disk, text) {
-		return nil, nil // opened as saved: the analysis read the same
-	}
-	s.changed(path)
+	s.opened(path, text)
 	return nil, nil
+}
+
+// opened queues what a buffer just opened changes for the analysis: nothing
+// when the text is what the analysis read (or, for a file it never read,
+// what is on disk). A text equal to the disk is not enough: the disk may
+// have changed since the analysis read it (a quick-fix applied and saved
+// while the manifest was not open), and a manifest changed on disk changes
+// the graph.
+func (s *server) opened(path string, text []byte) {
+	disk, err := os.ReadFile(path)
+	onDisk := err == nil && bytes.Equal(disk, text)
+	if a := s.currentAnalysis(); a != nil {
+		if ws := a.owner(path); ws != nil {
+			switch read, same := ws.readAs(path, text); {
+			case same:
+				return
+			case read && onDisk && isGraphFile(path):
+				ws.requestReload()
+				return
+			case read:
+				s.changed(path)
+				return
+			}
+		}
+	}
+	if !onDisk {
+		s.changed(path)
+	}
+}
+
+// isGraphFile reports whether path is a manifest or lockfile, from which
+// (on disk) the dependency graph is resolved.
+func isGraphFile(path string) bool {
+	return filepath.Base(path) == "Cargo.toml" || filepath.Base(path) == "Cargo.lock"
 }
 
 func (s *server) didChange(_ context.Context, params json.RawMessage) (any, error) {
@@ -273,7 +304,7 @@ func (s *server) didSave(_ context.Context, params json.RawMessage) (any, error)
 	if err := decode(params, &p); err != nil {
 		return nil, err
 	}
-	if path, ok := pathOf(p.TextDocument.URI); ok && (filepath.Base(path) == "Cargo.toml" || filepath.Base(path) == "Cargo.lock") {
+	if path, ok := pathOf(p.TextDocument.URI); ok && isGraphFile(path) {
 		s.resolveAgain(path)
 	}
 	return nil, nil

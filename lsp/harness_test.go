@@ -40,6 +40,9 @@ type client struct {
 	arrived  chan struct{}
 	closed   bool
 	stopOnce sync.Once
+	// answer, when set, is the result of the server's request of method
+	// (nil: null, as for every request without it).
+	answer func(method string) any
 }
 
 type note struct {
@@ -82,7 +85,11 @@ func (c *client) handle(ctx context.Context, reply jsonrpc2.Replier, req jsonrpc
 	c.notes = append(c.notes, note{Method: req.Method(), Params: append(json.RawMessage(nil), req.Params()...)})
 	close(c.arrived)
 	c.arrived = make(chan struct{})
+	answer := c.answer
 	c.mu.Unlock()
+	if answer != nil {
+		return reply(ctx, answer(req.Method()), nil)
+	}
 	return reply(ctx, nil, nil)
 }
 
@@ -212,6 +219,13 @@ func openCase(t *testing.T, file string) *session {
 // openCaseWith is openCase on a server with extra methods.
 func openCaseWith(t *testing.T, file string, extra map[string]method) *session {
 	t.Helper()
+	return openCaseAs(t, file, extra, true)
+}
+
+// openCaseAs is openCaseWith from a client that can register file
+// watchers (as VS Code) or cannot (as Neovim 0.7, where the server polls).
+func openCaseAs(t *testing.T, file string, extra map[string]method, watchers bool) *session {
+	t.Helper()
 	dir, ar := writeCase(t, file)
 	settings := map[string]any{"trusted": true}
 	for _, line := range strings.Split(string(ar.Comment), "\n") {
@@ -226,8 +240,11 @@ func openCaseWith(t *testing.T, file string, extra map[string]method) *session {
 		"workspaceFolders":      []map[string]string{{"uri": fileURI(dir), "name": "case"}},
 		"initializationOptions": settings,
 		"capabilities": map[string]any{
-			"window":    map[string]any{"workDoneProgress": true},
-			"workspace": map[string]any{"inlayHint": map[string]any{"refreshSupport": true}},
+			"window": map[string]any{"workDoneProgress": true},
+			"workspace": map[string]any{
+				"inlayHint":             map[string]any{"refreshSupport": true},
+				"didChangeWatchedFiles": map[string]any{"dynamicRegistration": watchers},
+			},
 		},
 	})
 	s.analysed()

@@ -14,7 +14,7 @@ func TestReport(t *testing.T) {
 	if err := s.call("cargoCaps/report", map[string]string{"format": "text"}, &text); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(text.Text, "need review") || !strings.Contains(text.Text, "helper") {
+	if !strings.Contains(text.Text, "Need review") || !strings.Contains(text.Text, "helper") {
 		t.Errorf("text report:\n%s", text.Text)
 	}
 	var js reportResult
@@ -38,5 +38,37 @@ func TestReport(t *testing.T) {
 	}
 	if err := s.call("cargoCaps/report", map[string]string{"format": "yaml"}, nil); errorCode(err) != jsonrpc2.InvalidParams {
 		t.Errorf("format yaml: %v, want InvalidParams", err)
+	}
+}
+
+// An edit re-analyses a member; the report still lists each crate once.
+func TestReportAfterEdit(t *testing.T) {
+	s := openCase(t, "testdata/diagnostics/own-code.txtar")
+	crates := func() []string {
+		var js reportResult
+		if err := s.call("cargoCaps/report", map[string]string{"format": "json"}, &js); err != nil {
+			t.Fatal(err)
+		}
+		var report struct{ Crates []struct{ Name string } }
+		if err := json.Unmarshal([]byte(js.Text), &report); err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, c := range report.Crates {
+			names = append(names, c.Name)
+		}
+		return names
+	}
+	before := crates()
+	s.open("src/lib.rs", 1)
+	s.notify("textDocument/didChange", map[string]any{
+		"textDocument":   map[string]any{"uri": fileURI(s.path("src/lib.rs")), "version": 2},
+		"contentChanges": []map[string]any{{"text": string(s.text("src/lib.rs")) + "\n// edited\n"}},
+	})
+	s.analysedVersion("src/lib.rs", 2)
+	for range 2 {
+		if after := crates(); strings.Join(after, " ") != strings.Join(before, " ") {
+			t.Fatalf("crates after an edit: %v, before: %v", after, before)
+		}
 	}
 }

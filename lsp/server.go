@@ -121,6 +121,7 @@ func newServer(log *slog.Logger) *server {
 		"textDocument/codeAction":             {run: (*server).codeAction},
 		"textDocument/inlayHint":              {run: (*server).inlayHint},
 		"textDocument/hover":                  {run: (*server).hover},
+		"textDocument/completion":             {run: (*server).completion},
 		"cargoCaps/report":                    {run: (*server).report},
 	}
 	return s
@@ -280,6 +281,7 @@ type initializeParams struct {
 			DidChangeWatchedFiles struct {
 				DynamicRegistration bool `json:"dynamicRegistration"`
 			} `json:"didChangeWatchedFiles"`
+			Configuration bool `json:"configuration"`
 		} `json:"workspace"`
 	} `json:"capabilities"`
 }
@@ -294,6 +296,7 @@ type clientCapabilities struct {
 	workDoneProgress bool // the server may create $/progress tokens
 	inlayHintRefresh bool // workspace/inlayHint/refresh is understood
 	watchFiles       bool // the server may register file watchers
+	configuration    bool // workspace/configuration is answered
 }
 
 // initializeResult is protocol's with the 3.17 inlayHintProvider the 3.15
@@ -342,6 +345,7 @@ func (s *server) initialize(_ context.Context, params json.RawMessage) (any, err
 		workDoneProgress: p.Capabilities.Window.WorkDoneProgress,
 		inlayHintRefresh: p.Capabilities.Workspace.InlayHint.RefreshSupport,
 		watchFiles:       p.Capabilities.Workspace.DidChangeWatchedFiles.DynamicRegistration,
+		configuration:    p.Capabilities.Workspace.Configuration,
 	}
 	s.mu.Unlock()
 	s.log.Info("initialize", "folders", folders, "settings", settings)
@@ -354,6 +358,8 @@ func (s *server) initialize(_ context.Context, params json.RawMessage) (any, err
 					Save:      &protocol.SaveOptions{},
 				},
 				HoverProvider: true,
+				// Quotes and list punctuation start the names cargo-caps knows.
+				CompletionProvider: &protocol.CompletionOptions{TriggerCharacters: []string{`"`, "[", ","}},
 				CodeActionProvider: protocol.CodeActionOptions{
 					CodeActionKinds: []protocol.CodeActionKind{protocol.QuickFix, protocol.Source},
 				},
@@ -369,7 +375,15 @@ func (s *server) initialize(_ context.Context, params json.RawMessage) (any, err
 
 func (s *server) initializedNotification(context.Context, json.RawMessage) (any, error) {
 	s.startAnalysis()
-	go s.registerWatchers()
+	a := s.currentAnalysis()
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		s.pullSettings(a.ctx)
+		if !s.registerWatchers(a) {
+			a.watch()
+		}
+	}()
 	return nil, nil
 }
 
@@ -383,14 +397,15 @@ type fileSystemWatcher struct {
 }
 
 // registerWatchers asks the client to report changes to watchedFiles, as
-// rust-analyzer does, when the client can (VS Code can; Neovim 0.7 cannot,
-// and there changes on disk count when a buffer is saved).
-func (s *server) registerWatchers() {
+// rust-analyzer does, and says whether it agreed. A client that cannot
+// (Neovim 0.7) or refuses leaves the server to watch the disk itself.
+func (s *server) registerWatchers(a *analysis) bool {
 	s.mu.Lock()
 	ok := s.client.watchFiles
 	s.mu.Unlock()
 	if !ok {
-		return
+		s.log.Info("the client cannot watch files: the server polls the workspaces' manifests, lockfiles and Rust files", "interval", pollInterval)
+		return false
 	}
 	var watchers []fileSystemWatcher
 	for _, g := range watchedFiles {
@@ -401,7 +416,11 @@ func (s *server) registerWatchers() {
 		"method":          "workspace/didChangeWatchedFiles",
 		"registerOptions": map[string]any{"watchers": watchers},
 	}}}
-	if _, err := s.conn.Call(s.ctx, "client/registerCapability", params, nil); err != nil {
-		s.log.Warn("the client refused file watchers: changes on disk are seen on save only", "error", err)
+	if _, err := s.conn.Call(a.ctx, "client/registerCapability", params, nil); err != nil {
+		if a.ctx.Err() == nil {
+			s.log.Warn("the client refused file watchers: the server polls the disk itself", "error", err)
+		}
+		return false
 	}
+	return true
 }

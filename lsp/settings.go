@@ -239,6 +239,49 @@ func (s *server) didChangeConfiguration(_ context.Context, params json.RawMessag
 			own = sub
 		}
 	}
+	if isNull(p.Settings) && s.pullsSettings() {
+		// The pull model: the notification only says that something changed.
+		if a := s.currentAnalysis(); a != nil {
+			a.wg.Add(1)
+			go func() { defer a.wg.Done(); s.pullSettings(a.ctx) }()
+		}
+		return nil, nil
+	}
+	s.applySettings(own)
+	return nil, nil
+}
+
+func isNull(raw json.RawMessage) bool { return len(raw) == 0 || string(raw) == "null" }
+
+func (s *server) pullsSettings() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.client.configuration
+}
+
+// pullSettings asks the client for the cargoCaps section
+// (workspace/configuration), when it can answer, and applies it: the client
+// then need not push settings at all.
+func (s *server) pullSettings(ctx context.Context) {
+	if !s.pullsSettings() {
+		return
+	}
+	var result []json.RawMessage
+	params := map[string]any{"items": []map[string]string{{"section": section}}}
+	if _, err := s.conn.Call(ctx, "workspace/configuration", params, &result); err != nil {
+		if ctx.Err() == nil {
+			s.log.Warn("workspace/configuration failed: settings stay as they are", "error", err)
+		}
+		return
+	}
+	if len(result) == 1 && !isNull(result[0]) {
+		s.applySettings(result[0])
+	}
+}
+
+// applySettings takes the cargoCaps section over the current settings and
+// analyses again or republishes, as the change asks.
+func (s *server) applySettings(own json.RawMessage) {
 	// What the section does not say stays: a client that sends null, or
 	// leaves out `trusted`, must not make an untrusted workspace trusted.
 	s.mu.Lock()
@@ -253,7 +296,6 @@ func (s *server) didChangeConfiguration(_ context.Context, params json.RawMessag
 	} else {
 		s.reload()
 	}
-	return nil, nil
 }
 
 // warnSettings tells the user, in the log and in the editor, what of their

@@ -7,7 +7,10 @@ import (
 	"os"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
+
+	"go.lsp.dev/protocol"
 
 	"github.com/cargo-caps/cargo-caps/finding"
 )
@@ -212,5 +215,57 @@ func TestWatchedFiles(t *testing.T) {
 		if d.Code == "dependency-capability" {
 			t.Errorf("after helper stopped spawning: %s", d.Message)
 		}
+	}
+}
+
+// A client that answers workspace/configuration: the server asks for its
+// section after initialize, and again when told (with null settings) that
+// something changed.
+func TestPullSettings(t *testing.T) {
+	dir, _ := writeCase(t, "testdata/diagnostics/own-code.txtar")
+	s := &session{client: startServer(t, nil), dir: dir}
+	var mu sync.Mutex
+	severity := "off"
+	s.answer = func(method string) any {
+		if method != "workspace/configuration" {
+			return nil
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		return []any{map[string]any{"severity": map[string]string{"undeclared-capability": severity}}}
+	}
+	s.initialize(map[string]any{
+		"workspaceFolders":      []map[string]string{{"uri": fileURI(dir), "name": "case"}},
+		"initializationOptions": map[string]any{"trusted": true},
+		"capabilities": map[string]any{"workspace": map[string]any{
+			"configuration":         true,
+			"didChangeWatchedFiles": map[string]any{"dynamicRegistration": true},
+		}},
+	})
+	s.waitFor("workspace/configuration", nil)
+	s.waitDiagnostics("pulled severity off", "src/lib.rs", func(ds []protocol.Diagnostic) bool {
+		return s.diagnostics()["Cargo.toml"] != nil && !hasCode(ds, "undeclared-capability")
+	})
+	mu.Lock()
+	severity = "error"
+	mu.Unlock()
+	s.notify("workspace/didChangeConfiguration", map[string]any{"settings": nil})
+	s.waitDiagnostics("pulled severity error", "src/lib.rs", func(ds []protocol.Diagnostic) bool {
+		return hasCode(ds, "undeclared-capability")
+	})
+	if n := len(s.received("workspace/configuration")); n != 2 {
+		t.Errorf("%d workspace/configuration requests, want 2", n)
+	}
+}
+
+// A client that does not answer it is never asked.
+func TestNoPullWithoutCapability(t *testing.T) {
+	s := openCase(t, "testdata/diagnostics/own-code.txtar")
+	s.notify("workspace/didChangeConfiguration", map[string]any{"settings": nil})
+	if err := s.call("cargoCaps/report", map[string]string{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(s.received("workspace/configuration")); n != 0 {
+		t.Errorf("asked a client without the capability %d times", n)
 	}
 }

@@ -408,7 +408,9 @@ func (e *evaluation) reason(v *rootView, c *graph.Crate, cp caps.Capability) str
 		}
 		for _, ed := range p.Deps {
 			if ed.To == chain[i+1] {
-				if g, ok := e.decls[p.ID].grants[ed.Key]; ok && !g.Has(cp) {
+				if g, ok := e.decls[p.ID].grants[ed.Key]; ok && g.IsEmpty() {
+					return fmt.Sprintf("`%s` grants `%s` no capability", p.Name, ed.Key)
+				} else if ok && !g.Has(cp) {
 					return fmt.Sprintf("`%s` grants `%s` only %s", p.Name, ed.Key, g.Close())
 				}
 			}
@@ -708,7 +710,7 @@ func (e *evaluation) crateReports() []CrateReport {
 	pure := map[graph.ID]bool{}
 	for id, c := range e.in.Graph.Crates {
 		s := e.in.Summaries[id]
-		pure[id] = s != nil && unseen(s) == 0 && e.uses[id].SubsetOf(caps.PureAllowed) && !c.ProcMacro
+		pure[id] = s != nil && unseen(s, c) == 0 && e.uses[id].SubsetOf(caps.PureAllowed) && !c.ProcMacro
 	}
 	for id, c := range e.in.Graph.Crates {
 		r := CrateReport{
@@ -721,7 +723,7 @@ func (e *evaluation) crateReports() []CrateReport {
 			r.Allowed = e.own(c)
 		}
 		if s := e.in.Summaries[id]; s != nil {
-			r.Unanalysed, r.Lines = unseen(s), s.Lines
+			r.Unanalysed, r.Lines = unseen(s, c), s.Lines
 		}
 		tree := e.reachable(c)
 		r.TreeSize = len(tree)
@@ -746,10 +748,18 @@ func (e *evaluation) crateReports() []CrateReport {
 
 // unseen counts the ranges of code that runs (normal context) the analyser
 // could not see: unseen tests or build scripts do not make a crate impure.
-func unseen(s *analyzer.Summary) int {
+func unseen(s *analyzer.Summary, c *graph.Crate) int {
+	enabled := map[string]bool{}
+	for _, f := range c.Features {
+		enabled[f] = true
+	}
 	n := 0
 	for _, u := range s.Unanalysed {
-		if u.Context == analyzer.Normal {
+		compiled := u.Context == analyzer.Normal
+		for _, g := range u.Gates {
+			compiled = compiled && cfgMayHold(g, enabled) // as compiledUses: code under a feature that is off is not built
+		}
+		if compiled {
 			n++
 		}
 	}

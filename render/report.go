@@ -69,8 +69,23 @@ func power(s caps.Set) int {
 
 // Summary is the one-line verdict.
 func (r Review) Summary() string {
-	return fmt.Sprintf("%d of %d crates need review (%d lines of code); %d crates are pure",
-		len(r.NeedReview), r.Total, r.Lines, len(r.Pure))
+	need, pure := "need", "are"
+	if len(r.NeedReview) == 1 {
+		need = "needs"
+	}
+	if len(r.Pure) == 1 {
+		pure = "is"
+	}
+	return fmt.Sprintf("%d of %s %s review (%d lines of code); %s %s pure",
+		len(r.NeedReview), crates(r.Total), need, r.Lines, crates(len(r.Pure)), pure)
+}
+
+// crates counts crates in English: "1 crate", "2 crates".
+func crates(n int) string {
+	if n == 1 {
+		return "1 crate"
+	}
+	return fmt.Sprintf("%d crates", n)
 }
 
 // Platforms says which platforms' dependencies count.

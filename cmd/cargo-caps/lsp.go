@@ -2,11 +2,12 @@ package main
 
 import (
 	"context"
-	"fmt"
+	"flag"
 	"io"
 	"log/slog"
 	"os"
 
+	"github.com/cargo-caps/cargo-caps/analyzer"
 	"github.com/cargo-caps/cargo-caps/lsp"
 )
 
@@ -19,11 +20,15 @@ type stdio struct {
 func (stdio) Close() error { return os.Stdin.Close() }
 
 func serveLSP(ctx context.Context, args []string) (int, error) {
-	if len(args) > 0 && args[0] != "--stdio" {
-		return 2, fmt.Errorf("%w: lsp takes no arguments (it serves on stdio)", errUsage)
+	fs := flag.NewFlagSet("lsp", flag.ContinueOnError)
+	fs.Bool("stdio", true, "serve on stdin/stdout (the only transport; accepted because editors pass it)")
+	if err := parseFlags(fs, args); err != nil {
+		return 2, err
 	}
 	// stdout carries the protocol: logs go to stderr, which editors show as the server's log.
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	_, walk := analyzer.FlatWalk()
+	log.Info(walk)
 	if err := lsp.Serve(ctx, stdio{os.Stdin, os.Stdout}, log); err != nil {
 		// LSP asks for exit status 1 when the client ends the session without shutdown.
 		log.Error("session ended", "err", err)

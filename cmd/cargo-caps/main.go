@@ -11,9 +11,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
+	"github.com/cargo-caps/cargo-caps/analyzer"
 	"github.com/cargo-caps/cargo-caps/finding"
+	"github.com/cargo-caps/cargo-caps/policy"
 	"github.com/cargo-caps/cargo-caps/project"
 	"github.com/cargo-caps/cargo-caps/render"
 	"github.com/cargo-caps/cargo-caps/sandbox"
@@ -22,7 +25,7 @@ import (
 const usage = `cargo-caps: hold Rust crates to the capabilities they declare in Cargo.toml
 
 Usage:
-  cargo-caps check  [--manifest-path P] [--package NAME] [--format text|json|sarif] [--no-cargo] [--no-cache] [--no-deps] [--features a,b] [--target TRIPLE]…
+  cargo-caps check  [--manifest-path P] [-p|--package NAME] [--workspace] [--format text|json|sarif] [--no-cargo] [--no-cache] [--no-deps] [--features a,b] [--target TRIPLE]…
   cargo-caps report [--manifest-path P] [--format text|json] [--no-cargo] [--no-cache] [--target TRIPLE]…
   cargo-caps diff   OLD_LOCK NEW_LOCK [--manifest-path P]
   cargo-caps lsp    (language server over stdio)
@@ -47,6 +50,12 @@ var Version = "0.1.0-dev"
 var errUsage = errors.New("bad usage")
 
 func main() {
+	// tree-sitter allocates per node: straight to libc, not through a Go
+	// callback each time, unless CARGO_CAPS_TS_ALLOCATOR=go asks for
+	// go-tree-sitter's default (to compare, or to debug).
+	if os.Getenv("CARGO_CAPS_TS_ALLOCATOR") != "go" {
+		analyzer.UseLibcAllocator()
+	}
 	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
 }
 
@@ -93,8 +102,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	default:
 		err = fmt.Errorf("%w: unknown command %q", errUsage, args[0])
 	}
+	var help helpText
+	if errors.As(err, &help) {
+		fmt.Fprint(stdout, help)
+		return 0
+	}
 	if err != nil {
-		if errors.Is(err, errUsage) || errors.Is(err, flag.ErrHelp) {
+		if errors.Is(err, errUsage) {
 			fmt.Fprintf(stderr, "cargo-caps: %v\n\n%s", err, usage)
 		} else {
 			fmt.Fprintf(stderr, "cargo-caps: %v\n", err)
@@ -112,6 +126,70 @@ type loadFlags struct {
 	noDeps       bool
 	features     string
 	targets      repeated
+	found        string // the manifest found from the current directory, when --manifest-path was not given
+}
+
+// cwdMember is the member whose manifest was found from the current
+// directory (cargo's default package there), "" at the workspace root or
+// with --manifest-path.
+func (l *loadFlags) cwdMember(w *project.Workspace) string {
+	if l.found == "" {
+		return ""
+	}
+	for _, id := range w.Graph.Members {
+		if c := w.Graph.Crates[id]; c.ManifestPath == l.found && filepath.Dir(l.found) != w.Root {
+			return c.Name
+		}
+	}
+	return ""
+}
+
+// checkFeatures rejects, as cargo does, a --features name that no selected
+// member (pkg, or every member) declares: a misspelt feature must not pass
+// silently as "nothing enabled".
+func checkFeatures(w *project.Workspace, pkg string, features []string) error {
+	for _, f := range features {
+		if strings.Contains(f, "/") {
+			continue // dep/feat: a dependency's feature, cargo's to check
+		}
+		var names, selected []string
+		found := false
+		for _, id := range w.Graph.Members {
+			c := w.Graph.Crates[id]
+			if pkg != "" && c.Name != pkg {
+				continue
+			}
+			selected = append(selected, c.Name)
+			m := w.Manifests[c.ManifestPath]
+			if m == nil {
+				continue
+			}
+			for name := range m.Features {
+				names = append(names, name)
+				found = found || name == f
+			}
+			for _, d := range m.Dependencies {
+				found = found || d.Optional && d.Key == f // an optional dependency is a feature of its name
+			}
+		}
+		if !found && len(selected) > 0 {
+			slices.Sort(names)
+			known := "it declares no features"
+			if len(names) > 0 {
+				known = "its features: " + strings.Join(slices.Compact(names), ", ")
+			}
+			return fmt.Errorf("%w: the package %s does not contain the feature %q (%s)", errUsage, strings.Join(selected, ", "), f, known)
+		}
+	}
+	return nil
+}
+
+// membersOnly is res with the crate reports of members only (--no-deps:
+// dependencies were not analysed, and are not counted).
+func membersOnly(res *policy.Result) *policy.Result {
+	out := *res
+	out.Crates = slices.DeleteFunc(slices.Clone(res.Crates), func(c policy.CrateReport) bool { return !c.Member })
+	return &out
 }
 
 // repeated is a flag that may be given several times (--target A --target B).
@@ -136,6 +214,11 @@ func (l *loadFlags) load(ctx context.Context) (*project.Workspace, error) {
 		if path, err = findManifest(); err != nil {
 			return nil, err
 		}
+		l.found = path
+	} else if info, err := os.Stat(path); err == nil && info.IsDir() {
+		// cargo's own words: the flag names a file.
+		return nil, fmt.Errorf("%w: the manifest-path must be a path to a Cargo.toml file, not the directory %s (try --manifest-path %s)",
+			errUsage, path, filepath.Join(path, "Cargo.toml"))
 	}
 	opts := project.Options{NoCargo: l.noCargo, NoCache: l.noCache, NoDeps: l.noDeps}
 	opts.Features, opts.Targets = splitList(l.features), l.targets
@@ -165,9 +248,21 @@ func findManifest() (string, error) {
 	}
 }
 
+// helpText is the answer to a subcommand's -h/--help: its usage, on stdout,
+// exit 0.
+type helpText string
+
+func (h helpText) Error() string { return string(h) }
+
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	fs.SetOutput(io.Discard)
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		var b strings.Builder
+		fmt.Fprintf(&b, "%s\nFlags of %s:\n", usage, fs.Name())
+		fs.SetOutput(&b)
+		fs.PrintDefaults()
+		return helpText(b.String())
+	} else if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	if fs.NArg() > 0 && fs.Name() != "diff" {
@@ -180,7 +275,9 @@ func check(ctx context.Context, args []string, stdout io.Writer) (int, error) {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	var l loadFlags
 	l.register(fs)
-	pkg := fs.String("package", "", "report only on this workspace member")
+	pkg := fs.String("package", "", "report only on this workspace member (default: the member whose directory you are in, as cargo does)")
+	fs.StringVar(pkg, "p", "", "shorthand for --package")
+	workspace := fs.Bool("workspace", false, "the whole workspace, even inside a member's directory")
 	format := fs.String("format", "text", "output format: text, json or sarif")
 	if err := parseFlags(fs, args); err != nil {
 		return 2, err
@@ -192,7 +289,16 @@ func check(ctx context.Context, args []string, stdout io.Writer) (int, error) {
 	if err != nil {
 		return 2, err
 	}
+	if *pkg == "" && !*workspace {
+		*pkg = l.cwdMember(w)
+	}
+	if err := checkFeatures(w, *pkg, splitList(l.features)); err != nil {
+		return 2, err
+	}
 	res := w.Result
+	if l.noDeps {
+		res = membersOnly(res)
+	}
 	if *pkg != "" {
 		if res, err = project.ForPackage(w, *pkg); err != nil {
 			return 2, err
@@ -234,6 +340,9 @@ func report(ctx context.Context, args []string, stdout io.Writer) (int, error) {
 	}
 	w, err := l.load(ctx)
 	if err != nil {
+		return 2, err
+	}
+	if err := checkFeatures(w, "", splitList(l.features)); err != nil {
 		return 2, err
 	}
 	review := render.NewReview(w.Result)

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -30,12 +32,20 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"check", "--manifest-path", demo, "--package", "nope"}, 2, `no workspace member named "nope"`},
 		{[]string{"check", "--bogus"}, 2, "flag provided but not defined"},
 		{[]string{"frobnicate"}, 2, `unknown command "frobnicate"`},
-		{[]string{"report", "--manifest-path", demo}, 0, "1 of 2 crates need review"},
+		{[]string{"report", "--manifest-path", demo}, 0, "1 of 2 crates needs review"},
 		{[]string{"diff", "../../testdata/workspaces/diff/old.lock", "../../testdata/workspaces/diff/new.lock"}, 1, "foo 0.1.0 → 0.2.0 gained `process`"},
 		{[]string{"diff", "only-one.lock"}, 2, "diff takes two lockfiles"},
 		{[]string{"version"}, 0, "cargo-caps"},
 		{[]string{"cargo"}, 2, "cargo-caps cargo needs a cargo command"},
 		{[]string{"cargo", "--no-sandbox", "--explain"}, 2, "cargo-caps cargo needs a cargo command"},
+		{[]string{"check", "--help"}, 0, "Flags of check"},
+		{[]string{"report", "-h"}, 0, "Flags of report"},
+		{[]string{"diff", "--help"}, 0, "Flags of diff"},
+		{[]string{"lsp", "--help"}, 0, "Flags of lsp"},
+		{[]string{"check", "--manifest-path", demo, "-p", "nope"}, 2, `no workspace member named "nope"`},
+		{[]string{"check", "--manifest-path", demo, "--features", "nosuchfeat"}, 2, `the package app does not contain the feature "nosuchfeat" (it declares no features)`},
+		{[]string{"check", "--manifest-path", "../../examples/demo"}, 2, "must be a path to a Cargo.toml file, not the directory ../../examples/demo (try --manifest-path ../../examples/demo/Cargo.toml)"},
+		{[]string{"check", "--manifest-path", demo, "--no-deps"}, 1, "in 1 crate(s)"},
 	} {
 		code, out, errOut := runCLI(t, tc.args...)
 		if code != tc.code || !strings.Contains(out+errOut, tc.out) {
@@ -128,5 +138,46 @@ func TestSARIF(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no error result at app/src/main.rs:9: %s", out)
+	}
+}
+
+// Inside a member's directory, check covers that package, as cargo does;
+// --workspace covers them all.
+func TestCheckInMemberDirectory(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS("../../examples/demo")); err != nil {
+		t.Fatal(err)
+	}
+	// A second member, clean: the package in whose directory check runs.
+	write := func(rel, text string) {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, rel)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, rel), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	root, err := os.ReadFile(filepath.Join(dir, "Cargo.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	write("Cargo.toml", strings.Replace(string(root), `members = ["app"]`, `members = ["app", "clean"]`, 1))
+	write("clean/Cargo.toml", "[package]\nname = \"clean\"\nversion = \"0.1.0\"\nedition = \"2021\"\n")
+	lock, err := os.ReadFile(filepath.Join(dir, "Cargo.lock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	write("Cargo.lock", string(lock)+"\n[[package]]\nname = \"clean\"\nversion = \"0.1.0\"\n")
+	write("clean/src/lib.rs", "pub fn f() -> u8 { 1 }\n")
+	t.Chdir(filepath.Join(dir, "clean"))
+	if code, out, errOut := runCLI(t, "check", "--no-cargo"); code != 0 || strings.Contains(out, "app") {
+		t.Errorf("check in clean/: exit %d, want 0 with nothing of app:\n%s%s", code, out, errOut)
+	}
+	if code, out, errOut := runCLI(t, "check", "--no-cargo", "--workspace"); code != 1 || !strings.Contains(out, "std::fs::write") {
+		t.Errorf("check --workspace in clean/: exit %d, want 1 with app's finding:\n%s%s", code, out, errOut)
+	}
+	t.Chdir(dir)
+	if code, out, errOut := runCLI(t, "check", "--no-cargo"); code != 1 {
+		t.Errorf("check at the root: exit %d, want 1:\n%s%s", code, out, errOut)
 	}
 }
