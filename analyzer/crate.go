@@ -156,7 +156,9 @@ func (a *crateAnalysis) analyseTarget(t Target) {
 		if f.fresh {
 			a.sum.Files = append(a.sum.Files, f.path)
 			a.sum.Lines += countLines(f.syn.src)
+			found := len(a.sum.Uses)
 			a.analyseFile(f)
+			a.placeSites(f, found)
 		}
 	}
 }
