@@ -42,6 +42,12 @@ type CrateReport struct {
 	Samples map[caps.Capability][]analyzer.Use
 	// Paths are shortest chains from each member that reaches it: member → … → this crate.
 	Paths [][]string
+	// Sites are its own compiled normal-context uses, each with the
+	// function or item holding it (review.go).
+	Sites []analyzer.Use
+	// Missing says why its sources were not on disk; "" when they were.
+	Missing string
+	Reach   Reach
 }
 
 // Result is everything policy concluded, in deterministic order.

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/cargo-caps/cargo-caps/analyzer"
 	"github.com/cargo-caps/cargo-caps/caps"
 	"github.com/cargo-caps/cargo-caps/policy"
 )
@@ -20,6 +21,7 @@ type Review struct {
 	Audited    []policy.CrateReport // used capabilities all accepted by an audit
 	Total      int                  // dependencies (workspace members are not counted)
 	Lines      int                  // lines of code in NeedReview
+	Reading    policy.Reading       // what NeedReview's sites ask a reviewer to read
 }
 
 // NewReview sorts a result's dependencies into the reviewer's lists.
@@ -34,6 +36,7 @@ func NewReview(res *policy.Result) Review {
 		case c.NeedsReview():
 			r.NeedReview = append(r.NeedReview, c)
 			r.Lines += c.Lines
+			r.Reading = r.Reading.Add(policy.ReadingOf(c.ReviewSites()))
 		case c.Pure:
 			r.Pure = append(r.Pure, c)
 		default:
@@ -68,21 +71,24 @@ func power(s caps.Set) int {
 
 // Summary is the one-line verdict.
 func (r Review) Summary() string {
-	return fmt.Sprintf("%d of %d crates need review (%d lines of code); %d crates are pure",
-		len(r.NeedReview), r.Total, r.Lines, len(r.Pure))
+	return fmt.Sprintf("%d of %d crates need review: %d sites in %d functions (%d lines to read); %d crates are pure",
+		len(r.NeedReview), r.Total, r.Reading.Sites, r.Reading.Functions, r.Reading.Lines, len(r.Pure))
 }
 
 // ReviewText writes the review for people.
 func ReviewText(w io.Writer, r Review) error {
 	var b strings.Builder
 	fmt.Fprintln(&b, r.Summary())
+	fmt.Fprintf(&b, "(whole crates: %d lines of code)\n", r.Lines)
 	fmt.Fprintln(&b, "\nNeed review (most powerful first):")
 	for _, c := range r.NeedReview {
 		uses := c.Uses.String()
 		if uses == "" {
 			uses = "(unknown)"
 		}
-		fmt.Fprintf(&b, "  %-28s %-28s %7d lines", c.Name+" "+c.Version, uses, c.Lines)
+		read := policy.ReadingOf(c.ReviewSites())
+		fmt.Fprintf(&b, "  %-28s %-28s %5d sites in %4d functions (%6d of %7d lines)",
+			c.Name+" "+c.Version, uses, read.Sites, read.Functions, read.Lines, c.Lines)
 		if c.Unanalysed > 0 {
 			fmt.Fprintf(&b, "  (%d unanalysed)", c.Unanalysed)
 		}
@@ -121,32 +127,107 @@ func ReviewText(w io.Writer, r Review) error {
 type jsonReviewCrate struct {
 	Name         string     `json:"name"`
 	Version      string     `json:"version"`
+	Dir          string     `json:"dir"`
 	Capabilities []string   `json:"capabilities"`
 	Lines        int        `json:"lines"`
 	Unanalysed   int        `json:"unanalysed"`
 	BuildScript  bool       `json:"build_script"`
 	ProcMacro    bool       `json:"proc_macro"`
 	Paths        [][]string `json:"paths"`
+	// For crates needing review: the sites to read and their counts.
+	Sites     []jsonSite `json:"sites,omitempty"`
+	SiteCount int        `json:"site_count,omitempty"`
+	Functions int        `json:"functions,omitempty"`
+	SiteLines int        `json:"site_lines,omitempty"`
 }
 
-// ReviewJSON writes the review as one JSON object.
-func ReviewJSON(w io.Writer, r Review) error {
-	list := func(cs []policy.CrateReport) []jsonReviewCrate {
+// jsonSite is one use and the function holding it (report and diff JSON);
+// file is relative to its crate's directory.
+type jsonSite struct {
+	Capability  string `json:"capability"`
+	API         string `json:"api"`
+	File        string `json:"file"`
+	Line        int    `json:"line"`
+	Function    string `json:"function"`
+	Lines       int    `json:"lines"`
+	Fingerprint string `json:"fingerprint"`
+}
+
+func siteJSON(u analyzer.Use, dir string, src *Sources) jsonSite {
+	return jsonSite{Capability: u.Cap.String(), API: u.API, File: relative(u.File, dir),
+		Line: src.Index(u.File).Pos(u.Range.Start).Line, Function: u.Site.Function,
+		Lines: u.Site.Lines(), Fingerprint: u.Site.Fingerprint}
+}
+
+func sitesJSON(uses []analyzer.Use, dir string, src *Sources) []jsonSite {
+	out := []jsonSite{}
+	for _, u := range uses {
+		out = append(out, siteJSON(u, dir, src))
+	}
+	return out
+}
+
+// ReviewJSON writes the review as one JSON object; src gives the sites' lines.
+func ReviewJSON(w io.Writer, r Review, src *Sources) error {
+	list := func(cs []policy.CrateReport, withSites bool) []jsonReviewCrate {
 		out := []jsonReviewCrate{}
 		for _, c := range cs {
 			paths := c.Paths
 			if paths == nil {
 				paths = [][]string{}
 			}
-			out = append(out, jsonReviewCrate{Name: c.Name, Version: c.Version, Capabilities: c.Uses.Names(),
-				Lines: c.Lines, Unanalysed: c.Unanalysed, BuildScript: c.BuildScript, ProcMacro: c.ProcMacro, Paths: paths})
+			j := jsonReviewCrate{Name: c.Name, Version: c.Version, Dir: c.Dir, Capabilities: c.Uses.Names(),
+				Lines: c.Lines, Unanalysed: c.Unanalysed, BuildScript: c.BuildScript, ProcMacro: c.ProcMacro, Paths: paths}
+			if withSites {
+				sites := c.ReviewSites()
+				read := policy.ReadingOf(sites)
+				j.Sites, j.SiteCount, j.Functions, j.SiteLines = sitesJSON(sites, c.Dir, src), read.Sites, read.Functions, read.Lines
+			}
+			out = append(out, j)
 		}
 		return out
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // `<T as Trait>::f` reads as written
 	return enc.Encode(map[string]any{
 		"version": 1, "summary": r.Summary(), "crates": r.Total, "review_lines": r.Lines,
-		"need_review": list(r.NeedReview), "audited": list(r.Audited), "pure": list(r.Pure), "build_time": list(r.BuildTime),
+		"review_sites": r.Reading.Sites, "review_functions": r.Reading.Functions, "review_site_lines": r.Reading.Lines,
+		"need_review": list(r.NeedReview, true), "audited": list(r.Audited, false), "pure": list(r.Pure, false),
+		"build_time": list(r.BuildTime, false),
 	})
+}
+
+// ReviewSitesText writes the sites of the crates needing review, by crate
+// and capability, most powerful first, each as `file:line` (relative to
+// src.Base when below it, else absolute) so a terminal can open it.
+func ReviewSitesText(w io.Writer, r Review, src *Sources) error {
+	var b strings.Builder
+	fmt.Fprintln(&b, r.Summary())
+	for _, c := range r.NeedReview {
+		sites := c.ReviewSites()
+		read := policy.ReadingOf(sites)
+		fmt.Fprintf(&b, "\n%s %s: %d sites in %d functions (%d lines)\n", c.Name, c.Version, read.Sites, read.Functions, read.Lines)
+		if c.Unanalysed > 0 {
+			fmt.Fprintf(&b, "  %d ranges unanalysed: read them whole\n", c.Unanalysed)
+		}
+		for _, cp := range caps.All {
+			var of []analyzer.Use
+			for _, u := range sites {
+				if u.Cap == cp {
+					of = append(of, u)
+				}
+			}
+			if len(of) == 0 {
+				continue
+			}
+			fmt.Fprintf(&b, "  %s (%d):\n", cp, len(of))
+			for _, u := range of {
+				fmt.Fprintf(&b, "    %s:%d  %s  in %s (%d lines)\n", relative(u.File, src.Base),
+					src.Index(u.File).Pos(u.Range.Start).Line, u.API, u.Site.Function, u.Site.Lines())
+			}
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }

@@ -21,7 +21,7 @@ const usage = `cargo-caps: hold Rust crates to the capabilities they declare in 
 
 Usage:
   cargo-caps check  [--manifest-path P] [--package NAME] [--format text|json|sarif] [--no-cargo] [--no-cache] [--no-deps] [--features a,b]
-  cargo-caps report [--manifest-path P] [--format text|json] [--no-cargo] [--no-cache]
+  cargo-caps report [--manifest-path P] [--format text|json] [--sites] [--no-cargo] [--no-cache]
   cargo-caps diff   OLD_LOCK NEW_LOCK [--manifest-path P]
   cargo-caps lsp    (language server over stdio)
   cargo-caps version
@@ -195,6 +195,7 @@ func report(ctx context.Context, args []string, stdout io.Writer) (int, error) {
 	var l loadFlags
 	l.register(fs)
 	format := fs.String("format", "text", "output format: text or json")
+	sites := fs.Bool("sites", false, "list every site to read, as file:line, by crate and capability")
 	if err := parseFlags(fs, args); err != nil {
 		return 2, err
 	}
@@ -206,8 +207,13 @@ func report(ctx context.Context, args []string, stdout io.Writer) (int, error) {
 		return 2, err
 	}
 	review := render.NewReview(w.Result)
-	if *format == "json" {
-		return 0, render.ReviewJSON(stdout, review)
+	src := &render.Sources{}
+	switch {
+	case *format == "json":
+		return 0, render.ReviewJSON(stdout, review, src)
+	case *sites:
+		src.Base, _ = os.Getwd()
+		return 0, render.ReviewSitesText(stdout, review, src)
 	}
 	return 0, render.ReviewText(stdout, review)
 }
