@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/cargo-caps/cargo-caps/finding"
+	"github.com/cargo-caps/cargo-caps/policy"
 	"github.com/cargo-caps/cargo-caps/project"
 	"github.com/cargo-caps/cargo-caps/render"
 )
@@ -22,11 +23,12 @@ const usage = `cargo-caps: hold Rust crates to the capabilities they declare in 
 Usage:
   cargo-caps check  [--manifest-path P] [--package NAME] [--format text|json|sarif] [--no-cargo] [--no-cache] [--no-deps] [--features a,b]
   cargo-caps report [--manifest-path P] [--format text|json] [--sites] [--no-cargo] [--no-cache]
-  cargo-caps diff   OLD_LOCK NEW_LOCK [--manifest-path P]
+  cargo-caps diff   OLD_LOCK NEW_LOCK [--manifest-path P] [--format text|json] [--fail-on capabilities|sites]
   cargo-caps lsp    (language server over stdio)
   cargo-caps version
 
-Exit status: 0 no error finding, 1 error findings (or, for diff, a capability gained), 2 bad usage or failure to analyse.
+Exit status: 0 no error finding, 1 error findings (or, for diff, a capability gained; with --fail-on sites, a site added or changed),
+2 bad usage or failure to analyse (for diff: a crate whose sources are not on disk).
 `
 
 // Version is the release version, stamped at build time.
@@ -223,6 +225,7 @@ func diff(ctx context.Context, args []string, stdout io.Writer) (int, error) {
 	var l loadFlags
 	l.register(fs)
 	format := fs.String("format", "text", "output format: text or json")
+	failOn := fs.String("fail-on", "capabilities", "exit 1 when a crate gains capabilities, or (sites) when any site is added or changed")
 	// Flags may come after the two lockfiles.
 	var locks []string
 	for len(args) > 0 {
@@ -238,6 +241,9 @@ func diff(ctx context.Context, args []string, stdout io.Writer) (int, error) {
 	if len(locks) != 2 {
 		return 2, fmt.Errorf("%w: diff takes two lockfiles: OLD_LOCK NEW_LOCK", errUsage)
 	}
+	if *failOn != "capabilities" && *failOn != "sites" {
+		return 2, fmt.Errorf("%w: --fail-on must be capabilities or sites, not %q", errUsage, *failOn)
+	}
 	path := l.manifestPath
 	if path == "" {
 		path = filepath.Join(filepath.Dir(locks[1]), "Cargo.toml")
@@ -246,18 +252,24 @@ func diff(ctx context.Context, args []string, stdout io.Writer) (int, error) {
 	if err != nil {
 		return 2, err
 	}
+	src := &render.Sources{}
 	if *format == "json" {
-		err = render.DiffJSON(stdout, changes)
+		err = render.DiffJSON(stdout, changes, src)
 	} else {
-		err = render.DiffText(stdout, changes)
+		src.Base, _ = os.Getwd()
+		err = render.DiffText(stdout, changes, src)
 	}
 	if err != nil {
 		return 2, err
 	}
+	code := 0
 	for _, c := range changes {
-		if !c.Gained.IsEmpty() {
-			return 1, nil
+		switch {
+		case c.Status == policy.Unknown:
+			return 2, nil // blind: neither clean nor a gain
+		case !c.Gained.IsEmpty(), *failOn == "sites" && c.Sites.Any():
+			code = 1
 		}
 	}
-	return 0, nil
+	return code, nil
 }
