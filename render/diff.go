@@ -42,8 +42,10 @@ func DiffText(w io.Writer, changes []policy.Change, src *Sources) error {
 			b.WriteString("\n")
 		case !c.Lost.IsEmpty():
 			fmt.Fprintf(&b, "%s lost %s\n", head, quoted(c.Lost.Names()))
+		case c.New.IsEmpty():
+			fmt.Fprintf(&b, "%s: no capabilities\n", head)
 		default:
-			fmt.Fprintf(&b, "%s: same capabilities (%s)\n", head, orNone(c.New.String()))
+			fmt.Fprintf(&b, "%s: same capabilities (%s)\n", head, c.New)
 		}
 		if c.Sites.Any() {
 			sites++
