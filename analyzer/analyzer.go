@@ -55,6 +55,8 @@ type Use struct {
 	// Gates are the cfg predicates of the enclosing code that mention a
 	// feature, outermost first; all of them hold where the use runs.
 	Gates []Cfg
+	// Site is the function or item holding the use (sites.go).
+	Site Site
 }
 
 // Unanalysed is code the analyser could not see (SPEC §4).

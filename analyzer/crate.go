@@ -262,7 +262,9 @@ func (a *crateAnalysis) analyseTree(rootPath string, ctx Context, kind treeRoot)
 			a.sum.Lines += countLines(f.syn.src)
 			a.analysed = append(a.analysed, f)
 			a.reportUnparsed(f, f.module.state)
+			found := len(a.sum.Uses)
 			a.analyseFile(f)
+			a.placeSites(f, found)
 		}
 	}
 }

@@ -707,6 +707,7 @@ func setOrNothing(s caps.Set) string {
 
 func (e *evaluation) crateReports() []CrateReport {
 	var out []CrateReport
+	reach := reaches(e.in.Graph)
 	pure := map[graph.ID]bool{}
 	for id, c := range e.in.Graph.Crates {
 		s := e.in.Summaries[id]
@@ -735,6 +736,7 @@ func (e *evaluation) crateReports() []CrateReport {
 		for _, cp := range r.Uses.List() {
 			r.Samples[cp] = e.samples(c, cp)
 		}
+		e.review(&r, c, reach)
 		out = append(out, r)
 	}
 	sort.Slice(out, func(i, j int) bool {

@@ -44,6 +44,12 @@ type CrateReport struct {
 	Paths [][]string
 	// Vetted are the cargo vet certifications that audit it, part of Audited.
 	Vetted []VetAudit
+	// Sites are its own compiled normal-context uses, each with the
+	// function or item holding it (review.go).
+	Sites []analyzer.Use
+	// Missing says why its sources were not on disk; "" when they were.
+	Missing string
+	Reach   Reach
 }
 
 // VetAudit is a cargo vet certification of a crate version for a criterion

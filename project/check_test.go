@@ -103,6 +103,12 @@ var renderers = map[string]func(io.Writer, *Workspace, *render.Sources) error{
 	"report.golden": func(w io.Writer, ws *Workspace, _ *render.Sources) error {
 		return render.ReviewText(w, render.NewReview(ws.Result))
 	},
+	"report.json": func(w io.Writer, ws *Workspace, src *render.Sources) error {
+		return render.ReviewJSON(w, render.NewReview(ws.Result), src)
+	},
+	"report-sites.golden": func(w io.Writer, ws *Workspace, src *render.Sources) error {
+		return render.ReviewSitesText(w, render.NewReview(ws.Result), src)
+	},
 }
 
 var markerRE = regexp.MustCompile(`(?://|#)@\s*(.*)$`)

@@ -6,30 +6,62 @@ import (
 	"io"
 	"strings"
 
+	"github.com/cargo-caps/cargo-caps/analyzer"
 	"github.com/cargo-caps/cargo-caps/policy"
 )
 
-// DiffText writes one line per changed crate, gains first and loud.
-func DiffText(w io.Writer, changes []policy.Change) error {
+// DiffText writes each crate that moved, unknowns and gains first and
+// loud, with its added (+), changed (~) and removed (-) sites as `file:line`
+// (relative to src.Base when below it).
+func DiffText(w io.Writer, changes []policy.Change, src *Sources) error {
 	var b strings.Builder
-	gained := 0
+	count := map[policy.Status]int{}
+	gained, sites := 0, 0
 	for _, c := range changes {
+		count[c.Status]++
 		from, to := orNone(c.OldVersion), orNone(c.NewVersion)
+		head := fmt.Sprintf("%s %s → %s", c.Name, from, to)
+		switch c.Status {
+		case policy.Added:
+			head = fmt.Sprintf("%s %s (added)", c.Name, to)
+		case policy.Removed:
+			head = fmt.Sprintf("%s %s (removed)", c.Name, from)
+		}
+		if c.Reach == policy.ReachBuild || c.Reach == policy.ReachDev {
+			head += " [" + string(c.Reach) + "-only]"
+		}
 		switch {
+		case c.Status == policy.Unknown:
+			fmt.Fprintf(&b, "%s: UNKNOWN (%s): nothing can be said of what it gained or lost\n", head, c.Reason)
 		case !c.Gained.IsEmpty():
 			gained++
-			fmt.Fprintf(&b, "%s %s → %s gained %s", c.Name, from, to, quoted(c.Gained.Names()))
+			fmt.Fprintf(&b, "%s gained %s", head, quoted(c.Gained.Names()))
 			if !c.Lost.IsEmpty() {
 				fmt.Fprintf(&b, ", lost %s", quoted(c.Lost.Names()))
 			}
 			b.WriteString("\n")
 		case !c.Lost.IsEmpty():
-			fmt.Fprintf(&b, "%s %s → %s lost %s\n", c.Name, from, to, quoted(c.Lost.Names()))
+			fmt.Fprintf(&b, "%s lost %s\n", head, quoted(c.Lost.Names()))
+		case c.New.IsEmpty():
+			fmt.Fprintf(&b, "%s: no capabilities\n", head)
 		default:
-			fmt.Fprintf(&b, "%s %s → %s: same capabilities (%s)\n", c.Name, from, to, orNone(c.New.String()))
+			fmt.Fprintf(&b, "%s: same capabilities (%s)\n", head, c.New)
+		}
+		if c.Sites.Any() {
+			sites++
+		}
+		for _, s := range []struct {
+			mark string
+			uses []analyzer.Use
+		}{{"+", c.Sites.Added}, {"~", c.Sites.Changed}, {"-", c.Sites.Removed}} {
+			for _, u := range s.uses {
+				fmt.Fprintf(&b, "  %s %-8s %s:%d  %s  in %s\n", s.mark, u.Cap, relative(u.File, src.Base),
+					src.Index(u.File).Pos(u.Range.Start).Line, u.API, u.Site.Function)
+			}
 		}
 	}
-	fmt.Fprintf(&b, "%d crate(s) changed version; %d gained capabilities\n", len(changes), gained)
+	fmt.Fprintf(&b, "%d crate(s) changed version, %d added, %d removed, %d unknown; %d gained capabilities; %d with sites added or changed\n",
+		count[policy.Changed], count[policy.Added], count[policy.Removed], count[policy.Unknown], gained, sites)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -49,21 +81,39 @@ func orNone(s string) string {
 	return s
 }
 
-// DiffJSON writes the changes as JSON.
-func DiffJSON(w io.Writer, changes []policy.Change) error {
+// DiffJSON writes the changes as JSON; site files are absolute (two
+// versions of a crate live in two directories).
+func DiffJSON(w io.Writer, changes []policy.Change, src *Sources) error {
+	type sites struct {
+		Added   []jsonReviewSite `json:"added"`
+		Changed []jsonReviewSite `json:"changed"`
+		Removed []jsonReviewSite `json:"removed"`
+	}
 	type change struct {
 		Name       string   `json:"name"`
 		OldVersion string   `json:"old_version"`
 		NewVersion string   `json:"new_version"`
+		Status     string   `json:"status"`
+		Reason     string   `json:"reason"`
+		Reach      string   `json:"reach"` // normal, build (build-only) or dev (dev-only)
 		Gained     []string `json:"gained"`
 		Lost       []string `json:"lost"`
 		Uses       []string `json:"uses"`
+		Sites      sites    `json:"sites"`
 	}
 	out := []change{}
 	for _, c := range changes {
-		out = append(out, change{c.Name, c.OldVersion, c.NewVersion, c.Gained.Names(), c.Lost.Names(), c.New.Names()})
+		reach := string(c.Reach)
+		if reach == "" {
+			reach = string(policy.ReachNormal)
+		}
+		out = append(out, change{Name: c.Name, OldVersion: c.OldVersion, NewVersion: c.NewVersion,
+			Status: string(c.Status), Reason: c.Reason, Reach: reach,
+			Gained: c.Gained.Names(), Lost: c.Lost.Names(), Uses: c.New.Names(),
+			Sites: sites{sitesJSON(c.Sites.Added, "", src), sitesJSON(c.Sites.Changed, "", src), sitesJSON(c.Sites.Removed, "", src)}})
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
 	return enc.Encode(map[string]any{"version": 1, "changes": out})
 }

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/cargo-caps/cargo-caps/analyzer"
 	"github.com/cargo-caps/cargo-caps/caps"
 	"github.com/cargo-caps/cargo-caps/policy"
 )
@@ -21,6 +22,7 @@ type Review struct {
 	Total      int                  // dependencies (workspace members are not counted)
 	Lines      int                  // lines of code in NeedReview
 	Targets    []string             // target triples the graph was built for; empty: every platform
+	Reading    policy.Reading       // what NeedReview's sites ask a reviewer to read
 }
 
 // NewReview sorts a result's dependencies into the reviewer's lists.
@@ -35,6 +37,7 @@ func NewReview(res *policy.Result) Review {
 		case c.NeedsReview():
 			r.NeedReview = append(r.NeedReview, c)
 			r.Lines += c.Lines
+			r.Reading = r.Reading.Add(policy.ReadingOf(c.ReviewSites()))
 		case c.Pure:
 			r.Pure = append(r.Pure, c)
 		default:
@@ -76,16 +79,20 @@ func (r Review) Summary() string {
 	if len(r.Pure) == 1 {
 		pure = "is"
 	}
-	return fmt.Sprintf("%d of %s %s review (%d lines of code); %s %s pure",
-		len(r.NeedReview), crates(r.Total), need, r.Lines, crates(len(r.Pure)), pure)
+	return fmt.Sprintf("%d of %s %s review: %s in %s (%s to read); %s %s pure",
+		len(r.NeedReview), crates(r.Total), need, plural(r.Reading.Sites, "site"), plural(r.Reading.Functions, "function"),
+		plural(r.Reading.Lines, "line"), crates(len(r.Pure)), pure)
 }
 
 // crates counts crates in English: "1 crate", "2 crates".
-func crates(n int) string {
+func crates(n int) string { return plural(n, "crate") }
+
+// plural counts n of a thing in English: "1 site", "2 sites".
+func plural(n int, word string) string {
 	if n == 1 {
-		return "1 crate"
+		return "1 " + word
 	}
-	return fmt.Sprintf("%d crates", n)
+	return fmt.Sprintf("%d %ss", n, word)
 }
 
 // Platforms says which platforms' dependencies count.
@@ -101,13 +108,16 @@ func ReviewText(w io.Writer, r Review) error {
 	var b strings.Builder
 	fmt.Fprintln(&b, r.Platforms())
 	fmt.Fprintln(&b, r.Summary())
+	fmt.Fprintf(&b, "(whole crates: %d lines of code)\n", r.Lines)
 	fmt.Fprintln(&b, "\nNeed review (most powerful first):")
 	for _, c := range r.NeedReview {
 		uses := c.Uses.String()
 		if uses == "" {
 			uses = "(unknown)"
 		}
-		fmt.Fprintf(&b, "  %-28s %-28s %7d lines", c.Name+" "+c.Version, uses, c.Lines)
+		read := policy.ReadingOf(c.ReviewSites())
+		fmt.Fprintf(&b, "  %-28s %-28s %5d sites in %4d functions (%6d of %7d lines)",
+			c.Name+" "+c.Version, uses, read.Sites, read.Functions, read.Lines, c.Lines)
 		if c.Unanalysed > 0 {
 			fmt.Fprintf(&b, "  (%d unanalysed)", c.Unanalysed)
 		}
@@ -149,6 +159,7 @@ func ReviewText(w io.Writer, r Review) error {
 type jsonReviewCrate struct {
 	Name         string     `json:"name"`
 	Version      string     `json:"version"`
+	Dir          string     `json:"dir"`
 	Capabilities []string   `json:"capabilities"`
 	Lines        int        `json:"lines"`
 	Unanalysed   int        `json:"unanalysed"`
@@ -156,11 +167,42 @@ type jsonReviewCrate struct {
 	ProcMacro    bool       `json:"proc_macro"`
 	Paths        [][]string `json:"paths"`
 	AuditedBy    []string   `json:"audited_by,omitempty"` // cargo vet certifications that audit it
+	// For crates needing review: the sites to read and their counts.
+	Sites     []jsonReviewSite `json:"sites,omitempty"`
+	SiteCount int              `json:"site_count,omitempty"`
+	Functions int              `json:"functions,omitempty"`
+	SiteLines int              `json:"site_lines,omitempty"`
 }
 
-// ReviewJSON writes the review as one JSON object.
-func ReviewJSON(w io.Writer, r Review) error {
-	list := func(cs []policy.CrateReport) []jsonReviewCrate {
+// jsonReviewSite is one use and the function holding it (report and diff JSON);
+// file is relative to its crate's directory.
+type jsonReviewSite struct {
+	Capability  string `json:"capability"`
+	API         string `json:"api"`
+	File        string `json:"file"`
+	Line        int    `json:"line"`
+	Function    string `json:"function"`
+	Lines       int    `json:"lines"`
+	Fingerprint string `json:"fingerprint"`
+}
+
+func siteJSON(u analyzer.Use, dir string, src *Sources) jsonReviewSite {
+	return jsonReviewSite{Capability: u.Cap.String(), API: u.API, File: relative(u.File, dir),
+		Line: src.Index(u.File).Pos(u.Range.Start).Line, Function: u.Site.Function,
+		Lines: u.Site.Lines(), Fingerprint: u.Site.Fingerprint}
+}
+
+func sitesJSON(uses []analyzer.Use, dir string, src *Sources) []jsonReviewSite {
+	out := []jsonReviewSite{}
+	for _, u := range uses {
+		out = append(out, siteJSON(u, dir, src))
+	}
+	return out
+}
+
+// ReviewJSON writes the review as one JSON object; src gives the sites' lines.
+func ReviewJSON(w io.Writer, r Review, src *Sources) error {
+	list := func(cs []policy.CrateReport, withSites bool) []jsonReviewCrate {
 		out := []jsonReviewCrate{}
 		for _, c := range cs {
 			paths := c.Paths
@@ -173,14 +215,25 @@ func ReviewJSON(w io.Writer, r Review) error {
 				jc.AuditedBy = append(jc.AuditedBy, v.By)
 			}
 			out = append(out, jc)
+			j := jsonReviewCrate{Name: c.Name, Version: c.Version, Dir: c.Dir, Capabilities: c.Uses.Names(),
+				Lines: c.Lines, Unanalysed: c.Unanalysed, BuildScript: c.BuildScript, ProcMacro: c.ProcMacro, Paths: paths}
+			if withSites {
+				sites := c.ReviewSites()
+				read := policy.ReadingOf(sites)
+				j.Sites, j.SiteCount, j.Functions, j.SiteLines = sitesJSON(sites, c.Dir, src), read.Sites, read.Functions, read.Lines
+			}
+			out = append(out, j)
 		}
 		return out
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // `<T as Trait>::f` reads as written
 	return enc.Encode(map[string]any{
 		"version": 1, "targets": targetList(r.Targets), "summary": r.Summary(), "crates": r.Total, "review_lines": r.Lines,
-		"need_review": list(r.NeedReview), "audited": list(r.Audited), "pure": list(r.Pure), "build_time": list(r.BuildTime),
+		"review_sites": r.Reading.Sites, "review_functions": r.Reading.Functions, "review_site_lines": r.Reading.Lines,
+		"need_review": list(r.NeedReview, true), "audited": list(r.Audited, false), "pure": list(r.Pure, false),
+		"build_time": list(r.BuildTime, false),
 	})
 }
 
@@ -190,4 +243,39 @@ func targetList(ts []string) []string {
 		return []string{}
 	}
 	return ts
+}
+
+// ReviewSitesText writes the sites of the crates needing review, by crate
+// and capability, most powerful first, each as `file:line` (relative to
+// src.Base when below it, else absolute) so a terminal can open it.
+func ReviewSitesText(w io.Writer, r Review, src *Sources) error {
+	var b strings.Builder
+	fmt.Fprintln(&b, r.Platforms())
+	fmt.Fprintln(&b, r.Summary())
+	for _, c := range r.NeedReview {
+		sites := c.ReviewSites()
+		read := policy.ReadingOf(sites)
+		fmt.Fprintf(&b, "\n%s %s: %s in %s (%s)\n", c.Name, c.Version, plural(read.Sites, "site"), plural(read.Functions, "function"), plural(read.Lines, "line"))
+		if c.Unanalysed > 0 {
+			fmt.Fprintf(&b, "  %d ranges unanalysed: read them whole\n", c.Unanalysed)
+		}
+		for _, cp := range caps.All {
+			var of []analyzer.Use
+			for _, u := range sites {
+				if u.Cap == cp {
+					of = append(of, u)
+				}
+			}
+			if len(of) == 0 {
+				continue
+			}
+			fmt.Fprintf(&b, "  %s (%d):\n", cp, len(of))
+			for _, u := range of {
+				fmt.Fprintf(&b, "    %s:%d  %s  in %s (%d lines)\n", relative(u.File, src.Base),
+					src.Index(u.File).Pos(u.Range.Start).Line, u.API, u.Site.Function, u.Site.Lines())
+			}
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }

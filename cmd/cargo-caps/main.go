@@ -26,8 +26,8 @@ const usage = `cargo-caps: hold Rust crates to the capabilities they declare in 
 
 Usage:
   cargo-caps check  [--manifest-path P] [-p|--package NAME] [--workspace] [--format text|json|sarif] [--no-cargo] [--no-cache] [--no-deps] [--features a,b] [--target TRIPLE]…
-  cargo-caps report [--manifest-path P] [--format text|json] [--no-cargo] [--no-cache] [--target TRIPLE]…
-  cargo-caps diff   OLD_LOCK NEW_LOCK [--manifest-path P]
+  cargo-caps report [--manifest-path P] [--format text|json] [--sites] [--no-cargo] [--no-cache] [--target TRIPLE]…
+  cargo-caps diff   OLD_LOCK NEW_LOCK [--manifest-path P] [--format text|json] [--fail-on capabilities|sites]
   cargo-caps lsp    (language server over stdio)
   cargo-caps build|test|run [--no-sandbox] [--explain] [cargo args…]
   cargo-caps cargo CMD      [--no-sandbox] [--explain] [cargo args…]   (any cargo command: check, clippy, doc, bench…)
@@ -35,7 +35,8 @@ Usage:
         held to [workspace.metadata.capabilities.build]; exit status is cargo's
   cargo-caps version
 
-Exit status: 0 no error finding, 1 error findings (or, for diff, a capability gained), 2 bad usage or failure to analyse.
+Exit status: 0 no error finding, 1 error findings (or, for diff, a capability gained; with --fail-on sites, a site added or changed),
+2 bad usage or failure to analyse (for diff: a crate whose sources are not on disk).
 `
 
 // commands are the first arguments cargo-caps answers to; anything else,
@@ -332,6 +333,7 @@ func report(ctx context.Context, args []string, stdout io.Writer) (int, error) {
 	var l loadFlags
 	l.register(fs)
 	format := fs.String("format", "text", "output format: text or json")
+	sites := fs.Bool("sites", false, "list every site to read, as file:line, by crate and capability")
 	if err := parseFlags(fs, args); err != nil {
 		return 2, err
 	}
@@ -346,8 +348,13 @@ func report(ctx context.Context, args []string, stdout io.Writer) (int, error) {
 		return 2, err
 	}
 	review := render.NewReview(w.Result)
-	if *format == "json" {
-		return 0, render.ReviewJSON(stdout, review)
+	src := &render.Sources{}
+	switch {
+	case *format == "json":
+		return 0, render.ReviewJSON(stdout, review, src)
+	case *sites:
+		src.Base, _ = os.Getwd()
+		return 0, render.ReviewSitesText(stdout, review, src)
 	}
 	return 0, render.ReviewText(stdout, review)
 }
@@ -357,6 +364,7 @@ func diff(ctx context.Context, args []string, stdout io.Writer) (int, error) {
 	var l loadFlags
 	l.register(fs)
 	format := fs.String("format", "text", "output format: text or json")
+	failOn := fs.String("fail-on", "capabilities", "exit 1 when a crate gains capabilities, or (sites) when any site is added or changed")
 	// Flags may come after the two lockfiles.
 	var locks []string
 	for len(args) > 0 {
@@ -372,6 +380,9 @@ func diff(ctx context.Context, args []string, stdout io.Writer) (int, error) {
 	if len(locks) != 2 {
 		return 2, fmt.Errorf("%w: diff takes two lockfiles: OLD_LOCK NEW_LOCK", errUsage)
 	}
+	if *failOn != "capabilities" && *failOn != "sites" {
+		return 2, fmt.Errorf("%w: --fail-on must be capabilities or sites, not %q", errUsage, *failOn)
+	}
 	path := l.manifestPath
 	if path == "" {
 		path = filepath.Join(filepath.Dir(locks[1]), "Cargo.toml")
@@ -380,18 +391,24 @@ func diff(ctx context.Context, args []string, stdout io.Writer) (int, error) {
 	if err != nil {
 		return 2, err
 	}
+	src := &render.Sources{}
 	if *format == "json" {
-		err = render.DiffJSON(stdout, changes)
+		err = render.DiffJSON(stdout, changes, src)
 	} else {
-		err = render.DiffText(stdout, changes)
+		src.Base, _ = os.Getwd()
+		err = render.DiffText(stdout, changes, src)
 	}
 	if err != nil {
 		return 2, err
 	}
+	code := 0
 	for _, c := range changes {
-		if !c.Gained.IsEmpty() {
-			return 1, nil
+		switch {
+		case c.Status == policy.Unknown:
+			return 2, nil // blind: neither clean nor a gain
+		case !c.Gained.IsEmpty(), *failOn == "sites" && c.Sites.Any():
+			code = 1
 		}
 	}
-	return 0, nil
+	return code, nil
 }

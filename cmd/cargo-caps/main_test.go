@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
+
+var update = flag.Bool("update", false, "rewrite testdata goldens")
 
 func runCLI(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
@@ -19,6 +22,9 @@ func runCLI(t *testing.T, args ...string) (int, string, string) {
 }
 
 const demo = "../../examples/demo/Cargo.toml"
+
+// sites is the workspace of the site-level diff tests (testdata/workspaces/README.md).
+const sites = "../../testdata/workspaces/diff-sites/"
 
 func TestExitCodes(t *testing.T) {
 	for _, tc := range []struct {
@@ -35,6 +41,11 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"report", "--manifest-path", demo}, 0, "1 of 2 crates needs review"},
 		{[]string{"diff", "../../testdata/workspaces/diff/old.lock", "../../testdata/workspaces/diff/new.lock"}, 1, "foo 0.1.0 → 0.2.0 gained `process`"},
 		{[]string{"diff", "only-one.lock"}, 2, "diff takes two lockfiles"},
+		{[]string{"diff", sites + "old.lock", sites + "new.lock"}, 0, "/diff-sites/vendor/spawner-1.1.0/src/lib.rs:9  std::process::Command::new  in spawner::phone_home"},
+		{[]string{"diff", sites + "old.lock", sites + "new.lock", "--fail-on", "sites"}, 1, "/diff-sites/vendor/rawbuf-0.1.1/src/lib.rs:5  unsafe block  in rawbuf::first"},
+		{[]string{"diff", sites + "old.lock", sites + "new.lock", "--fail-on", "lines"}, 2, "--fail-on must be capabilities or sites"},
+		{[]string{"diff", sites + "old.lock", sites + "missing-new.lock"}, 2, "spawner 1.0.0 → 1.2.0: UNKNOWN (sources of spawner 1.2.0 not found"},
+		{[]string{"diff", sites + "missing-old.lock", sites + "old.lock"}, 2, "spawner 0.9.0 → 1.0.0: UNKNOWN (sources of spawner 0.9.0 not found"},
 		{[]string{"version"}, 0, "cargo-caps"},
 		{[]string{"cargo"}, 2, "cargo-caps cargo needs a cargo command"},
 		{[]string{"cargo", "--no-sandbox", "--explain"}, 2, "cargo-caps cargo needs a cargo command"},
@@ -179,5 +190,33 @@ func TestCheckInMemberDirectory(t *testing.T) {
 	t.Chdir(dir)
 	if code, out, errOut := runCLI(t, "check", "--no-cargo"); code != 1 {
 		t.Errorf("check at the root: exit %d, want 1:\n%s%s", code, out, errOut)
+	}
+}
+
+// TestDiffJSON holds the JSON of a site-level diff to its golden: a site
+// added in a crate that already had `process`, a site changed, a crate
+// added, a reformatted function unchanged.
+func TestDiffJSON(t *testing.T) {
+	code, out, errOut := runCLI(t, "diff", sites+"old.lock", sites+"new.lock", "--format", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	abs, err := filepath.Abs(sites)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.ReplaceAll(out, abs+string(filepath.Separator), "$WS/")
+	golden := "testdata/diff-sites.json"
+	if *update {
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != string(want) {
+		t.Errorf("diff JSON differs from %s (run with -update):\n%s", golden, got)
 	}
 }

@@ -1,0 +1,4 @@
+pub fn run() -> u8 {
+    spawner::start();
+    rawbuf::first(&[1])
+}
