@@ -248,7 +248,7 @@ func (a *analysis) read(ws *cargoWorkspace) func(string) ([]byte, error) {
 			doc = nil
 		}
 		ws.mu.Unlock()
-		text, err := os.ReadFile(path)
+		text, err := readDisk(path)
 		if doc != nil {
 			text, err = doc.Text, nil
 		}

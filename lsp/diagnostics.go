@@ -3,7 +3,6 @@ package lsp
 import (
 	"fmt"
 	"maps"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -41,7 +40,7 @@ func (t *texts) index(path string) *span.Index {
 	defer t.mu.Unlock()
 	idx, ok := t.onDisk[path]
 	if !ok {
-		text, _ := os.ReadFile(path) // an unreadable file shows its findings at its start
+		text, _ := readDisk(path) // an unreadable file shows its findings at its start
 		idx = span.NewIndex(text)
 		t.onDisk[path] = idx
 	}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -224,7 +223,7 @@ func (s *server) didOpen(_ context.Context, params json.RawMessage) (any, error)
 // while the manifest was not open), and a manifest changed on disk changes
 // the graph.
 func (s *server) opened(path string, text []byte) {
-	disk, err := os.ReadFile(path)
+	disk, err := readDisk(path)
 	onDisk := err == nil && bytes.Equal(disk, text)
 	if a := s.currentAnalysis(); a != nil {
 		if ws := a.owner(path); ws != nil {
@@ -280,7 +279,7 @@ func (s *server) didClose(_ context.Context, params json.RawMessage) (any, error
 		if doc == nil {
 			return nil, nil
 		}
-		if disk, err := os.ReadFile(path); err != nil || !bytes.Equal(disk, doc.Text) {
+		if disk, err := readDisk(path); err != nil || !bytes.Equal(disk, doc.Text) {
 			s.changed(path) // unsaved changes are gone: the file on disk counts again
 		} else {
 			s.forgetBuffer(path) // the same text is on disk: nothing to analyse
@@ -315,5 +314,5 @@ func (s *server) read(path string) ([]byte, error) {
 	if doc := s.docs.get(path); doc != nil {
 		return doc.Text, nil
 	}
-	return os.ReadFile(path)
+	return readDisk(path)
 }

@@ -3,7 +3,6 @@ package lsp
 import (
 	"context"
 	"encoding/json"
-	"os"
 	"strings"
 
 	"go.lsp.dev/jsonrpc2"
@@ -40,7 +39,7 @@ func (s *server) report(_ context.Context, params json.RawMessage) (any, error) 
 				return doc.Text, nil
 			}
 		}
-		return os.ReadFile(path)
+		return readDisk(path)
 	}}
 	for _, v := range views {
 		merged.Findings = append(merged.Findings, v.w.Result.Findings...)

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	"go.lsp.dev/protocol"
@@ -267,5 +268,32 @@ func TestNoPullWithoutCapability(t *testing.T) {
 	}
 	if n := len(s.received("workspace/configuration")); n != 0 {
 		t.Errorf("asked a client without the capability %d times", n)
+	}
+}
+
+// TestWatchedFIFO: a module file replaced on disk by a FIFO (which an
+// ordinary read blocks on forever) and announced as changed neither stalls
+// the server nor is read: the change is an unanalysed finding, and a later
+// change still gets its diagnostics.
+func TestWatchedFIFO(t *testing.T) {
+	s := openCase(t, "testdata/diagnostics/own-code.txtar")
+	changed := func(rel string) {
+		s.notify("workspace/didChangeWatchedFiles", map[string]any{"changes": []map[string]any{{"uri": fileURI(s.path(rel)), "type": 2}}})
+		s.analysed()
+	}
+	lib := s.path("helper/src/lib.rs")
+	if err := os.Remove(lib); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(lib, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	changed("helper/src/lib.rs")
+	if err := os.WriteFile(s.path("src/lib.rs"), []byte("pub fn f() {}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	changed("src/lib.rs")
+	if ds := s.diagnostics()["src/lib.rs"]; len(ds) != 0 {
+		t.Errorf("after src/lib.rs stopped reading HOME: %v", ds)
 	}
 }
