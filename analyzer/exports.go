@@ -123,7 +123,7 @@ func (x *exporter) bindings(m *module) []apis.Export {
 	var out []apis.Export
 	add := func(name, full string, local bool) {
 		if local {
-			for _, gm := range modulesAt(m, full) { // `pub use self::imp as sys;`
+			for _, gm := range r.modulesAt(full) { // `pub use self::imp as sys;`
 				if gm == m {
 					continue
 				}
@@ -155,7 +155,7 @@ func (x *exporter) bindings(m *module) []apis.Export {
 		for _, g := range sc.globs {
 			for _, base := range r.resolveUse(g.path) {
 				if base.local {
-					for _, gm := range modulesAt(m, base.path) {
+					for _, gm := range r.modulesAt(base.path) {
 						if gm == m {
 							continue
 						}
@@ -179,25 +179,3 @@ func (x *exporter) bindings(m *module) []apis.Export {
 	return out
 }
 
-// modulesAt returns the crate modules a resolved local path ("crate::a::b")
-// names: every cfg twin of each segment.
-func modulesAt(from *module, path string) []*module {
-	rest, ok := strings.CutPrefix(path, "crate")
-	if !ok {
-		return nil
-	}
-	ms := []*module{from.root()}
-	for _, seg := range strings.Split(strings.TrimPrefix(rest, "::"), "::") {
-		if seg == "" {
-			continue
-		}
-		var next []*module
-		for _, m := range ms {
-			next = append(next, m.declared(seg)...)
-		}
-		if ms = next; len(ms) == 0 {
-			return nil
-		}
-	}
-	return ms
-}
