@@ -42,7 +42,7 @@ func AnalyzeCrate(c Crate) Summary {
 	a := &crateAnalysis{
 		crate:     c,
 		table:     c.Table,
-		dir:       srcread.NewDir(c.Dir, "package"),
+		dir:       srcread.NewDir(c.Dir, "package").Memo(),
 		parser:    newParser(),
 		seen:      map[string]bool{},
 		accounted: map[string]bool{},
