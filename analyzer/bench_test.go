@@ -3,10 +3,12 @@ package analyzer
 import (
 	"errors"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cargo-caps/cargo-caps/internal/cpuclock"
 )
@@ -101,6 +103,41 @@ func BenchmarkAnalyzeParseOnly(b *testing.B) {
 			p.Parse(f.text, nil).Close()
 		}
 	}
+}
+
+// BenchmarkAnalyzeRatio measures the analysis/parse ratio so that busy
+// neighbours hardly move it: each op parses (as BenchmarkAnalyzeParseOnly)
+// and then analyses (as BenchmarkAnalyzeReal) every file in turn, and the
+// ratio is of the sums over the files of each one's least CPU time over
+// the ops. Run it with -benchtime 5x.
+func BenchmarkAnalyzeRatio(b *testing.B) {
+	files := loadReal(b)
+	p := newParser()
+	defer p.Close()
+	leastParse := make([]time.Duration, len(files))
+	leastAnalyse := make([]time.Duration, len(files))
+	for i := range files {
+		leastParse[i], leastAnalyse[i] = math.MaxInt64, math.MaxInt64
+	}
+	b.ResetTimer()
+	for range b.N {
+		for i, f := range files {
+			start := cpuclock.Now()
+			p.Parse(f.text, nil).Close()
+			parsed := cpuclock.Now()
+			analyseAlone(f)
+			leastParse[i] = min(leastParse[i], parsed-start)
+			leastAnalyse[i] = min(leastAnalyse[i], cpuclock.Now()-parsed)
+		}
+	}
+	var parse, analyse time.Duration
+	for i := range files {
+		parse += leastParse[i]
+		analyse += leastAnalyse[i]
+	}
+	b.ReportMetric(float64(parse.Milliseconds()), "parse-cpu-ms")
+	b.ReportMetric(float64(analyse.Milliseconds()), "analyse-cpu-ms")
+	b.ReportMetric(float64(analyse)/float64(parse), "ratio")
 }
 
 // reportCPU resets the timer and returns a function that reports the

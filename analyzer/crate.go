@@ -42,15 +42,15 @@ func AnalyzeCrate(c Crate) Summary {
 	a := &crateAnalysis{
 		crate:     c,
 		table:     c.Table,
-		dir:       srcread.NewDir(c.Dir, "package"),
-		parser:    newParser(),
+		dir:       srcread.NewDir(c.Dir, "package").Memo(),
+		parser:    takeParser(),
 		seen:      map[string]bool{},
 		accounted: map[string]bool{},
 		followed:  map[nodeRef]bool{},
 		texts:     map[string]readResult{},
 		analysedK: map[TargetKind]bool{},
 	}
-	defer a.parser.Close()
+	defer putParser(a.parser)
 	if a.table == nil {
 		a.table = apis.Builtin()
 	}

@@ -27,20 +27,23 @@ func respell(text []byte) []byte {
 			out[k] = ' '
 		}
 	}
-	for _, kw := range []string{"unsafe", "safe"} {
-		for i := 0; ; {
-			j := bytes.Index(out[i:], []byte(kw))
-			if j < 0 {
-				break
-			}
-			j += i
-			i = j + len(kw)
-			if j > 0 && (isIdentByte(out[j-1]) || out[j-1] == '$' || out[j-1] == '#') {
-				continue
-			}
-			if kw == "unsafe" && unsafeExternBlock(out[i:]) || kw == "safe" && safeItem(out[i:]) {
-				blank(j, len(kw))
-			}
+	// One scan for `safe` meets every `unsafe` too, as the `safe` in it.
+	for i := 0; ; {
+		j := bytes.Index(out[i:], []byte("safe"))
+		if j < 0 {
+			break
+		}
+		j += i
+		i = j + len("safe")
+		kw := "safe"
+		if j >= 2 && out[j-2] == 'u' && out[j-1] == 'n' {
+			j, kw = j-2, "unsafe"
+		}
+		if j > 0 && (isIdentByte(out[j-1]) || out[j-1] == '$' || out[j-1] == '#') {
+			continue
+		}
+		if kw == "unsafe" && unsafeExternBlock(out[i:]) || kw == "safe" && safeItem(out[i:]) {
+			blank(j, len(kw))
 		}
 	}
 	return out

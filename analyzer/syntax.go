@@ -225,10 +225,49 @@ var rustLanguage = sync.OnceValue(func() *language {
 // tree of the same file (after Tree.Edit) to reparse incrementally, or nil.
 // The caller closes the tree.
 func ParseRust(text []byte, old *sitter.Tree) *sitter.Tree {
-	p := newParser()
-	defer p.Close()
+	p := takeParser()
+	defer putParser(p)
 	tree, _ := parseBounded(p, respell(text), old)
 	return tree
+}
+
+// idleParsers are parsers between two parses: making one costs about what
+// parsing a 2 KB file does, and an analysis or an editor's reparse is often
+// of one small file. At most maxIdleParsers are kept (a C object each).
+var idleParsers struct {
+	sync.Mutex
+	list []*sitter.Parser
+}
+
+const maxIdleParsers = 4
+
+// takeParser returns an idle parser, or a new one; putParser gives it back.
+func takeParser() *sitter.Parser {
+	idleParsers.Lock()
+	defer idleParsers.Unlock()
+	if n := len(idleParsers.list); n > 0 {
+		p := idleParsers.list[n-1]
+		idleParsers.list = idleParsers.list[:n-1]
+		return p
+	}
+	return newParser()
+}
+
+// putParser keeps p for the next takeParser, as a new one would be: whole
+// text, no parse to resume (its user may have stopped in a panic).
+func putParser(p *sitter.Parser) {
+	if p.SetIncludedRanges(nil) != nil {
+		p.Close()
+		return
+	}
+	p.Reset()
+	idleParsers.Lock()
+	defer idleParsers.Unlock()
+	if len(idleParsers.list) < maxIdleParsers {
+		idleParsers.list = append(idleParsers.list, p)
+		return
+	}
+	p.Close()
 }
 
 func newParser() *sitter.Parser {
@@ -297,8 +336,8 @@ type Syntax struct {
 // ParseSyntax parses text.
 func ParseSyntax(text []byte) *Syntax {
 	parsed := respell(text)
-	p := newParser()
-	defer p.Close()
+	p := takeParser()
+	defer putParser(p)
 	tree, failed := parseBounded(p, parsed, nil)
 	if tree == nil {
 		return &Syntax{syn: unparsed(text, parsed, failed)}

@@ -39,6 +39,24 @@ func (r *Refused) Error() string { return r.Path + ": " + r.Reason }
 type Dir struct {
 	path, real string
 	noun       string // what the directory is, for reasons: "package", "workspace"
+	// dirs, with Memo, is each directory's real path (or why it has none)
+	// as first resolved.
+	dirs map[string]resolved
+}
+
+type resolved struct {
+	real string
+	err  error
+}
+
+// Memo returns d remembering the real path of each directory its files are
+// resolved in: one analysis reads many files of few directories, and every
+// component of a path costs a system call to resolve. For one goroutine and
+// one pass over the files (a directory's symlinks changed meanwhile are not
+// seen); files themselves are resolved afresh every time.
+func (d Dir) Memo() Dir {
+	d.dirs = map[string]resolved{}
+	return d
 }
 
 // NewDir is the directory path, called noun in reasons. An empty path
@@ -60,7 +78,7 @@ func NewDir(path, noun string) Dir {
 // Resolve checks that path may be read and returns its real path. Its error
 // is either one that satisfies errors.Is(err, fs.ErrNotExist) or a *Refused.
 func (d Dir) Resolve(path string) (string, error) {
-	real, err := filepath.EvalSymlinks(path)
+	real, st, err := d.realPath(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return "", err
@@ -74,9 +92,10 @@ func (d Dir) Resolve(path string) (string, error) {
 		}
 		return "", &Refused{Path: path, Reason: reason, Outside: true}
 	}
-	st, err := os.Lstat(real)
-	if err != nil {
-		return "", &Refused{Path: path, Reason: "cannot be read: " + errText(err)}
+	if st == nil {
+		if st, err = os.Lstat(real); err != nil {
+			return "", &Refused{Path: path, Reason: "cannot be read: " + errText(err)}
+		}
 	}
 	if err := regular(path, st); err != nil {
 		return "", err
@@ -85,6 +104,39 @@ func (d Dir) Resolve(path string) (string, error) {
 		return "", &Refused{Path: path, Reason: "not a regular file"}
 	}
 	return real, nil
+}
+
+// realPath is filepath.EvalSymlinks(path), and with Memo the file's Lstat
+// when the file itself is no symlink (else nil): its directory's real path
+// comes from d.dirs, and resolving the file takes one system call.
+func (d Dir) realPath(path string) (string, fs.FileInfo, error) {
+	if d.dirs == nil {
+		real, err := filepath.EvalSymlinks(path)
+		return real, nil, err
+	}
+	dir, base := filepath.Split(filepath.Clean(path))
+	if dir == "" {
+		dir = "."
+	}
+	if base == "" || base == "." || base == ".." {
+		real, err := filepath.EvalSymlinks(path)
+		return real, nil, err
+	}
+	r, ok := d.dirs[dir]
+	if !ok {
+		r.real, r.err = filepath.EvalSymlinks(dir)
+		d.dirs[dir] = r
+	}
+	if r.err != nil {
+		return "", nil, r.err // where EvalSymlinks(path) fails too, for the same reason
+	}
+	real := filepath.Join(r.real, base)
+	st, err := os.Lstat(real)
+	if err != nil || st.Mode()&fs.ModeSymlink != 0 {
+		real, err := filepath.EvalSymlinks(path)
+		return real, nil, err
+	}
+	return real, st, nil
 }
 
 // Read reads path if Resolve allows it. The file is opened without

@@ -33,32 +33,49 @@ func TestRead(t *testing.T) {
 	}
 	big.Close()
 
-	d := NewDir(pkg, "package")
-	for _, c := range []struct{ file, want string }{
-		{"src/lib.rs", ""},
-		{"src/alias.rs", ""},
-		{"src/secret.rs", "symlink leaves the package"},
-		{"src/up/secret.txt", "symlink leaves the package"},
-		{"../secret.txt", "outside the package"},
-		{"src/environ.rs", "symlink leaves the package"},
-		{"src/zero.rs", "symlink leaves the package"},
-		{"src/fifo.rs", "not a regular file"},
-		{"src", "not a regular file"},
-		{"src/big.rs", "larger than 8 MB"},
-	} {
-		text, err := d.Read(filepath.Join(pkg, c.file))
-		var r *Refused
-		switch {
-		case c.want == "" && err != nil:
-			t.Errorf("%s: %v", c.file, err)
-		case c.want != "" && (!errors.As(err, &r) || r.Reason != c.want):
-			t.Errorf("%s: got %v, want refused: %s", c.file, err, c.want)
-		case c.want != "" && text != nil:
-			t.Errorf("%s: refused, yet %d bytes returned", c.file, len(text))
+	plain := NewDir(pkg, "package")
+	memo := plain.Memo()
+	for _, d := range []Dir{plain, memo, memo} { // memo twice: its second pass reads what the first remembered
+		for _, c := range []struct{ file, want string }{
+			{"src/lib.rs", ""},
+			{"src/alias.rs", ""},
+			{"src/secret.rs", "symlink leaves the package"},
+			{"src/up/secret.txt", "symlink leaves the package"},
+			{"../secret.txt", "outside the package"},
+			{"src/environ.rs", "symlink leaves the package"},
+			{"src/zero.rs", "symlink leaves the package"},
+			{"src/fifo.rs", "not a regular file"},
+			{"src", "not a regular file"},
+			{"src/big.rs", "larger than 8 MB"},
+		} {
+			text, err := d.Read(filepath.Join(pkg, c.file))
+			var r *Refused
+			switch {
+			case c.want == "" && err != nil:
+				t.Errorf("%s: %v", c.file, err)
+			case c.want != "" && (!errors.As(err, &r) || r.Reason != c.want):
+				t.Errorf("%s: got %v, want refused: %s", c.file, err, c.want)
+			case c.want != "" && text != nil:
+				t.Errorf("%s: refused, yet %d bytes returned", c.file, len(text))
+			}
 		}
-	}
-	if _, err := d.Read(filepath.Join(pkg, "src/none.rs")); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("missing file: %v", err)
+		for _, file := range []string{"src/none.rs", "src/none/mod.rs"} {
+			if _, err := d.Read(filepath.Join(pkg, file)); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("missing file %s: %v", file, err)
+			}
+		}
+		var r *Refused
+		if _, err := d.Read(filepath.Join(pkg, "src/lib.rs/mod.rs")); !errors.As(err, &r) || r.Reason != "cannot be resolved: not a directory" {
+			t.Errorf("a file as a directory: %v", err)
+		}
+		// Each path's real path is EvalSymlinks', with Memo or not.
+		for _, file := range []string{"src/lib.rs", "src/alias.rs", "src/up/pkg/src/inner.rs", "src/../src/inner.rs"} {
+			real, err := d.Resolve(filepath.Join(pkg, file))
+			want, _ := filepath.EvalSymlinks(filepath.Join(pkg, file))
+			if err != nil || real != want {
+				t.Errorf("%s: real path %q (%v), want %q", file, real, err, want)
+			}
+		}
 	}
 
 	// Anywhere: only the kind of file matters.
