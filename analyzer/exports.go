@@ -178,4 +178,3 @@ func (x *exporter) bindings(m *module) []apis.Export {
 	x.binds[m] = out
 	return out
 }
-
