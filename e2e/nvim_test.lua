@@ -123,6 +123,7 @@ local ok, err = pcall(function()
   -- A dependency's source changed outside the editor (not open in it) must
   -- count without a save in Neovim.
   local helper = dir .. '/helper/src/lib.rs'
+  vim.wait(2500) -- past the watcher's first scans (it polls once a second)
   local f = assert(io.open(helper, 'a'))
   f:write('\npub fn spawn() { let _ = std::process::Command::new("true").status(); }\n')
   f:close()

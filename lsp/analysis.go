@@ -51,6 +51,7 @@ type cargoWorkspace struct {
 	read      map[string]uint64    // the hash of each file's text as the analysis read it
 	pending   map[string]bool      // files changed since current
 	reload    bool                 // the graph must be resolved again
+	loadedAt  time.Time            // when the latest full load began: the watcher's first baseline
 	published map[string]bool      // files whose diagnostics are shown
 }
 
@@ -320,6 +321,7 @@ func (a *analysis) analyse(ws *cargoWorkspace) {
 	ws.reload = false
 	if reload {
 		clear(ws.read) // a load reads every file again
+		ws.loadedAt = time.Now()
 	}
 	ws.mu.Unlock()
 	if !reload && len(changed) == 0 {

@@ -376,10 +376,15 @@ func (s *server) initialize(_ context.Context, params json.RawMessage) (any, err
 func (s *server) initializedNotification(context.Context, json.RawMessage) (any, error) {
 	s.startAnalysis()
 	a := s.currentAnalysis()
-	a.wg.Add(1)
+	// Apart: the settings' answer (and the republish it may cause) must not
+	// hold back watching the disk.
+	a.wg.Add(2)
 	go func() {
 		defer a.wg.Done()
 		s.pullSettings(a.ctx)
+	}()
+	go func() {
+		defer a.wg.Done()
 		if !s.registerWatchers(a) {
 			a.watch()
 		}

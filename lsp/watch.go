@@ -50,6 +50,10 @@ func (a *analysis) watch() {
 			}
 			if before, ok := seen[ws]; ok {
 				changed = append(changed, differing(before, now)...)
+			} else {
+				// The first scan may come after a file changed that the load
+				// had already read: what changed since the load began counts.
+				changed = append(changed, changedSince(now, ws.loadStart())...)
 			}
 			seen[ws] = now
 		}
@@ -95,6 +99,24 @@ func scan(ws *cargoWorkspace) (map[string]stamp, bool) {
 		})
 	}
 	return out, true
+}
+
+// changedSince lists the files of a scan modified after t.
+func changedSince(now map[string]stamp, t time.Time) []string {
+	var out []string
+	for path, st := range now {
+		if st.mod.After(t) {
+			out = append(out, path)
+		}
+	}
+	return out
+}
+
+// loadStart is when ws's latest full load began.
+func (ws *cargoWorkspace) loadStart() time.Time {
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	return ws.loadedAt
 }
 
 // differing lists the files created, changed or deleted between two scans.
