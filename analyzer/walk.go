@@ -77,7 +77,7 @@ func (w *walker) reportErrors() {
 	for i := int32(0); i < int32(len(s.nodes)); i++ {
 		n := &s.nodes[i]
 		switch {
-		case n.kind == kError && !w.externBlockError(i):
+		case n.kind == kError:
 			w.unanalysed(i, "parse error")
 		case n.missing:
 			w.unanalysed(i, "parse error: missing "+s.missing[i])
@@ -95,23 +95,6 @@ func (w *walker) reportErrors() {
 			}
 		}
 	}
-}
-
-// externBlockError recognises `unsafe extern "C" { … }` (Rust 2024), which
-// this tree-sitter-rust version parses as an ERROR node holding `unsafe
-// extern "C"` followed by a block: it is an extern block, not a parse error.
-func (w *walker) externBlockError(i int32) bool {
-	s := w.s
-	fc := s.nodes[i].firstChild
-	if fc < 0 || s.nodes[fc].kind != kUnsafeKw {
-		return false
-	}
-	em := s.nodes[fc].nextSibling
-	if em < 0 || s.nodes[em].kind != kExternModifier || s.nodes[em].nextSibling >= 0 {
-		return false
-	}
-	next := s.nodes[i].nextSibling
-	return next >= 0 && s.nodes[next].firstChild >= 0 && s.nodes[s.nodes[next].firstChild].kind == kBlock
 }
 
 // children walks the children of container c. Outer attributes are siblings
@@ -135,14 +118,6 @@ func (w *walker) children(c int32, helpers bool) {
 			continue
 		case kLineComment, kBlockComment:
 			continue
-		case kError:
-			if w.externBlockError(i) {
-				em := s.nodes[s.nodes[i].firstChild].nextSibling
-				w.use(caps.Unsafe, "extern block", s.nodes[i].start, s.nodes[em].end)
-				i = s.nodes[i].nextSibling // skip the block of signatures
-				attrs = attrs[:0]
-				continue
-			}
 		}
 		if len(attrs) > 0 {
 			before := w.st
