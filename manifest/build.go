@@ -55,17 +55,8 @@ func (r *reader) buildGrant(it item, rest []string) {
 		}
 		r.table(it)
 	case 2:
-		g := BuildGrant{Crate: rest[1], Range: it.keyRange()}
-		if it.ent != nil {
-			g.Range = it.ent.rng
-		}
-		if name, version, ok := strings.Cut(rest[1], "@"); ok {
-			g.Crate, g.Version = name, version
-		}
-		vals, _ := r.capList(it, FormA)
-		for _, v := range vals {
-			g.Caps = g.Caps.Add(v.Cap)
-		}
+		g := BuildGrant{Caps: r.capSet(it)}
+		g.Crate, g.Version, g.Range = crateEntry(it, rest[1])
 		w.Build = append(w.Build, g)
 	default:
 		r.mistyped(it, 5, fmt.Sprintf("workspace.metadata.capabilities.build.%s must be an array", rest[1]))

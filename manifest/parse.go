@@ -417,17 +417,8 @@ func (r *reader) workspaceCaps(it item, rest []string) {
 		}
 		r.table(it)
 	case k == "audited" && len(rest) == 2:
-		a := Audit{Crate: rest[1], Range: it.keyRange()}
-		if it.ent != nil {
-			a.Range = it.ent.rng
-		}
-		if name, version, ok := strings.Cut(rest[1], "@"); ok {
-			a.Crate, a.Version = name, version
-		}
-		vals, _ := r.capList(it, FormA)
-		for _, v := range vals {
-			a.Caps = a.Caps.Add(v.Cap)
-		}
+		a := Audit{Caps: r.capSet(it)}
+		a.Crate, a.Version, a.Range = crateEntry(it, rest[1])
 		w.Audited = append(w.Audited, a)
 	case k == "build":
 		r.buildGrant(it, rest)
@@ -438,12 +429,7 @@ func (r *reader) workspaceCaps(it item, rest []string) {
 	case k == "vet" && len(rest) == 1:
 		r.table(it)
 	case k == "vet" && len(rest) == 2:
-		vals, _ := r.capList(it, FormA)
-		m := VetCriterion{Criterion: rest[1], Range: it.keyRange()}
-		for _, v := range vals {
-			m.Caps = m.Caps.Add(v.Cap)
-		}
-		w.Vet = append(w.Vet, m)
+		w.Vet = append(w.Vet, VetCriterion{Criterion: rest[1], Caps: r.capSet(it), Range: it.keyRange()})
 	case k == "apis" || k == "audited" || k == "vet":
 		r.mistyped(it, 5, fmt.Sprintf("workspace.metadata.capabilities.%s.%s must be an array", k, rest[1]))
 	case slices.Contains(workspaceKeys, k):
@@ -451,6 +437,28 @@ func (r *reader) workspaceCaps(it item, rest []string) {
 	default:
 		r.unknownKey(it, 3, "[workspace.metadata.capabilities]", suggestKey(k, workspaceKeys))
 	}
+}
+
+// capSet is the set of capabilities a Form A list names (unknown names are
+// reported by capList and left out).
+func (r *reader) capSet(it item) caps.Set {
+	vals, _ := r.capList(it, FormA)
+	var set caps.Set
+	for _, v := range vals {
+		set = set.Add(v.Cap)
+	}
+	return set
+}
+
+// crateEntry reads the key of a per-crate entry (`name` or `name@version`,
+// as in `audited` and `build`) and the range the entry spans.
+func crateEntry(it item, key string) (crate, version string, rng span.Range) {
+	crate, version, _ = strings.Cut(key, "@")
+	rng = it.keyRange()
+	if it.ent != nil {
+		rng = it.ent.rng
+	}
+	return crate, version, rng
 }
 
 func (r *reader) finish() {
