@@ -36,3 +36,30 @@ func TestParse(t *testing.T) {
 		t.Error("Parse accepts a misspelling")
 	}
 }
+
+// The table is the model SPEC §1 and §3.5 define: check its facts, not its prose.
+func TestTable(t *testing.T) {
+	if len(All) != int(count) {
+		t.Fatalf("All has %d capabilities, the table %d", len(All), count)
+	}
+	for i, c := range All {
+		info := c.Info()
+		if int(c) != i || info.Name == "" || info.May == "" {
+			t.Errorf("%d: entry %+v out of order or incomplete", i, info)
+		}
+		for _, d := range info.Implies.List() {
+			if d == c || !d.Info().Implies.IsEmpty() {
+				t.Errorf("%s implies %s: implication is one step to another capability", c, d)
+			}
+		}
+	}
+	if PureAllowed != Of(EnvReadonly) {
+		t.Errorf("PureAllowed = %s", PureAllowed)
+	}
+	if got := FS.Meaning(); got != FS.Info().May+"; implies `fs-readonly`" {
+		t.Errorf("Meaning = %q", got)
+	}
+	if Capability(count).String() != "Capability(7)" {
+		t.Error("an out-of-range capability must still print")
+	}
+}

@@ -16,28 +16,10 @@ import (
 	"github.com/cargo-caps/cargo-caps/span"
 )
 
-// meaning is what each capability lets a crate do, and what it can lead to
-// beyond its name (SPEC §1). Escalation is shown, never used as a grant.
-var meaning = map[caps.Capability]struct{ may, escalation string }{
-	caps.Unsafe: {"use the `unsafe` keyword and what is as powerful without it: `extern` blocks (FFI), `#[no_mangle]`, `#[export_name]`, `#[link_section]`, `#[unsafe(...)]` attributes, `#[link]`, `global_asm!`/`naked_asm!`",
-		"≈ everything: unsafe code is held to no capability."},
-	caps.Process: {"spawn or replace processes (`Command`, `exec`, `fork`)",
-		"a program it starts is held to no capability."},
-	caps.FS: {"create, write, delete, rename and re-permission files by path; implies `fs-readonly`",
-		"can write `~/.bashrc` (≈ `process`) and read `/proc/self/environ` (≈ `env-readonly`)."},
-	caps.Net: {"open sockets (TCP, UDP, Unix) and resolve names (`ToSocketAddrs`)",
-		"can reach local daemons over Unix sockets (≈ `process`)."},
-	caps.Env: {"change the process environment or working directory (`set_var`, `remove_var`, `set_current_dir`); implies `env-readonly`", ""},
-	caps.FSReadonly: {"open, read, stat, list and canonicalize files by path",
-		"can read `/proc/self/environ` (≈ `env-readonly`)."},
-	caps.EnvReadonly: {"read environment variables, arguments, the working directory, the executable's path and home/temp directories", ""},
-}
-
 func capabilityHover(c caps.Capability) string {
-	m := meaning[c]
-	text := fmt.Sprintf("**`%s`** — a crate with it may %s.", c, m.may)
-	if m.escalation != "" {
-		text += "\n\nEscalation: " + m.escalation
+	text := fmt.Sprintf("**`%s`** — a crate with it may %s.", c, c.Meaning())
+	if e := c.Info().Escalation; e != "" {
+		text += "\n\nEscalation: " + e
 	}
 	return text
 }
@@ -238,14 +220,14 @@ func rustHover(v view, path string, off int) (string, span.Range) {
 		if u.File != path || !u.Range.Contains(off) {
 			continue
 		}
-		text := fmt.Sprintf("`%s` needs **`%s`**: a crate with it may %s.", u.API, u.Cap, meaning[u.Cap].may)
+		text := fmt.Sprintf("`%s` needs **`%s`**: a crate with it may %s.", u.API, u.Cap, u.Cap.Meaning())
 		switch feature, gated := strings.CutPrefix(u.Context, "feature:"); {
 		case gated:
 			text += fmt.Sprintf("\n\nUnder feature `%s`: it may use what the crate declares and what `%s` requests.", feature, feature)
 		case u.Context != "normal":
 			text += fmt.Sprintf("\n\nThis is %s code, outside the model: reported, never a violation.", u.Context)
 		}
-		if e := meaning[u.Cap].escalation; e != "" {
+		if e := u.Cap.Info().Escalation; e != "" {
 			text += "\n\nEscalation: " + e
 		}
 		return text, u.Range
