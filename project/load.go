@@ -496,7 +496,6 @@ func (w *Workspace) evaluate() {
 	}
 	res.Findings = append(res.Findings, w.unresolvedDependencies()...)
 	res.Findings = append(res.Findings, w.vetFindings()...)
-	res.Findings = applySeverity(res.Findings, w.opts.Severity)
 	policy.SortFindings(res.Findings)
 	w.Result = res
 }
@@ -578,26 +577,6 @@ func manifestFindings(m *manifest.Manifest, c *graph.Crate) []finding.Finding {
 		f.CrateDir = filepath.Dir(m.Path)
 		if c != nil {
 			f.Crate, f.CrateVersion = c.Name, c.Version
-		}
-		out = append(out, f)
-	}
-	return out
-}
-
-// Off is the severity override that drops a code's findings.
-const Off finding.Severity = -1
-
-func applySeverity(fs []finding.Finding, override map[finding.Code]finding.Severity) []finding.Finding {
-	if len(override) == 0 {
-		return fs
-	}
-	out := fs[:0]
-	for _, f := range fs {
-		if s, ok := override[f.Code]; ok {
-			if s == Off {
-				continue
-			}
-			f.Severity = s
 		}
 		out = append(out, f)
 	}

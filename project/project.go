@@ -7,7 +7,6 @@ package project
 
 import (
 	"github.com/cargo-caps/cargo-caps/analyzer"
-	"github.com/cargo-caps/cargo-caps/finding"
 	"github.com/cargo-caps/cargo-caps/graph"
 	"github.com/cargo-caps/cargo-caps/manifest"
 	"github.com/cargo-caps/cargo-caps/policy"
@@ -25,8 +24,7 @@ type Options struct {
 	Features []string // features to assume enabled for workspace members
 	// Targets are the target triples to build the graph for (--target);
 	// empty: the root manifest's `targets`, else every platform.
-	Targets  []string
-	Severity map[finding.Code]finding.Severity
+	Targets []string
 	// Read returns a file's text; unsaved editor buffers win over disk. It is
 	// asked only for paths srcread allows on disk (or absent from it). nil = disk.
 	Read func(path string) ([]byte, error)
