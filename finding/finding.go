@@ -82,6 +82,7 @@ type Finding struct {
 	CrateDir     string   // its directory; File is shown relative to it
 	API          string   // the classified API, for use-site findings
 	Chain        []string // member → … → the crate that uses, for dependency findings
+	Links        []Link   // Chain's crates with their ids and manifest entries
 	Related      []Related
 	Unnecessary  bool // an unused declaration: LSP tag Unnecessary
 	// BuildUses and BuildGranted, on build-time-code findings: what the
@@ -101,7 +102,16 @@ type Cause struct {
 	Crate, Version, Dir string
 	Capabilities        caps.Set // what it uses beyond the member's limits
 	Chain               []string // member → … → this crate
+	Links               []Link   // Chain's crates with their ids and manifest entries
 	Sites               []Site   // sample use sites, at most three per capability per finding
+}
+
+// Link is one crate of a chain, by graph id, with the entry in the previous
+// crate's Cargo.toml that depends on it (zero for the chain's first crate,
+// and when no entry names it).
+type Link struct {
+	Crate, Name, Version string // Crate is the graph id
+	Entry                Location
 }
 
 // Site is one use of a capability in a dependency's code.

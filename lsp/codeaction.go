@@ -240,8 +240,8 @@ func (fx *fixer) quickFixes(f finding.Finding) []protocol.CodeAction {
 func (fx *fixer) gate(f finding.Finding) string {
 	for _, u := range fx.v.w.Result.Uses {
 		if u.File == f.File && u.Range == f.Range && u.Cap == f.Capability {
-			if feature, ok := strings.CutPrefix(u.Context, "feature:"); ok {
-				return feature
+			if u.Feature != "" {
+				return u.Feature
 			}
 		}
 	}

@@ -10,9 +10,6 @@ import (
 	"go.lsp.dev/protocol"
 
 	"github.com/cargo-caps/cargo-caps/finding"
-	"github.com/cargo-caps/cargo-caps/graph"
-	"github.com/cargo-caps/cargo-caps/manifest"
-	"github.com/cargo-caps/cargo-caps/project"
 	"github.com/cargo-caps/cargo-caps/span"
 )
 
@@ -82,7 +79,7 @@ func diagnostic(f finding.Finding, sev finding.Severity, v view) protocol.Diagno
 	if f.Unnecessary {
 		d.Tags = []protocol.DiagnosticTag{protocol.DiagnosticTagUnnecessary}
 	}
-	d.RelatedInformation = chainLinks(v.w, f)
+	d.RelatedInformation = chainLinks(tx, f)
 	for _, r := range f.Related {
 		d.RelatedInformation = append(d.RelatedInformation, protocol.DiagnosticRelatedInformation{
 			Location: protocol.Location{URI: uriOf(r.File), Range: lspRange(tx.index(r.File), r.Range)},
@@ -93,34 +90,17 @@ func diagnostic(f finding.Finding, sev finding.Severity, v view) protocol.Diagno
 }
 
 // chainLinks points at each link of a dependency finding's chain after the
-// first (which is the finding's own place): the entry by which each crate
-// depends on the next.
-func chainLinks(w *project.Workspace, f finding.Finding) []protocol.DiagnosticRelatedInformation {
-	if w == nil || len(f.Chain) < 3 {
-		return nil
-	}
+// member's own entry (the finding's place): the entry by which each crate
+// depends on the next, as policy found it.
+func chainLinks(tx *texts, f finding.Finding) []protocol.DiagnosticRelatedInformation {
 	var out []protocol.DiagnosticRelatedInformation
-	at := w.Member(f.File)
-	for i := 1; at != nil && i < len(f.Chain); i++ {
-		var next *graph.Crate
-		for _, e := range at.Deps {
-			if c := w.Graph.Crates[e.To]; c != nil && c.Name == f.Chain[i] && e.Kind == manifest.Normal {
-				next = c
-				if m := w.Manifest(at.ManifestPath); i > 1 && m != nil {
-					for _, d := range m.Dependencies {
-						if d.Key == e.Key && d.Kind == manifest.Normal {
-							out = append(out, protocol.DiagnosticRelatedInformation{
-								Location: protocol.Location{URI: uriOf(m.Path), Range: lspRange(m.Index, d.KeyRange)},
-								Message:  fmt.Sprintf("`%s` depends on `%s` (%s)", at.Name, next.Name, strings.Join(f.Chain, " → ")),
-							})
-							break
-						}
-					}
-				}
-				break
-			}
+	for i := 2; i < len(f.Links); i++ {
+		if at := f.Links[i].Entry; at.File != "" {
+			out = append(out, protocol.DiagnosticRelatedInformation{
+				Location: protocol.Location{URI: uriOf(at.File), Range: lspRange(tx.index(at.File), at.Range)},
+				Message:  fmt.Sprintf("`%s` depends on `%s` (%s)", f.Links[i-1].Name, f.Links[i].Name, strings.Join(f.Chain, " → ")),
+			})
 		}
-		at = next
 	}
 	return out
 }

@@ -9,6 +9,7 @@ import (
 
 	"go.lsp.dev/protocol"
 
+	"github.com/cargo-caps/cargo-caps/analyzer"
 	"github.com/cargo-caps/cargo-caps/caps"
 	"github.com/cargo-caps/cargo-caps/graph"
 	"github.com/cargo-caps/cargo-caps/manifest"
@@ -221,10 +222,10 @@ func rustHover(v view, path string, off int) (string, span.Range) {
 			continue
 		}
 		text := fmt.Sprintf("`%s` needs **`%s`**: a crate with it may %s.", u.API, u.Cap, u.Cap.Meaning())
-		switch feature, gated := strings.CutPrefix(u.Context, "feature:"); {
-		case gated:
-			text += fmt.Sprintf("\n\nUnder feature `%s`: it may use what the crate declares and what `%s` requests.", feature, feature)
-		case u.Context != "normal":
+		switch {
+		case u.Gate != "":
+			text += fmt.Sprintf("\n\nUnder feature `%s`: it may use what the crate declares and what `%s` requests.", u.Gate, u.Gate)
+		case u.Context != analyzer.Normal:
 			text += fmt.Sprintf("\n\nThis is %s code, outside the model: reported, never a violation.", u.Context)
 		}
 		if e := u.Cap.Info().Escalation; e != "" {

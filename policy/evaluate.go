@@ -434,19 +434,30 @@ func (e *evaluation) unseenDependency(v *rootView, c *graph.Crate, reason string
 	f := finding.New(finding.Unanalysed, e.depEntry(v.root, chain[1]),
 		fmt.Sprintf("dependency `%s` could not be analysed (%s): what it does is unknown", c.Name, reason))
 	e.attribute(&f, v.root)
-	f.Chain = e.names(chain)
+	f.Chain, f.Links = e.names(chain), e.links(chain)
 	e.res.Findings = append(e.res.Findings, f)
 }
 
-// depEntry is the location of root's [dependencies] entry that leads to crate to.
+// depEntry is the location of root's [dependencies] entry that leads to crate
+// to; without one, root's package name.
 func (e *evaluation) depEntry(root *graph.Crate, to graph.ID) finding.Location {
-	loc := finding.Location{File: root.ManifestPath}
-	m := e.manifestOf(root)
+	loc, ok := e.entry(root, to)
+	if m := e.manifestOf(root); !ok && m != nil && m.Package != nil {
+		loc.Range = m.Package.NameRange
+	}
+	return loc
+}
+
+// entry is the place of c's normal dependency entry on crate to, and whether
+// c's manifest has one.
+func (e *evaluation) entry(c *graph.Crate, to graph.ID) (finding.Location, bool) {
+	loc := finding.Location{File: c.ManifestPath}
+	m := e.manifestOf(c)
 	if m == nil {
-		return loc
+		return loc, false
 	}
 	var key string
-	for _, ed := range root.Deps {
+	for _, ed := range c.Deps {
 		if ed.To == to && ed.Kind == manifest.Normal {
 			key = ed.Key
 		}
@@ -454,13 +465,26 @@ func (e *evaluation) depEntry(root *graph.Crate, to graph.ID) finding.Location {
 	for _, d := range m.Dependencies {
 		if d.Key == key && d.Kind == manifest.Normal {
 			loc.Range = d.KeyRange
-			return loc
+			return loc, true
 		}
 	}
-	if m.Package != nil {
-		loc.Range = m.Package.NameRange
+	return loc, false
+}
+
+// links are a chain's crates by id, each after the first with the entry by
+// which the one before depends on it, so presenters need not look edges up by name.
+func (e *evaluation) links(chain []graph.ID) []finding.Link {
+	out := make([]finding.Link, len(chain))
+	for i, id := range chain {
+		c := e.in.Graph.Crates[id]
+		out[i] = finding.Link{Crate: string(id), Name: c.Name, Version: c.Version}
+		if i > 0 {
+			if loc, ok := e.entry(e.in.Graph.Crates[chain[i-1]], id); ok {
+				out[i].Entry = loc
+			}
+		}
 	}
-	return loc
+	return out
 }
 
 func (e *evaluation) attribute(f *finding.Finding, c *graph.Crate) {
@@ -487,7 +511,11 @@ func (e *evaluation) checkOwnCode(c *graph.Crate) {
 	}
 	d := e.decls[c.ID]
 	for _, u := range s.Uses {
-		e.res.Uses = append(e.res.Uses, UseRecord{Crate: c.Name, Version: c.Version, CrateDir: c.Dir, Use: u, Context: contextOf(u)})
+		rec := UseRecord{Crate: c.Name, Version: c.Version, CrateDir: c.Dir, Use: u}
+		if u.Context == analyzer.Normal {
+			rec.Gate, rec.Feature = gateOf(u.Gates), grantFeature(u.Gates)
+		}
+		e.res.Uses = append(e.res.Uses, rec)
 		if u.Context != analyzer.Normal {
 			continue
 		}
@@ -495,7 +523,7 @@ func (e *evaluation) checkOwnCode(c *graph.Crate) {
 			f := finding.New(finding.PureViolation, finding.Location{File: u.File, Range: u.Range},
 				fmt.Sprintf("`%s` needs `%s`, but `%s` is pure-and-safe-only", u.API, u.Cap, c.Name)).WithCap(u.Cap)
 			e.attribute(&f, c)
-			f.API, f.Chain = u.API, []string{c.Name}
+			f.API, f.Chain, f.Links = u.API, []string{c.Name}, e.links([]graph.ID{c.ID})
 			e.res.Findings = append(e.res.Findings, f)
 			continue
 		}
@@ -505,11 +533,11 @@ func (e *evaluation) checkOwnCode(c *graph.Crate) {
 		}
 		msg := fmt.Sprintf("`%s` needs `%s`, which crate `%s` does not declare", u.API, u.Cap, c.Name)
 		if len(u.Gates) > 0 {
-			msg = fmt.Sprintf("`%s` needs `%s`, which crate `%s` does not declare, nor any feature gating this code (%s)", u.API, u.Cap, c.Name, strings.TrimPrefix(contextOf(u), "feature:"))
+			msg = fmt.Sprintf("`%s` needs `%s`, which crate `%s` does not declare, nor any feature gating this code (%s)", u.API, u.Cap, c.Name, gateOf(u.Gates))
 		}
 		f := finding.New(finding.UndeclaredCapability, finding.Location{File: u.File, Range: u.Range}, msg).WithCap(u.Cap)
 		e.attribute(&f, c)
-		f.API, f.Chain = u.API, []string{c.Name}
+		f.API, f.Chain, f.Links = u.API, []string{c.Name}, e.links([]graph.ID{c.ID})
 		e.res.Findings = append(e.res.Findings, f)
 	}
 	for _, un := range s.Unanalysed {
@@ -520,19 +548,36 @@ func (e *evaluation) checkOwnCode(c *graph.Crate) {
 	}
 }
 
-// contextOf names where a use runs, as JSON's `context` does.
-func contextOf(u analyzer.Use) string {
-	if u.Context != analyzer.Normal || len(u.Gates) == 0 {
-		return u.Context.String()
-	}
-	parts := make([]string, len(u.Gates))
-	for i, g := range u.Gates {
+// gateOf writes the feature gates around a use as one condition: `tls`,
+// `all(tls, not(std))`; "" for none.
+func gateOf(gates []analyzer.Cfg) string {
+	parts := make([]string, len(gates))
+	for i, g := range gates {
 		parts[i] = cfgString(g)
 	}
-	if len(parts) == 1 {
-		return "feature:" + parts[0]
+	if len(parts) <= 1 {
+		return strings.Join(parts, "")
 	}
-	return "feature:all(" + strings.Join(parts, ", ") + ")"
+	return "all(" + strings.Join(parts, ", ") + ")"
+}
+
+// grantFeature is a feature whose request covers code under gates, as
+// gateGrant reads them: one that a gate, or an all(..) in it, requires.
+// any(..) of two or more needs every alternative; not(..) grants nothing.
+func grantFeature(gates []analyzer.Cfg) string {
+	for _, g := range gates {
+		switch g.Op {
+		case analyzer.CfgFeature:
+			return g.Name
+		case analyzer.CfgAll, analyzer.CfgAny:
+			if g.Op == analyzer.CfgAll || len(g.Args) == 1 {
+				if f := grantFeature(g.Args); f != "" {
+					return f
+				}
+			}
+		}
+	}
+	return ""
 }
 
 func cfgString(g analyzer.Cfg) string {
@@ -666,7 +711,8 @@ func (e *evaluation) buildTimeEntries(root *graph.Crate) {
 						to.Name, why, setOrNothing(uses), setOrNothing(granted)))
 				f.BuildUses, f.BuildGranted = uses, granted
 				e.attribute(&f, root)
-				f.Chain = []string{root.Name, to.Name}
+				f.Chain, f.Links = []string{root.Name, to.Name}, e.links([]graph.ID{root.ID, to.ID})
+				f.Links[1].Entry = f.Location // the entry may be a build- or dev-dependency
 				e.res.Findings = append(e.res.Findings, f)
 			}
 		}

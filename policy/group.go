@@ -102,11 +102,11 @@ func (e *evaluation) report(root *graph.Crate, vs *violations) {
 		f := finding.New(g.code, e.depEntry(root, g.entry), "").WithCap(g.caps.List()[0])
 		e.attribute(&f, root)
 		f.Capabilities = g.caps
-		f.Chain = e.names(g.causes[0].chain)
+		f.Chain, f.Links = e.names(g.causes[0].chain), e.links(g.causes[0].chain)
 		causes := make([]finding.Cause, len(g.causes))
 		for i, c := range g.causes {
 			causes[i] = finding.Cause{Crate: c.crate.Name, Version: c.crate.Version, Dir: c.crate.Dir,
-				Capabilities: c.caps, Chain: e.names(c.chain)}
+				Capabilities: c.caps, Chain: e.names(c.chain), Links: e.links(c.chain)}
 		}
 		var parts, partReasons, allReasons []string
 		for _, cp := range g.caps.List() {

@@ -12,11 +12,26 @@ import (
 )
 
 // UseRecord is one capability use in a workspace member's own code, allowed
-// or not (JSON `uses`).
+// or not (JSON `uses`). Its Use's Context and Gates say where it runs.
 type UseRecord struct {
 	Crate, Version, CrateDir string
 	analyzer.Use
-	Context string // normal, test, build, example, feature:<name>
+	// Gate is the feature condition of normal code as the JSON `context`
+	// writes it after `feature:` (`tls`, `all(tls, not(std))`); "" when none.
+	Gate string
+	// Feature is a feature whose request, given this use's capability,
+	// would allow the use (a gate, or a member of an all(..) gate); "" when
+	// no one feature would (not(..), any(..), ungated code).
+	Feature string
+}
+
+// ContextName is where the use runs as JSON's `context` says it: normal,
+// test, build, example or feature:<gate>.
+func (u UseRecord) ContextName() string {
+	if u.Gate != "" {
+		return "feature:" + u.Gate
+	}
+	return u.Context.String()
 }
 
 // CrateReport is what policy concluded about one crate (JSON `crates`).

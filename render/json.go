@@ -113,7 +113,7 @@ func JSON(w io.Writer, res *policy.Result, src *Sources) error {
 		p := src.place(u.File, u.CrateDir, u.Range)
 		out.Uses = append(out.Uses, jsonUse{
 			Crate: u.Crate, CrateVersion: u.Version, Capability: u.Cap.String(),
-			File: p.File, Line: p.Line, Column: p.Column, API: u.API, Context: u.Context,
+			File: p.File, Line: p.Line, Column: p.Column, API: u.API, Context: u.ContextName(),
 		})
 	}
 	for _, c := range res.Crates {
