@@ -172,8 +172,8 @@ func dependencyHover(v view, r *policy.CrateReport) string {
 		b.WriteString(", all pure")
 	}
 	fmt.Fprintf(&b, "\n\nAllowed: %s", codeList(r.Allowed))
-	if beyond := r.Uses.Minus(r.Allowed.Close()); !beyond.IsEmpty() {
-		fmt.Fprintf(&b, " · uses beyond that: %s", codeList(beyond))
+	if !r.Beyond.IsEmpty() {
+		fmt.Fprintf(&b, " · uses beyond that: %s", codeList(r.Beyond))
 	}
 	if !r.Audited.IsEmpty() {
 		fmt.Fprintf(&b, " · audited: %s", codeList(r.Audited))

@@ -51,7 +51,7 @@ func (s *server) report(_ context.Context, params json.RawMessage) (any, error) 
 	if p.Format == "json" {
 		err = render.JSON(&b, merged, src)
 	} else {
-		err = render.ReviewText(&b, render.NewReview(merged))
+		err = render.ReviewText(&b, policy.NewReview(merged))
 	}
 	if err != nil {
 		return nil, err

@@ -769,6 +769,7 @@ func (e *evaluation) crateReports() []CrateReport {
 		if c.Member {
 			r.Allowed = e.own(c)
 		}
+		r.Beyond = r.Uses.Minus(r.Allowed.Close())
 		if s := e.in.Summaries[id]; s != nil {
 			r.Unanalysed, r.Lines = unseen(s, c), s.Lines
 		}

@@ -43,6 +43,7 @@ type CrateReport struct {
 	Member      bool
 	Uses        caps.Set // needed by its own normal code
 	Allowed     caps.Set // Ceil ∪ Audited (for members: Own)
+	Beyond      caps.Set // Uses that Allowed does not cover
 	Audited     caps.Set
 	Pure        bool // own code needs nothing beyond env-readonly, and it was fully analysed
 	PureTree    bool // Pure for it and all it reaches through normal edges
@@ -62,6 +63,8 @@ type CrateReport struct {
 	// Sites are its own compiled normal-context uses, each with the
 	// function or item holding it (review.go).
 	Sites []analyzer.Use
+	// ToRead is what its ReviewSites ask a reviewer to read.
+	ToRead Reading
 	// Missing says why its sources were not on disk; "" when they were.
 	Missing string
 	Reach   Reach

@@ -4,6 +4,7 @@ import (
 	"sort"
 
 	"github.com/cargo-caps/cargo-caps/analyzer"
+	"github.com/cargo-caps/cargo-caps/caps"
 	"github.com/cargo-caps/cargo-caps/graph"
 	"github.com/cargo-caps/cargo-caps/manifest"
 )
@@ -25,6 +26,7 @@ func (e *evaluation) review(r *CrateReport, c *graph.Crate, reach map[graph.ID]R
 	r.Sites = e.compiledUses(c)
 	r.Missing = c.Missing
 	r.Reach = reach[c.ID]
+	r.ToRead = ReadingOf(r.ReviewSites())
 }
 
 // reaches is how each crate of g is reached from the members: through
@@ -76,6 +78,64 @@ func worse(a, b Reach) Reach {
 		return a
 	}
 	return b
+}
+
+// Review is the reviewer's list (`cargo-caps report`): which dependencies a
+// person must read and why, which need no review, and which run at build time.
+type Review struct {
+	NeedReview []CrateReport // most powerful first
+	Pure       []CrateReport
+	BuildTime  []CrateReport // build scripts and proc-macros: need a build sandbox
+	Audited    []CrateReport // used capabilities all accepted by an audit
+	Total      int           // dependencies (workspace members are not counted)
+	Lines      int           // lines of code in NeedReview
+	Targets    []string      // target triples the graph was built for; empty: every platform
+	Reading    Reading       // what NeedReview's sites ask a reviewer to read
+}
+
+// NewReview sorts a result's dependencies into the reviewer's lists.
+func NewReview(res *Result) Review {
+	r := Review{Targets: res.Targets}
+	for _, c := range res.Crates {
+		if c.Member {
+			continue
+		}
+		r.Total++
+		switch {
+		case c.NeedsReview():
+			r.NeedReview = append(r.NeedReview, c)
+			r.Lines += c.Lines
+			r.Reading = r.Reading.Add(c.ToRead)
+		case c.Pure:
+			r.Pure = append(r.Pure, c)
+		default:
+			r.Audited = append(r.Audited, c)
+		}
+		if c.BuildScript || c.ProcMacro {
+			r.BuildTime = append(r.BuildTime, c)
+		}
+	}
+	sort.SliceStable(r.NeedReview, func(i, j int) bool {
+		a, b := r.NeedReview[i], r.NeedReview[j]
+		if pa, pb := power(a.Uses), power(b.Uses); pa != pb {
+			return pa < pb
+		}
+		if a.Uses.Len() != b.Uses.Len() {
+			return a.Uses.Len() > b.Uses.Len()
+		}
+		return a.Lines > b.Lines
+	})
+	return r
+}
+
+// power ranks a set by its most powerful member (lower is more powerful).
+func power(s caps.Set) int {
+	for i, c := range caps.All {
+		if s.Has(c) {
+			return i
+		}
+	}
+	return len(caps.All)
 }
 
 // ReviewSites are the uses a reviewer must read in c's own code: those of

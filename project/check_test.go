@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/tools/txtar"
 
+	"github.com/cargo-caps/cargo-caps/policy"
 	"github.com/cargo-caps/cargo-caps/render"
 )
 
@@ -101,13 +102,13 @@ var renderers = map[string]func(io.Writer, *Workspace, *render.Sources) error{
 		return render.SARIF(w, ws.Result, src, ws.Root)
 	},
 	"report.golden": func(w io.Writer, ws *Workspace, _ *render.Sources) error {
-		return render.ReviewText(w, render.NewReview(ws.Result))
+		return render.ReviewText(w, policy.NewReview(ws.Result))
 	},
 	"report.json": func(w io.Writer, ws *Workspace, src *render.Sources) error {
-		return render.ReviewJSON(w, render.NewReview(ws.Result), src)
+		return render.ReviewJSON(w, policy.NewReview(ws.Result), src)
 	},
 	"report-sites.golden": func(w io.Writer, ws *Workspace, src *render.Sources) error {
-		return render.ReviewSitesText(w, render.NewReview(ws.Result), src)
+		return render.ReviewSitesText(w, policy.NewReview(ws.Result), src)
 	},
 }
 

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 
 	"github.com/cargo-caps/cargo-caps/analyzer"
@@ -12,66 +11,8 @@ import (
 	"github.com/cargo-caps/cargo-caps/policy"
 )
 
-// Review is the reviewer's list (`cargo-caps report`): which dependencies a
-// person must read and why, which need no review, and which run at build time.
-type Review struct {
-	NeedReview []policy.CrateReport // most powerful first
-	Pure       []policy.CrateReport
-	BuildTime  []policy.CrateReport // build scripts and proc-macros: need a build sandbox
-	Audited    []policy.CrateReport // used capabilities all accepted by an audit
-	Total      int                  // dependencies (workspace members are not counted)
-	Lines      int                  // lines of code in NeedReview
-	Targets    []string             // target triples the graph was built for; empty: every platform
-	Reading    policy.Reading       // what NeedReview's sites ask a reviewer to read
-}
-
-// NewReview sorts a result's dependencies into the reviewer's lists.
-func NewReview(res *policy.Result) Review {
-	r := Review{Targets: res.Targets}
-	for _, c := range res.Crates {
-		if c.Member {
-			continue
-		}
-		r.Total++
-		switch {
-		case c.NeedsReview():
-			r.NeedReview = append(r.NeedReview, c)
-			r.Lines += c.Lines
-			r.Reading = r.Reading.Add(policy.ReadingOf(c.ReviewSites()))
-		case c.Pure:
-			r.Pure = append(r.Pure, c)
-		default:
-			r.Audited = append(r.Audited, c)
-		}
-		if c.BuildScript || c.ProcMacro {
-			r.BuildTime = append(r.BuildTime, c)
-		}
-	}
-	sort.SliceStable(r.NeedReview, func(i, j int) bool {
-		a, b := r.NeedReview[i], r.NeedReview[j]
-		if pa, pb := power(a.Uses), power(b.Uses); pa != pb {
-			return pa < pb
-		}
-		if a.Uses.Len() != b.Uses.Len() {
-			return a.Uses.Len() > b.Uses.Len()
-		}
-		return a.Lines > b.Lines
-	})
-	return r
-}
-
-// power ranks a set by its most powerful member (lower is more powerful).
-func power(s caps.Set) int {
-	for i, c := range caps.All {
-		if s.Has(c) {
-			return i
-		}
-	}
-	return len(caps.All)
-}
-
-// Summary is the one-line verdict.
-func (r Review) Summary() string {
+// summary is the one-line verdict.
+func summary(r policy.Review) string {
 	need, pure := "need", "are"
 	if len(r.NeedReview) == 1 {
 		need = "needs"
@@ -95,8 +36,8 @@ func plural(n int, word string) string {
 	return fmt.Sprintf("%d %ss", n, word)
 }
 
-// Platforms says which platforms' dependencies count.
-func (r Review) Platforms() string {
+// platforms says which platforms' dependencies count.
+func platforms(r policy.Review) string {
 	if len(r.Targets) == 0 {
 		return "Targets: every platform counts (no --target, no [workspace.metadata.capabilities] targets)"
 	}
@@ -104,10 +45,10 @@ func (r Review) Platforms() string {
 }
 
 // ReviewText writes the review for people.
-func ReviewText(w io.Writer, r Review) error {
+func ReviewText(w io.Writer, r policy.Review) error {
 	var b strings.Builder
-	fmt.Fprintln(&b, r.Platforms())
-	fmt.Fprintln(&b, r.Summary())
+	fmt.Fprintln(&b, platforms(r))
+	fmt.Fprintln(&b, summary(r))
 	fmt.Fprintf(&b, "(whole crates: %d lines of code)\n", r.Lines)
 	fmt.Fprintln(&b, "\nNeed review (most powerful first):")
 	for _, c := range r.NeedReview {
@@ -115,7 +56,7 @@ func ReviewText(w io.Writer, r Review) error {
 		if uses == "" {
 			uses = "(unknown)"
 		}
-		read := policy.ReadingOf(c.ReviewSites())
+		read := c.ToRead
 		fmt.Fprintf(&b, "  %-28s %-28s %5d sites in %4d functions (%6d of %7d lines)",
 			c.Name+" "+c.Version, uses, read.Sites, read.Functions, read.Lines, c.Lines)
 		if c.Unanalysed > 0 {
@@ -201,7 +142,7 @@ func sitesJSON(uses []analyzer.Use, dir string, src *Sources) []jsonReviewSite {
 }
 
 // ReviewJSON writes the review as one JSON object; src gives the sites' lines.
-func ReviewJSON(w io.Writer, r Review, src *Sources) error {
+func ReviewJSON(w io.Writer, r policy.Review, src *Sources) error {
 	list := func(cs []policy.CrateReport, withSites bool) []jsonReviewCrate {
 		out := []jsonReviewCrate{}
 		for _, c := range cs {
@@ -209,18 +150,14 @@ func ReviewJSON(w io.Writer, r Review, src *Sources) error {
 			if paths == nil {
 				paths = [][]string{}
 			}
-			jc := jsonReviewCrate{Name: c.Name, Version: c.Version, Capabilities: c.Uses.Names(),
-				Lines: c.Lines, Unanalysed: c.Unanalysed, BuildScript: c.BuildScript, ProcMacro: c.ProcMacro, Paths: paths}
-			for _, v := range c.Vetted {
-				jc.AuditedBy = append(jc.AuditedBy, v.By)
-			}
-			out = append(out, jc)
 			j := jsonReviewCrate{Name: c.Name, Version: c.Version, Dir: c.Dir, Capabilities: c.Uses.Names(),
 				Lines: c.Lines, Unanalysed: c.Unanalysed, BuildScript: c.BuildScript, ProcMacro: c.ProcMacro, Paths: paths}
+			for _, v := range c.Vetted {
+				j.AuditedBy = append(j.AuditedBy, v.By)
+			}
 			if withSites {
-				sites := c.ReviewSites()
-				read := policy.ReadingOf(sites)
-				j.Sites, j.SiteCount, j.Functions, j.SiteLines = sitesJSON(sites, c.Dir, src), read.Sites, read.Functions, read.Lines
+				j.Sites = sitesJSON(c.ReviewSites(), c.Dir, src)
+				j.SiteCount, j.Functions, j.SiteLines = c.ToRead.Sites, c.ToRead.Functions, c.ToRead.Lines
 			}
 			out = append(out, j)
 		}
@@ -230,7 +167,7 @@ func ReviewJSON(w io.Writer, r Review, src *Sources) error {
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false) // `<T as Trait>::f` reads as written
 	return enc.Encode(map[string]any{
-		"version": 1, "targets": targetList(r.Targets), "summary": r.Summary(), "crates": r.Total, "review_lines": r.Lines,
+		"version": 1, "targets": targetList(r.Targets), "summary": summary(r), "crates": r.Total, "review_lines": r.Lines,
 		"review_sites": r.Reading.Sites, "review_functions": r.Reading.Functions, "review_site_lines": r.Reading.Lines,
 		"need_review": list(r.NeedReview, true), "audited": list(r.Audited, false), "pure": list(r.Pure, false),
 		"build_time": list(r.BuildTime, false),
@@ -248,13 +185,12 @@ func targetList(ts []string) []string {
 // ReviewSitesText writes the sites of the crates needing review, by crate
 // and capability, most powerful first, each as `file:line` (relative to
 // src.Base when below it, else absolute) so a terminal can open it.
-func ReviewSitesText(w io.Writer, r Review, src *Sources) error {
+func ReviewSitesText(w io.Writer, r policy.Review, src *Sources) error {
 	var b strings.Builder
-	fmt.Fprintln(&b, r.Platforms())
-	fmt.Fprintln(&b, r.Summary())
+	fmt.Fprintln(&b, platforms(r))
+	fmt.Fprintln(&b, summary(r))
 	for _, c := range r.NeedReview {
-		sites := c.ReviewSites()
-		read := policy.ReadingOf(sites)
+		sites, read := c.ReviewSites(), c.ToRead
 		fmt.Fprintf(&b, "\n%s %s: %s in %s (%s)\n", c.Name, c.Version, plural(read.Sites, "site"), plural(read.Functions, "function"), plural(read.Lines, "line"))
 		if c.Unanalysed > 0 {
 			fmt.Fprintf(&b, "  %d ranges unanalysed: read them whole\n", c.Unanalysed)

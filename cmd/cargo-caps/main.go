@@ -347,7 +347,7 @@ func report(ctx context.Context, args []string, stdout io.Writer) (int, error) {
 	if err := checkFeatures(w, "", splitList(l.features)); err != nil {
 		return 2, err
 	}
-	review := render.NewReview(w.Result)
+	review := policy.NewReview(w.Result)
 	src := &render.Sources{}
 	switch {
 	case *format == "json":
