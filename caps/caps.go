@@ -4,6 +4,8 @@
 // It knows nothing of manifests, Rust code or editors.
 package caps
 
+//go:generate go run ../internal/gendocs -root ..
+
 import (
 	"fmt"
 	"math/bits"

@@ -27,6 +27,14 @@ const (
 	BuildDenied          Code = "build-denied"
 )
 
+// Codes lists every code in SPEC §5's order: what a severity setting may
+// name (the VS Code extension's enum is generated from it, internal/gendocs).
+var Codes = []Code{
+	UndeclaredCapability, DependencyCapability, PureViolation, UnknownCapability, ManifestSyntax,
+	IneffectiveGrant, CargoIncompatible, UnusedCapability, NarrowableCapability, Unanalysed,
+	BuildTimeCode, BuildDenied,
+}
+
 // Severity orders findings; only Error makes `check` exit 1.
 type Severity int
 
