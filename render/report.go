@@ -209,14 +209,11 @@ func ReviewJSON(w io.Writer, r Review, src *Sources) error {
 			if paths == nil {
 				paths = [][]string{}
 			}
-			jc := jsonReviewCrate{Name: c.Name, Version: c.Version, Capabilities: c.Uses.Names(),
-				Lines: c.Lines, Unanalysed: c.Unanalysed, BuildScript: c.BuildScript, ProcMacro: c.ProcMacro, Paths: paths}
-			for _, v := range c.Vetted {
-				jc.AuditedBy = append(jc.AuditedBy, v.By)
-			}
-			out = append(out, jc)
 			j := jsonReviewCrate{Name: c.Name, Version: c.Version, Dir: c.Dir, Capabilities: c.Uses.Names(),
 				Lines: c.Lines, Unanalysed: c.Unanalysed, BuildScript: c.BuildScript, ProcMacro: c.ProcMacro, Paths: paths}
+			for _, v := range c.Vetted {
+				j.AuditedBy = append(j.AuditedBy, v.By)
+			}
 			if withSites {
 				sites := c.ReviewSites()
 				read := policy.ReadingOf(sites)
