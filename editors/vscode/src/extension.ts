@@ -27,6 +27,7 @@ let output: vscode.OutputChannel;
 const reports = new Map<string, string>();
 const reportChanged = new vscode.EventEmitter<vscode.Uri>();
 const review = new ReviewView();
+let reviewAsked = 0; // the last refreshReview's number: only its answer is shown
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   output = vscode.window.createOutputChannel('cargo-caps');
@@ -42,7 +43,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
     vscode.commands.registerCommand('cargoCaps.showReport', showReport),
     vscode.commands.registerCommand('cargoCaps.restartServer', restart),
-    vscode.window.registerTreeDataProvider('cargoCaps.review', review),
     vscode.commands.registerCommand('cargoCaps.showReview', async () => {
       await vscode.commands.executeCommand('cargoCaps.review.focus');
       if (client?.state === State.Running) {
@@ -69,6 +69,23 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       }
     }),
   );
+  // The server announces no end of an edit's analysis but publishes its
+  // diagnostics: while the review view shows, a change of them refreshes it.
+  const view = vscode.window.createTreeView('cargoCaps.review', { treeDataProvider: review });
+  let soon: NodeJS.Timeout | undefined;
+  const refreshSoon = () => {
+    clearTimeout(soon);
+    if (view.visible) {
+      soon = setTimeout(() => {
+        if (client?.state === State.Running) {
+          void refreshReview(client);
+        }
+      }, 500);
+    }
+  };
+  context.subscriptions.push(view, view.onDidChangeVisibility(refreshSoon), vscode.languages.onDidChangeDiagnostics(refreshSoon), {
+    dispose: () => clearTimeout(soon),
+  });
   extensionContext = context;
   await start(context);
 }
@@ -165,10 +182,11 @@ function show(s: Status): void {
 // refreshReview asks for the report as JSON (`report --format json`'s
 // shape) and shows it in the review view and as the status bar's count.
 async function refreshReview(c: LanguageClient): Promise<void> {
+  const asked = ++reviewAsked;
   try {
     const r = await c.sendRequest<{ text: string }>('cargoCaps/report', { format: 'json' });
     const report = JSON.parse(r.text) as Report;
-    if (client !== c) {
+    if (client !== c || asked !== reviewAsked) {
       return;
     }
     review.show(report);
