@@ -205,7 +205,7 @@ func dependencyHover(v view, r *policy.CrateReport) string {
 		notes = append(notes, "is a proc-macro (runs in the compiler, outside the model)")
 	}
 	if r.Unanalysed > 0 {
-		notes = append(notes, fmt.Sprintf("has %d places the analyser could not see", r.Unanalysed))
+		notes = append(notes, "has "+count(r.Unanalysed, "place")+" the analyser could not see")
 	}
 	if len(notes) > 0 {
 		fmt.Fprintf(&b, "\n\nIt %s.", strings.Join(notes, "; "))

@@ -24,10 +24,14 @@ func reviewHover(v view, r *policy.CrateReport) string {
 	}
 	sites := r.ReviewSites()
 	switch {
+	case r.Missing != "":
+		return fmt.Sprintf("Review: unknown, its sources are not on disk (%s).", r.Missing)
 	case r.Pure:
 		return "Review: none, it is pure."
+	case !r.NeedsReview() && !r.Uses.IsEmpty():
+		return "Review: none, an audit accepted what it uses."
 	case !r.NeedsReview():
-		return "Review: none, its capabilities are accepted by an audit."
+		return "Review: no capability use to read."
 	case len(sites) == 0:
 		return fmt.Sprintf("Review: read it whole (%d lines): the analyser could not see all of it.", r.Lines)
 	}

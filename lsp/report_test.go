@@ -75,8 +75,12 @@ func TestReportSites(t *testing.T) {
 		}
 		return out
 	}
-	if got := strings.Join(names(r.NeedReview), " ") + " | " + strings.Join(names(r.Audited), " ") + " | " + strings.Join(names(r.Pure), " "); got != "runner | mmap | math" {
+	if got := strings.Join(names(r.NeedReview), " ") + " | " + strings.Join(names(r.Audited), " ") + " | " + strings.Join(names(r.Pure), " "); got != "runner gone | mmap | math" {
 		t.Fatalf("need review | audited | pure: %s", got)
+	}
+	// gone's sources are not on disk: it needs review, with no site to point at.
+	if gone := r.NeedReview[1]; len(gone.Sites) != 0 {
+		t.Errorf("gone: %+v", gone)
 	}
 	runner := r.NeedReview[0]
 	if runner.SiteCount != 7 || len(runner.Sites) != 7 || r.ReviewSites != 7 || !filepath.IsAbs(runner.Dir) {
