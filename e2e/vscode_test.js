@@ -203,6 +203,21 @@ async function expand(page, label) {
   return true;
 }
 
+// helperAt waits for the active editor to show helper/src/lib.rs with the
+// cursor on line.
+async function helperAt(page, line) {
+  let seen;
+  await poll(`the editor at helper/src/lib.rs line ${line}`, async () => {
+    // The breadcrumbs say which of the two lib.rs files it is.
+    const file = await page.locator('.editor-group-container.active .breadcrumbs-control').first().innerText().catch(() => '');
+    const where = await page.locator('.statusbar-item', { hasText: /^Ln \d+, Col \d+/ }).first().innerText().catch(() => '');
+    seen = `${file.replace(/\s+/g, ' ')} at ${where}`;
+    return /helper\W+src\W+lib\.rs/.test(file) && where.startsWith(`Ln ${line},`);
+  }).catch((e) => {
+    throw new Error(`${e.message} (shown: ${seen})`);
+  });
+}
+
 async function reviewView(page) {
   await step(page, 'review-view-pure-helper', async () => {
     await runCommand(page, 'cargo-caps: Show Capability Review');
@@ -249,16 +264,7 @@ async function reviewView(page) {
   });
   await step(page, 'review-view-click-opens-site', async () => {
     await reviewRows(page).filter({ hasText: 'helper::peek' }).first().click();
-    let seen;
-    await poll(`the editor at helper/src/lib.rs line ${peekLine}`, async () => {
-      // The breadcrumbs say which of the two lib.rs files it is.
-      const file = await page.locator('.editor-group-container.active .breadcrumbs-control').first().innerText().catch(() => '');
-      const where = await page.locator('.statusbar-item', { hasText: /^Ln \d+, Col \d+/ }).first().innerText().catch(() => '');
-      seen = `${file.replace(/\s+/g, ' ')} at ${where}`;
-      return /helper\W+src\W+lib\.rs/.test(file) && where.startsWith(`Ln ${peekLine},`);
-    }).catch((e) => {
-      throw new Error(`${e.message} (shown: ${seen})`);
-    });
+    await helperAt(page, peekLine);
   });
   await step(page, 'hover-dependency-review', async () => {
     await openFile(page, 'Cargo.toml');
@@ -281,6 +287,12 @@ async function reviewView(page) {
     if (!links.some((l) => l.includes('helper/src/lib.rs') && l.includes(`#L${peekLine}`))) {
       throw new Error(`no link to helper/src/lib.rs#L${peekLine} in the hover: ${JSON.stringify(links)}`);
     }
+  });
+  await step(page, 'hover-link-opens-site', async () => {
+    // spawn's link: a line the editor is not on yet.
+    const spawnLine = peekLine - 1;
+    await page.locator('.monaco-hover:not(.hidden) a', { hasText: `src/lib.rs:${spawnLine}` }).first().click();
+    await helperAt(page, spawnLine);
   });
 }
 

@@ -45,15 +45,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('cargoCaps.restartServer', restart),
     vscode.commands.registerCommand('cargoCaps.showReview', async () => {
       await vscode.commands.executeCommand('cargoCaps.review.focus');
-      if (client?.state === State.Running) {
-        await refreshReview(client);
-      }
+      await refreshRunningReview();
     }),
-    vscode.commands.registerCommand('cargoCaps.refreshReview', async () => {
-      if (client?.state === State.Running) {
-        await refreshReview(client);
-      }
-    }),
+    vscode.commands.registerCommand('cargoCaps.refreshReview', refreshRunningReview),
     // Trust granted: restart so that the server may run cargo.
     vscode.workspace.onDidGrantWorkspaceTrust(restart),
     vscode.workspace.onDidChangeConfiguration(async (e) => {
@@ -76,11 +70,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const refreshSoon = () => {
     clearTimeout(soon);
     if (view.visible) {
-      soon = setTimeout(() => {
-        if (client?.state === State.Running) {
-          void refreshReview(client);
-        }
-      }, 500);
+      soon = setTimeout(() => void refreshRunningReview(), 500);
     }
   };
   context.subscriptions.push(view, view.onDidChangeVisibility(refreshSoon), vscode.languages.onDidChangeDiagnostics(refreshSoon), {
@@ -177,6 +167,12 @@ function show(s: Status): void {
   // The tooltip says more than the icons in the text; screen readers get it too.
   status.accessibilityInformation = { label: tooltip };
   status.show();
+}
+
+async function refreshRunningReview(): Promise<void> {
+  if (client?.state === State.Running) {
+    await refreshReview(client);
+  }
 }
 
 // refreshReview asks for the report as JSON (`report --format json`'s
