@@ -124,6 +124,7 @@ local ok, err = pcall(function()
   -- count without a save in Neovim.
   local helper = dir .. '/helper/src/lib.rs'
   vim.wait(2500) -- past the watcher's first scans (it polls once a second)
+  local spawn_line = #vim.split(read(helper), '\n', { plain = true }) + 1 -- after the blank line
   local f = assert(io.open(helper, 'a'))
   f:write('\npub fn spawn() { let _ = std::process::Command::new("true").status(); }\n')
   f:close()
@@ -136,8 +137,39 @@ local ok, err = pcall(function()
     return false
   end)
 
+  -- The sites to review, most powerful first: helper's new spawn, then its
+  -- reading of the environment.
   vim.cmd('CargoCapsReport')
-  wait(':CargoCapsReport opened a report', function()
+  local items
+  wait(':CargoCapsReport filled the quickfix list with the sites', function()
+    items = vim.fn.getqflist()
+    return #items > 0
+  end)
+  local title = vim.fn.getqflist({ title = 1 }).title
+  local function where(item)
+    return ('%s:%d %s'):format(vim.api.nvim_buf_get_name(item.bufnr), item.lnum, item.text)
+  end
+  local seen = vim.tbl_map(where, items)
+  say('quickfix: ' .. title .. '\n  ' .. table.concat(seen, '\n  '))
+  if not title:find('needs? review') then
+    fail('the quickfix title is not the report summary: ' .. title)
+  end
+  if seen[1] ~= ('%s:%d process: std::process::Command::new in helper::spawn (helper 0.1.0)'):format(helper, spawn_line) then
+    fail('the first quickfix item is not helper\'s spawn at line ' .. spawn_line .. ': ' .. vim.inspect(seen))
+  end
+  if vim.bo.buftype ~= 'quickfix' then
+    fail('the quickfix window did not open')
+  end
+  vim.cmd('cfirst')
+  if vim.api.nvim_buf_get_name(0) ~= helper or vim.api.nvim_win_get_cursor(0)[1] ~= spawn_line then
+    fail(':cfirst did not go to the site: ' .. vim.api.nvim_buf_get_name(0) .. ':' .. vim.api.nvim_win_get_cursor(0)[1])
+  end
+  say('ok: :cfirst opens the site')
+  vim.cmd('cclose')
+  vim.cmd('buffer ' .. lib)
+
+  vim.cmd('CargoCapsReport text')
+  wait(':CargoCapsReport text opened a report', function()
     local b = vim.api.nvim_get_current_buf()
     return b ~= lib and vim.bo[b].readonly and #table.concat(vim.api.nvim_buf_get_lines(b, 0, -1, false), '\n') > 0
   end)

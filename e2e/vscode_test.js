@@ -1,6 +1,7 @@
 // Drives a running code-server in Debian's Chromium (run by e2e/vscode.sh).
 // Pass and fail are decided by what VS Code shows: squiggles, the Problems
-// panel, the quick-fix menu, inlay hints, the status bar; plus the manifest on
+// panel, the quick-fix menu, inlay hints, the status bar, the Capability
+// review view and the editor a click in it opens, a hover; plus the manifest on
 // disk after the quick-fix. Each step leaves a screenshot in --artifacts.
 'use strict';
 const fs = require('fs');
@@ -173,6 +174,125 @@ async function trusted(page) {
     await page.locator('.tab[aria-label^="cargo-caps report.txt"]').first().waitFor({ timeout });
     await poll('report text in the editor', async () =>
       (await page.locator('.monaco-editor .view-lines').first().innerText()).trim().length > 0);
+  });
+  await reviewView(page);
+}
+
+// The rows of the Capability review view in the Explorer (its header is
+// shown in capitals by CSS, so it is matched without case).
+function reviewRows(page) {
+  return page
+    .locator('.pane', { has: page.locator('.pane-header', { hasText: /capability review/i }) })
+    .locator('.pane-body .monaco-list-row');
+}
+
+async function reviewTexts(page) {
+  return (await reviewRows(page).allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+}
+
+// expand clicks the first collapsed row of the review view that holds label;
+// false when there is none yet.
+async function expand(page, label) {
+  const row = reviewRows(page).filter({ hasText: label }).first();
+  if (!(await visibleWithin(row, 2000))) {
+    return false;
+  }
+  if ((await row.getAttribute('aria-expanded')) === 'false') {
+    await row.click();
+  }
+  return true;
+}
+
+// helperAt waits for the active editor to show helper/src/lib.rs with the
+// cursor on line.
+async function helperAt(page, line) {
+  let seen;
+  await poll(`the editor at helper/src/lib.rs line ${line}`, async () => {
+    // The breadcrumbs say which of the two lib.rs files it is.
+    const file = await page.locator('.editor-group-container.active .breadcrumbs-control').first().innerText().catch(() => '');
+    const where = await page.locator('.statusbar-item', { hasText: /^Ln \d+, Col \d+/ }).first().innerText().catch(() => '');
+    seen = `${file.replace(/\s+/g, ' ')} at ${where}`;
+    return /helper\W+src\W+lib\.rs/.test(file) && where.startsWith(`Ln ${line},`);
+  }).catch((e) => {
+    throw new Error(`${e.message} (shown: ${seen})`);
+  });
+}
+
+async function reviewView(page) {
+  await step(page, 'review-view-pure-helper', async () => {
+    await runCommand(page, 'cargo-caps: Show Capability Review');
+    // The folder's section folded, the view has the Explorer's height (for the screenshot).
+    const folder = page.locator('.pane-header[aria-label*="capsdemo" i]').first();
+    if ((await folder.getAttribute('aria-expanded').catch(() => null)) === 'true') {
+      await folder.click();
+    }
+    // helper's own code reads only the environment: pure.
+    await poll('helper in the Pure group', async () =>
+      (await expand(page, 'Pure (1)')) && (await reviewTexts(page)).some((t) => t.startsWith('helper 0.1.0')));
+    const rows = await reviewTexts(page);
+    log(`review rows: ${JSON.stringify(rows)}`);
+    if (!rows.some((t) => t.startsWith('Need review (0)')) || !rows.some((t) => t.startsWith('Audited (0)'))) {
+      throw new Error(`review groups: ${JSON.stringify(rows)}`);
+    }
+  });
+  // helper gains a process spawn and an unsafe block, written outside the
+  // editor: the view follows the server's next analysis.
+  const helper = path.join(workspace, 'helper/src/lib.rs');
+  const lines = fs.readFileSync(helper, 'utf8').split('\n').length;
+  fs.appendFileSync(helper, '\npub fn spawn() { let _ = std::process::Command::new("true").status(); }\n' +
+    'pub fn peek(p: *const u8) -> u8 { unsafe { *p } }\n');
+  const peekLine = lines + 2; // after the blank line and spawn
+  await step(page, 'review-view-sites', async () => {
+    await poll('helper under Need review', async () => (await reviewTexts(page)).some((t) => t.startsWith('Need review (1)')));
+    // A refresh of the view collapses the rows again: expand until the sites show.
+    const rows = await poll('the sites of helper', async () => {
+      for (const label of ['helper 0.1.0', 'unsafe', 'process']) {
+        await expand(page, label);
+      }
+      const t = await reviewTexts(page);
+      return t.some((r) => r.startsWith('helper::peek')) && t.some((r) => r.startsWith('helper::spawn')) ? t : undefined;
+    });
+    log(`review rows: ${JSON.stringify(rows)}`);
+    // Most powerful first: unsafe before process.
+    const order = ['helper 0.1.0', 'unsafe', 'helper::peek', 'process', 'helper::spawn'].map((l) => rows.findIndex((r) => r.startsWith(l)));
+    if (order.some((i, k) => i < 0 || (k > 0 && i < order[k - 1]))) {
+      throw new Error(`review rows out of order (crate → capability → site): ${JSON.stringify(rows)}`);
+    }
+    if (!rows.some((r) => r.startsWith('helper::peek') && r.includes(`src/lib.rs:${peekLine}`))) {
+      throw new Error(`helper::peek's row does not say src/lib.rs:${peekLine}: ${JSON.stringify(rows)}`);
+    }
+  });
+  await step(page, 'review-view-click-opens-site', async () => {
+    await reviewRows(page).filter({ hasText: 'helper::peek' }).first().click();
+    await helperAt(page, peekLine);
+  });
+  await step(page, 'hover-dependency-review', async () => {
+    await openFile(page, 'Cargo.toml');
+    const line = page.locator('.monaco-editor .view-line').filter({ hasText: 'helper = { path' }).first();
+    const hover = page.locator('.monaco-hover:not(.hidden)');
+    const text = await poll('the hover on the helper entry with its review', async () => {
+      // On the key `helper`, at the start of the line.
+      const box = await line.locator('span').first().boundingBox();
+      await page.mouse.move(box.x + 12, box.y + box.height / 2);
+      if (!(await visibleWithin(hover.first(), 3000))) {
+        await page.mouse.move(0, 0);
+        return undefined;
+      }
+      const t = await hover.first().innerText();
+      return /Review: \d+ sites in \d+ functions/.test(t) ? t : undefined;
+    });
+    log(`hover: ${JSON.stringify(text)}`);
+    // The first sites are links into helper's sources.
+    const links = await hover.first().locator('a').evaluateAll((as) => as.map((a) => a.getAttribute('data-href') || a.getAttribute('href') || ''));
+    if (!links.some((l) => l.includes('helper/src/lib.rs') && l.includes(`#L${peekLine}`))) {
+      throw new Error(`no link to helper/src/lib.rs#L${peekLine} in the hover: ${JSON.stringify(links)}`);
+    }
+  });
+  await step(page, 'hover-link-opens-site', async () => {
+    // spawn's link: a line the editor is not on yet.
+    const spawnLine = peekLine - 1;
+    await page.locator('.monaco-hover:not(.hidden) a', { hasText: `src/lib.rs:${spawnLine}` }).first().click();
+    await helperAt(page, spawnLine);
   });
 }
 

@@ -305,6 +305,11 @@ func writeCase(t *testing.T, file string) (string, *txtar.Archive) {
 			t.Fatal(err)
 		}
 	}
+	// A case's .cargo-home holds its registry sources, as in project's check cases.
+	home := filepath.Join(dir, ".cargo-home")
+	if _, err := os.Stat(home); err == nil {
+		t.Setenv("CARGO_HOME", home)
+	}
 	return dir, ar
 }
 

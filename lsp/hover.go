@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"strings"
 
 	"go.lsp.dev/protocol"
@@ -189,7 +188,7 @@ func dependencyHover(v view, r *policy.CrateReport) string {
 		notes = append(notes, "is a proc-macro (runs in the compiler, outside the model)")
 	}
 	if r.Unanalysed > 0 {
-		notes = append(notes, fmt.Sprintf("has %d places the analyser could not see", r.Unanalysed))
+		notes = append(notes, "has "+count(r.Unanalysed, "place")+" the analyser could not see")
 	}
 	if len(notes) > 0 {
 		fmt.Fprintf(&b, "\n\nIt %s.", strings.Join(notes, "; "))
@@ -200,18 +199,8 @@ func dependencyHover(v view, r *policy.CrateReport) string {
 			fmt.Fprintf(&b, "\n- %s", strings.Join(p, " → "))
 		}
 	}
-	if len(r.Samples) > 0 {
-		b.WriteString("\n\nSample sites:")
-		for _, c := range caps.All {
-			for _, u := range r.Samples[c] {
-				pos := v.tx.index(u.File).Pos(u.Range.Start)
-				file := u.File
-				if rel, err := filepath.Rel(r.Dir, u.File); err == nil {
-					file = rel
-				}
-				fmt.Fprintf(&b, "\n- `%s` %s:%d:%d `%s`", c, file, pos.Line, pos.Column, u.API)
-			}
-		}
+	if review := reviewHover(v, r); review != "" {
+		b.WriteString("\n\n" + review)
 	}
 	return b.String()
 }
@@ -236,9 +225,4 @@ func rustHover(v view, path string, off int) (string, span.Range) {
 	return "", span.Range{}
 }
 
-func crates(n int) string {
-	if n == 1 {
-		return "1 crate"
-	}
-	return fmt.Sprintf("%d crates", n)
-}
+func crates(n int) string { return count(n, "crate") }

@@ -3,6 +3,7 @@ package lsp
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 
 	"go.lsp.dev/jsonrpc2"
@@ -19,9 +20,9 @@ type reportResult struct {
 	Text string `json:"text"`
 }
 
-// report answers cargoCaps/report: the reviewer's list as `cargo-caps
-// report` prints it, or the JSON of SPEC §5 (which the editors read for
-// their status), over every loaded workspace.
+// report answers cargoCaps/report: the reviewer's list over every loaded
+// workspace, as `cargo-caps report` prints it, or as `report --format json`
+// writes it (what the editors' review views, quickfix list and status read).
 func (s *server) report(_ context.Context, params json.RawMessage) (any, error) {
 	var p reportParams
 	if err := decode(params, &p); err != nil {
@@ -45,13 +46,19 @@ func (s *server) report(_ context.Context, params json.RawMessage) (any, error) 
 		merged.Findings = append(merged.Findings, v.w.Result.Findings...)
 		merged.Uses = append(merged.Uses, v.w.Result.Uses...)
 		merged.Crates = append(merged.Crates, v.w.Result.Crates...)
+		for _, t := range v.w.Result.Targets {
+			if !slices.Contains(merged.Targets, t) {
+				merged.Targets = append(merged.Targets, t)
+			}
+		}
 	}
+	review := policy.NewReview(merged)
 	var b strings.Builder
 	var err error
 	if p.Format == "json" {
-		err = render.JSON(&b, merged, src)
+		err = render.ReviewJSON(&b, review, src)
 	} else {
-		err = render.ReviewText(&b, policy.NewReview(merged))
+		err = render.ReviewText(&b, review)
 	}
 	if err != nil {
 		return nil, err

@@ -764,7 +764,7 @@ func (e *evaluation) crateReports() []CrateReport {
 			ID: id, Name: c.Name, Version: c.Version, Dir: c.Dir, Member: c.Member,
 			Uses: e.uses[id], Allowed: e.allowed[id], Audited: e.audited[id],
 			Pure: pure[id], BuildScript: c.BuildScript != "", ProcMacro: c.ProcMacro,
-			Samples: map[caps.Capability][]analyzer.Use{}, Paths: e.paths[id], Vetted: e.vetted[id],
+			Paths: e.paths[id], Vetted: e.vetted[id],
 		}
 		if c.Member {
 			r.Allowed = e.own(c)
@@ -779,9 +779,6 @@ func (e *evaluation) crateReports() []CrateReport {
 		for _, d := range tree {
 			r.TreeUses = r.TreeUses.Union(e.uses[d.ID])
 			r.PureTree = r.PureTree && pure[d.ID]
-		}
-		for _, cp := range r.Uses.List() {
-			r.Samples[cp] = e.samples(c, cp)
 		}
 		e.review(&r, c, reach)
 		out = append(out, r)

@@ -54,8 +54,6 @@ type CrateReport struct {
 	// TreeUses is what it and its normal-dependency subtree use; TreeSize counts that subtree's crates (itself included).
 	TreeUses caps.Set
 	TreeSize int
-	// Samples are up to three use sites per capability in its own code.
-	Samples map[caps.Capability][]analyzer.Use
 	// Paths are shortest chains from each member that reaches it: member → … → this crate.
 	Paths [][]string
 	// Vetted are the cargo vet certifications that audit it, part of Audited.

@@ -28,7 +28,7 @@ return {
     vim.lsp.inlay_hint.enable(true, { bufnr = bufnr })
     vim.api.nvim_buf_create_user_command(bufnr, 'CargoCapsReport', function(args)
       cargo_caps.report(args.args)
-    end, { nargs = '?', complete = function() return { 'text', 'json' } end })
+    end, { nargs = '?', complete = function() return cargo_caps.report_formats end })
     vim.api.nvim_buf_create_user_command(bufnr, 'CargoCapsTrust', cargo_caps.trust, {})
   end,
 }

@@ -1,6 +1,6 @@
 // The VS Code side of cargo-caps: starts `cargo-caps lsp` for Rust files and
 // Cargo.toml manifests, passes settings and workspace trust to it, and shows
-// its progress, a review count and the capability report.
+// its progress, a review count, the capability review view and the report.
 import * as vscode from 'vscode';
 import {
   LanguageClient,
@@ -13,7 +13,9 @@ import {
 } from 'vscode-languageclient/node';
 import { findServer } from './discovery';
 import { configurationChange, restartSettings, serverSettings } from './settings';
-import { cratesNeedingReview, nextStatus, ProgressValue, Status, statusText } from './status';
+import { Report } from './review';
+import { ReviewView } from './reviewView';
+import { nextStatus, ProgressValue, Status, statusText } from './status';
 
 const reportScheme = 'cargo-caps-report';
 
@@ -24,13 +26,15 @@ let status: vscode.StatusBarItem;
 let output: vscode.OutputChannel;
 const reports = new Map<string, string>();
 const reportChanged = new vscode.EventEmitter<vscode.Uri>();
+const review = new ReviewView();
+let reviewAsked = 0; // the last refreshReview's number: only its answer is shown
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   output = vscode.window.createOutputChannel('cargo-caps');
   status = vscode.window.createStatusBarItem('cargoCaps.status', vscode.StatusBarAlignment.Left, 0);
   status.name = 'cargo-caps';
   status.command = 'cargoCaps.showReport';
-  context.subscriptions.push(output, status, reportChanged);
+  context.subscriptions.push(output, status, reportChanged, review);
 
   context.subscriptions.push(
     vscode.workspace.registerTextDocumentContentProvider(reportScheme, {
@@ -39,6 +43,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
     vscode.commands.registerCommand('cargoCaps.showReport', showReport),
     vscode.commands.registerCommand('cargoCaps.restartServer', restart),
+    vscode.commands.registerCommand('cargoCaps.showReview', async () => {
+      await vscode.commands.executeCommand('cargoCaps.review.focus');
+      await refreshRunningReview();
+    }),
+    vscode.commands.registerCommand('cargoCaps.refreshReview', refreshRunningReview),
     // Trust granted: restart so that the server may run cargo.
     vscode.workspace.onDidGrantWorkspaceTrust(restart),
     vscode.workspace.onDidChangeConfiguration(async (e) => {
@@ -54,6 +63,19 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       }
     }),
   );
+  // The server announces no end of an edit's analysis but publishes its
+  // diagnostics: while the review view shows, a change of them refreshes it.
+  const view = vscode.window.createTreeView('cargoCaps.review', { treeDataProvider: review });
+  let soon: NodeJS.Timeout | undefined;
+  const refreshSoon = () => {
+    clearTimeout(soon);
+    if (view.visible) {
+      soon = setTimeout(() => void refreshRunningReview(), 500);
+    }
+  };
+  context.subscriptions.push(view, view.onDidChangeVisibility(refreshSoon), vscode.languages.onDidChangeDiagnostics(refreshSoon), {
+    dispose: () => clearTimeout(soon),
+  });
   extensionContext = context;
   await start(context);
 }
@@ -147,15 +169,28 @@ function show(s: Status): void {
   status.show();
 }
 
+async function refreshRunningReview(): Promise<void> {
+  if (client?.state === State.Running) {
+    await refreshReview(client);
+  }
+}
+
+// refreshReview asks for the report as JSON (`report --format json`'s
+// shape) and shows it in the review view and as the status bar's count.
 async function refreshReview(c: LanguageClient): Promise<void> {
+  const asked = ++reviewAsked;
   try {
-    const r = await c.sendRequest<{ text: string }>('cargoCaps/report', { format: 'text' });
-    const review = cratesNeedingReview(r.text);
-    if (client === c && current.state === 'ready') {
-      show({ state: 'ready', trusted: vscode.workspace.isTrusted, review });
+    const r = await c.sendRequest<{ text: string }>('cargoCaps/report', { format: 'json' });
+    const report = JSON.parse(r.text) as Report;
+    if (client !== c || asked !== reviewAsked) {
+      return;
+    }
+    review.show(report);
+    if (current.state === 'ready') {
+      show({ state: 'ready', trusted: vscode.workspace.isTrusted, review: report.need_review.length });
     }
   } catch (e) {
-    output.appendLine(`cargo-caps: report for the status bar failed: ${e instanceof Error ? e.message : String(e)}`);
+    output.appendLine(`cargo-caps: the review report failed: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
 

@@ -55,14 +55,3 @@ export function statusText(s: Status): { text: string; tooltip: string } {
       return { text: '$(error) cargo-caps', tooltip: s.error };
   }
 }
-
-/**
- * cratesNeedingReview reads the count from the summary line of the text
- * report (`N of M crates need review …`), the same verdict the report shows
- * when the item is clicked: the JSON report does not say which crates are
- * workspace members or audited. Undefined when there is no such line.
- */
-export function cratesNeedingReview(report: string): number | undefined {
-  const m = /^(\d+) of \d+ crates? needs? review/m.exec(report);
-  return m ? Number(m[1]) : undefined;
-}

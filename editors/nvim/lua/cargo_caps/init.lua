@@ -1,6 +1,7 @@
 -- cargo-caps for Neovim 0.7+: starts `cargo-caps lsp` for Rust files and
 -- Cargo.toml manifests, one client per Cargo workspace root, and adds
--- :CargoCapsReport. Neovim 0.11 users may use lsp/cargo_caps.lua instead.
+-- :CargoCapsReport (the sites to review in the quickfix list, or the report
+-- in a buffer). Neovim 0.11 users may use lsp/cargo_caps.lua instead.
 local M = {}
 
 local defaults = {
@@ -218,28 +219,88 @@ function M.client(bufnr)
   return id and vim.lsp.get_client_by_id(id) or nil
 end
 
---- Opens the capability report ('text' or 'json') in a readonly scratch buffer.
+-- Most powerful first (SPEC §1), as `cargo-caps report --sites` lists them.
+local power = { 'unsafe', 'process', 'fs', 'net', 'env', 'fs-readonly', 'env-readonly' }
+
+--- The quickfix items of a report (the JSON of `cargo-caps report --format
+--- json`, decoded): every site of the crates needing review, crate by crate
+--- (most powerful first), by capability, each at its file and line.
+function M.review_items(report)
+  local items = {}
+  for _, crate in ipairs(report.need_review or {}) do
+    local sites = type(crate.sites) == 'table' and crate.sites or {}
+    for _, cap in ipairs(power) do
+      for _, site in ipairs(sites) do
+        if site.capability == cap then
+          local file = site.file:sub(1, 1) == '/' and site.file or (crate.dir .. '/' .. site.file)
+          table.insert(items, {
+            filename = file,
+            lnum = site.line,
+            col = 1,
+            text = ('%s: %s in %s (%s %s)'):format(cap, site.api, site['function'], crate.name, crate.version),
+          })
+        end
+      end
+    end
+  end
+  return items
+end
+
+local function show_sites(text)
+  local ok, report = pcall(vim.json.decode, text)
+  if not ok or type(report) ~= 'table' then
+    vim.notify('cargo-caps: the report is not JSON: ' .. tostring(report), vim.log.levels.ERROR)
+    return
+  end
+  local items = M.review_items(report)
+  vim.fn.setqflist({}, ' ', { title = 'cargo-caps: ' .. tostring(report.summary), items = items })
+  if #items == 0 then
+    vim.notify('cargo-caps: no sites to review; ' .. tostring(report.summary), vim.log.levels.INFO)
+    return
+  end
+  vim.cmd('copen')
+end
+
+local function show_buffer(format, text)
+  local buf = vim.api.nvim_create_buf(false, true)
+  vim.api.nvim_buf_set_lines(buf, 0, -1, false, vim.split(text, '\n', { plain = true }))
+  vim.bo[buf].modifiable = false
+  vim.bo[buf].readonly = true
+  vim.bo[buf].bufhidden = 'wipe'
+  vim.bo[buf].filetype = format == 'json' and 'json' or 'cargocapsreport'
+  pcall(vim.api.nvim_buf_set_name, buf, 'cargo-caps://report.' .. (format == 'json' and 'json' or 'txt'))
+  vim.cmd('split')
+  vim.api.nvim_win_set_buf(0, buf)
+end
+
+--- The formats of |:CargoCapsReport|: 'sites' (the default) fills the
+--- quickfix list with the sites to review; 'text' and 'json' show the report
+--- in a readonly scratch buffer.
+M.report_formats = { 'sites', 'text', 'json' }
+
 function M.report(format)
-  format = (format == nil or format == '') and 'text' or format
+  format = (format == nil or format == '') and 'sites' or format
+  if not vim.tbl_contains(M.report_formats, format) then
+    vim.notify('cargo-caps: :CargoCapsReport takes sites, text or json, not ' .. format, vim.log.levels.ERROR)
+    return
+  end
   local client = M.client()
   if not client then
     vim.notify('cargo-caps: no cargo-caps language server for this buffer; open a Rust file or Cargo.toml of the workspace', vim.log.levels.ERROR)
     return
   end
-  request(client, 'cargoCaps/report', { format = format }, function(err, result)
+  -- The sites come from the JSON, never from parsing the text.
+  local asked = format == 'text' and 'text' or 'json'
+  request(client, 'cargoCaps/report', { format = asked }, function(err, result)
     if err or type(result) ~= 'table' or type(result.text) ~= 'string' then
       vim.notify('cargo-caps: report failed: ' .. vim.inspect(err or result), vim.log.levels.ERROR)
       return
     end
-    local buf = vim.api.nvim_create_buf(false, true)
-    vim.api.nvim_buf_set_lines(buf, 0, -1, false, vim.split(result.text, '\n', { plain = true }))
-    vim.bo[buf].modifiable = false
-    vim.bo[buf].readonly = true
-    vim.bo[buf].bufhidden = 'wipe'
-    vim.bo[buf].filetype = format == 'json' and 'json' or 'cargocapsreport'
-    pcall(vim.api.nvim_buf_set_name, buf, 'cargo-caps://report.' .. (format == 'json' and 'json' or 'txt'))
-    vim.cmd('split')
-    vim.api.nvim_win_set_buf(0, buf)
+    if format == 'sites' then
+      show_sites(result.text)
+    else
+      show_buffer(format, result.text)
+    end
   end, vim.api.nvim_get_current_buf())
 end
 
@@ -316,9 +377,9 @@ function M.setup(opts)
   end, {
     nargs = '?',
     complete = function()
-      return { 'text', 'json' }
+      return M.report_formats
     end,
-    desc = 'Show the cargo-caps capability report',
+    desc = 'cargo-caps: the sites to review in the quickfix list (or the report as text or json)',
   })
   vim.api.nvim_create_user_command('CargoCapsTrust', M.trust, {
     desc = 'Let cargo-caps run cargo in this workspace',

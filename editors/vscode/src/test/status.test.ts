@@ -1,18 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cratesNeedingReview, nextStatus, Status, statusText } from '../status';
-
-test('cratesNeedingReview reads the report summary', () => {
-  const report = '3 of 212 crates need review (48211 lines of code); 180 crates are pure\n\nNeed review (most powerful first):\n';
-  assert.equal(cratesNeedingReview(report), 3);
-  assert.equal(cratesNeedingReview('0 of 1 crates need review (0 lines of code); 1 crates are pure\n'), 0);
-});
-
-test('cratesNeedingReview on what is not a report', () => {
-  for (const text of ['', 'error: no Cargo.toml', '{"crates": []}', 'we need review of 3 crates']) {
-    assert.equal(cratesNeedingReview(text), undefined, text);
-  }
-});
+import { nextStatus, Status, statusText } from '../status';
 
 test('progress drives the status item', () => {
   let s: Status = { state: 'starting' };
