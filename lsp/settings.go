@@ -186,6 +186,8 @@ func (s Settings) withObject(obj map[string]json.RawMessage) (Settings, []string
 				}
 				s.Severity[finding.Code(code)] = level
 			}
+		case "server":
+			// The editor extensions' own: where to find this binary.
 		default:
 			problems = append(problems, fmt.Sprintf("settings: unknown key %q (the keys are %s)", k, strings.Join(settingKeys, ", ")))
 		}
@@ -194,11 +196,7 @@ func (s Settings) withObject(obj map[string]json.RawMessage) (Settings, []string
 }
 
 func knownCode(code string) bool {
-	switch finding.Code(code) {
-	case finding.UnusedCapability, finding.NarrowableCapability:
-		return true
-	}
-	return finding.DefaultSeverity(finding.Code(code)) != finding.Hint
+	return slices.Contains(finding.Codes, finding.Code(code))
 }
 
 // severity returns the severity a finding is shown with, or false when its

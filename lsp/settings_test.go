@@ -49,6 +49,8 @@ func TestSettingsWith(t *testing.T) {
 		{`{"trusted": true, "cargoCaps": {"trusted": false}}`, defaultSettings(), 1},
 		{`{"trusted": false, "cargoCaps": {"trusted": true}}`, defaultSettings(), 1},
 		{`{"trusted": true, "cargoCaps": {"features": ["a"]}}`, Settings{Trusted: true, AnalyzeDependencies: true, Features: []string{"a"}}, 1},
+		// The extensions' own key (where the binary is) is theirs, not unknown.
+		{`{"cargoCaps": {"trusted": true, "server": {"path": "/opt/cargo-caps"}}}`, Settings{Trusted: true, AnalyzeDependencies: true}, 0},
 		{`{"sandboxCargo": true}`, Settings{AnalyzeDependencies: true, SandboxCargo: true}, 0},
 	}
 	for _, tt := range tests {

@@ -9,6 +9,7 @@ export interface ServerSettings {
   features: string[];
   severity: Record<string, SeverityLevel>;
   analyzeDependencies: boolean;
+  sandboxCargo: boolean;
 }
 
 /** The part of vscode.WorkspaceConfiguration that the mapping reads. */
@@ -25,6 +26,7 @@ export function serverSettings(cfg: ConfigReader, trusted: boolean): ServerSetti
     features: features(cfg.get<unknown>('features')),
     severity: severity(cfg.get<unknown>('severity')),
     analyzeDependencies: cfg.get<unknown>('analyzeDependencies') !== false,
+    sandboxCargo: cfg.get<unknown>('sandboxCargo') === true,
   };
 }
 

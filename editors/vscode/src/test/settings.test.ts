@@ -13,13 +13,13 @@ const cases: { name: string; values: Record<string, unknown>; trusted: boolean; 
     name: 'defaults',
     values: {},
     trusted: true,
-    want: { trusted: true, features: [], severity: {}, analyzeDependencies: true },
+    want: { trusted: true, features: [], severity: {}, analyzeDependencies: true, sandboxCargo: false },
   },
   {
     name: 'untrusted workspace',
     values: {},
     trusted: false,
-    want: { trusted: false, features: [], severity: {}, analyzeDependencies: true },
+    want: { trusted: false, features: [], severity: {}, analyzeDependencies: true, sandboxCargo: false },
   },
   {
     name: 'all set',
@@ -27,6 +27,7 @@ const cases: { name: string; values: Record<string, unknown>; trusted: boolean; 
       features: ['tls', 'json'],
       severity: { 'unused-capability': 'off', 'unanalysed': 'error' },
       analyzeDependencies: false,
+      sandboxCargo: true,
     },
     trusted: true,
     want: {
@@ -34,6 +35,7 @@ const cases: { name: string; values: Record<string, unknown>; trusted: boolean; 
       features: ['tls', 'json'],
       severity: { 'unused-capability': 'off', 'unanalysed': 'error' },
       analyzeDependencies: false,
+      sandboxCargo: true,
     },
   },
   {
@@ -42,6 +44,7 @@ const cases: { name: string; values: Record<string, unknown>; trusted: boolean; 
       features: ['tls', 3, '', ' tls ', ' rt '],
       severity: { 'unused-capability': 'Warning', 'unanalysed': 'loud', 'build-time-code': 7 },
       analyzeDependencies: 'no',
+      sandboxCargo: 'yes',
     },
     trusted: true,
     want: {
@@ -49,13 +52,14 @@ const cases: { name: string; values: Record<string, unknown>; trusted: boolean; 
       features: ['tls', 'rt'],
       severity: { 'unused-capability': 'warning' },
       analyzeDependencies: true,
+      sandboxCargo: false,
     },
   },
   {
     name: 'wrong container types',
     values: { features: 'tls', severity: ['off'] },
     trusted: false,
-    want: { trusted: false, features: [], severity: {}, analyzeDependencies: true },
+    want: { trusted: false, features: [], severity: {}, analyzeDependencies: true, sandboxCargo: false },
   },
 ];
 
@@ -68,6 +72,6 @@ for (const c of cases) {
 test('configurationChange wraps settings under cargoCaps', () => {
   const s = serverSettings(config({ features: ['tls'] }), false);
   assert.deepEqual(configurationChange(s), {
-    settings: { cargoCaps: { trusted: false, features: ['tls'], severity: {}, analyzeDependencies: true } },
+    settings: { cargoCaps: { trusted: false, features: ['tls'], severity: {}, analyzeDependencies: true, sandboxCargo: false } },
   });
 });
