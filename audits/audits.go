@@ -46,7 +46,8 @@ type Record struct {
 
 // Site is one reviewed site. File (relative to the crate's directory) is
 // for people; a site is matched by capability, function and fingerprint, so
-// code that moved within or between files keeps its audit.
+// code that moved within or between files keeps its audit. A use outside
+// any item (a crate-level attribute) has no function and no fingerprint.
 type Site struct {
 	Cap         caps.Capability
 	Function    string
@@ -84,11 +85,12 @@ type siteShape struct {
 }
 
 // Read reads the lockfile in the workspace root dir through srcread (a
-// regular file inside the workspace, at most 8 MB). A missing file is an
-// empty lock; one that cannot be read or is malformed is an error naming it.
-func Read(dir string) (*Lock, error) {
+// regular file inside the workspace, at most 8 MB), asking read first when
+// it is not nil (an editor's unsaved buffer). A missing file is an empty
+// lock; one that cannot be read or is malformed is an error naming it.
+func Read(dir string, read func(string) ([]byte, error)) (*Lock, error) {
 	path := filepath.Join(dir, FileName)
-	text, err := srcread.NewDir(dir, "workspace").Read(path)
+	text, err := srcread.NewDir(dir, "workspace").Through(read)(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return &Lock{}, nil
 	}
@@ -137,8 +139,8 @@ func Parse(text []byte) (*Lock, error) {
 		}
 		for _, s := range r.Sites {
 			c, ok := caps.Parse(s.Capability)
-			if !ok || s.Function == "" || s.Fingerprint == "" {
-				return nil, fmt.Errorf("audit of %s %s: a site needs a known `capability`, a `function` and a `fingerprint`", r.Crate, r.Version)
+			if !ok {
+				return nil, fmt.Errorf("audit of %s %s: a site needs a known `capability`", r.Crate, r.Version)
 			}
 			rec.Sites = append(rec.Sites, Site{Cap: c, Function: s.Function, Fingerprint: s.Fingerprint, File: s.File})
 		}
@@ -193,23 +195,26 @@ func quote(s string) string {
 	return b.String()
 }
 
-// With returns the lock with rec recorded: rec's capabilities are taken out
-// of every other record of its crate (a re-recorded audit replaces the old
-// one; a record left with none is dropped), and a record of the same
-// version is merged into.
-func (l *Lock) With(rec Record) *Lock {
+// With returns the lock with recs recorded (one audit, of one or more
+// versions): their capabilities are taken out of every earlier record of
+// their crate (a re-recorded audit replaces the old one; a record left with
+// none is dropped).
+func (l *Lock) With(recs ...Record) *Lock {
 	out := &Lock{}
 	for _, r := range l.Records {
-		if r.Crate == rec.Crate {
-			r = Record{Crate: r.Crate, Version: r.Version, Caps: r.Caps.Minus(rec.Caps), Sites: sitesOf(r.Sites, r.Caps.Minus(rec.Caps))}
-			if r.Caps.IsEmpty() {
-				continue
+		for _, rec := range recs {
+			if r.Crate == rec.Crate {
+				r = Record{Crate: r.Crate, Version: r.Version, Caps: r.Caps.Minus(rec.Caps), Sites: sitesOf(r.Sites, r.Caps.Minus(rec.Caps))}
 			}
 		}
-		out.Records = append(out.Records, r)
+		if !r.Caps.IsEmpty() {
+			out.Records = append(out.Records, r)
+		}
 	}
-	rec.Sites = sitesOf(rec.Sites, rec.Caps)
-	out.Records = append(out.Records, rec)
+	for _, rec := range recs {
+		rec.Sites = sitesOf(rec.Sites, rec.Caps)
+		out.Records = append(out.Records, rec)
+	}
 	return out.merged()
 }
 
@@ -287,14 +292,18 @@ func compareVersions(a, b string) int {
 
 func isSep(r rune) bool { return r == '.' || r == '-' || r == '+' }
 
-// Reviewed is every site key recorded for crate under a capability of cs,
+// Reviewed is every site key recorded for crate under a capability of cs
+// (a record of `fs` holds its `fs-readonly` sites too),
 // whatever version it was recorded for, and the versions those records are
-// of. A crate with no record for cs returns nil.
+// of. A crate with no record for cs (or a nil lock: none) returns nil.
 func (l *Lock) Reviewed(crate string, cs caps.Set) (map[Key]bool, []string) {
+	if l == nil {
+		return nil, nil
+	}
 	var keys map[Key]bool
 	var versions []string
 	for _, r := range l.Records {
-		if r.Crate != crate || r.Caps.Intersect(cs).IsEmpty() {
+		if r.Crate != crate || r.Caps.Close().Intersect(cs).IsEmpty() {
 			continue
 		}
 		if keys == nil {

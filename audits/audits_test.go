@@ -70,7 +70,7 @@ func TestMalformed(t *testing.T) {
 		{"[[audit]]\ncrate = \"a\"\nversion = \"1\"\n", "no `version`"},
 		{"version = 1\n[[audit]]\ncrate = \"a\"\n", "`crate` and `version` are required"},
 		{"version = 1\n[[audit]]\ncrate = \"a\"\nversion = \"1\"\ncapabilities = [\"fly\"]\n", `unknown capability "fly"`},
-		{"version = 1\n[[audit]]\ncrate = \"a\"\nversion = \"1\"\nsites = [{ capability = \"fs\" }]\n", "a site needs"},
+		{"version = 1\n[[audit]]\ncrate = \"a\"\nversion = \"1\"\nsites = [{ function = \"a::f\" }]\n", "a site needs a known `capability`"},
 		{"version = 1\nextra = true\n", `unknown key "extra"`},
 		{"version = \"1\"\n", "incompatible types"},
 		{"version = 1\naudit = 3\n", "incompatible types"},
@@ -87,7 +87,7 @@ func TestMalformed(t *testing.T) {
 
 func TestRead(t *testing.T) {
 	dir := t.TempDir()
-	if l, err := Read(dir); err != nil || len(l.Records) != 0 {
+	if l, err := Read(dir, nil); err != nil || len(l.Records) != 0 {
 		t.Errorf("no lockfile: %v, %v; want an empty lock", l, err)
 	}
 	// A lockfile that is a link out of the workspace is not read.
@@ -98,7 +98,7 @@ func TestRead(t *testing.T) {
 	if err := os.Symlink(outside, filepath.Join(dir, FileName)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Read(dir); err == nil || !strings.Contains(err.Error(), FileName) {
+	if _, err := Read(dir, nil); err == nil || !strings.Contains(err.Error(), FileName) {
 		t.Errorf("a lockfile linking out of the workspace: %v, want an error naming it", err)
 	}
 }

@@ -25,6 +25,9 @@ const (
 	Unanalysed           Code = "unanalysed"
 	BuildTimeCode        Code = "build-time-code"
 	BuildDenied          Code = "build-denied"
+	// AuditStale: an audited crate's locked version has sites the audit's
+	// record in caps-audits.lock does not hold (new or changed code).
+	AuditStale Code = "audit-stale"
 )
 
 // Severity orders findings; only Error makes `check` exit 1.
@@ -46,7 +49,7 @@ func DefaultSeverity(c Code) Severity {
 	switch c {
 	case UndeclaredCapability, DependencyCapability, PureViolation, UnknownCapability, ManifestSyntax, BuildDenied:
 		return Error
-	case IneffectiveGrant, CargoIncompatible, Unanalysed:
+	case IneffectiveGrant, CargoIncompatible, Unanalysed, AuditStale:
 		return Warning
 	case BuildTimeCode:
 		return Info

@@ -91,6 +91,12 @@ func GrantDependency(m *Manifest, depKey string, c caps.Capability) []Edit {
 // crate using c; version "" means every version. It returns nil for a
 // manifest without [workspace]: adding one would make it a workspace root.
 func RecordAudit(m *Manifest, crate, version string, c caps.Capability) []Edit {
+	return RecordAudits(m, crate, version, caps.Of(c))
+}
+
+// RecordAudits is RecordAudit for every capability of cs the entry does not
+// list yet, in one edit.
+func RecordAudits(m *Manifest, crate, version string, cs caps.Set) []Edit {
 	if m.Workspace == nil || crate == "" {
 		return nil
 	}
@@ -99,11 +105,14 @@ func RecordAudit(m *Manifest, crate, version string, c caps.Capability) []Edit {
 		key += "@" + version
 	}
 	for _, a := range m.Workspace.Audited {
-		if a.Crate == crate && a.Version == version && a.Caps.Has(c) {
-			return nil
+		if a.Crate == crate && a.Version == version {
+			cs = cs.Minus(a.Caps)
 		}
 	}
-	return m.editor().addTo(append(slices.Clone(workspaceCaps), "audited", key), c.String())
+	if cs.IsEmpty() {
+		return nil
+	}
+	return m.editor().addTo(append(slices.Clone(workspaceCaps), "audited", key), cs.Names()...)
 }
 
 // RemoveCapability removes the declared value v (either form) and its comma.

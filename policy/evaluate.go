@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/cargo-caps/cargo-caps/analyzer"
+	"github.com/cargo-caps/cargo-caps/audits"
 	"github.com/cargo-caps/cargo-caps/caps"
 	"github.com/cargo-caps/cargo-caps/finding"
 	"github.com/cargo-caps/cargo-caps/graph"
@@ -27,6 +28,8 @@ type Input struct {
 	Summaries map[graph.ID]*analyzer.Summary
 	// Vet is the workspace's cargo vet store; nil when it has none.
 	Vet *vet.Store
+	// Audits is caps-audits.lock, what each audit reviewed; nil when there is none.
+	Audits *audits.Lock
 }
 
 // Evaluate applies SPEC §3 and returns the findings and crate reports.
@@ -35,6 +38,7 @@ func Evaluate(in Input) *Result {
 	for _, id := range in.Graph.Members {
 		e.checkMember(id)
 	}
+	e.staleAuditFindings()
 	e.res.Crates = e.crateReports()
 	e.res.Targets = in.Graph.Targets
 	SortFindings(e.res.Findings)
@@ -59,6 +63,7 @@ type evaluation struct {
 	allowed map[graph.ID]caps.Set // union over roots of Ceil ∪ Audited
 	audited map[graph.ID]caps.Set
 	vetted  map[graph.ID][]VetAudit
+	stale   map[graph.ID][]staleAudit // audit.go
 	paths   map[graph.ID][][]string
 }
 
@@ -72,6 +77,7 @@ func newEvaluation(in Input) *evaluation {
 		allowed: map[graph.ID]caps.Set{},
 		audited: map[graph.ID]caps.Set{},
 		vetted:  map[graph.ID][]VetAudit{},
+		stale:   map[graph.ID][]staleAudit{},
 		paths:   map[graph.ID][][]string{},
 	}
 	for id, c := range in.Graph.Crates {
@@ -260,14 +266,9 @@ func (e *evaluation) usesOf(c *graph.Crate) caps.Set {
 }
 
 func (e *evaluation) auditOf(c *graph.Crate) caps.Set {
-	var s caps.Set
-	if e.in.Root == nil || e.in.Root.Workspace == nil {
-		return s
-	}
-	for _, a := range e.in.Root.Workspace.Audited {
-		if a.Crate == c.Name && (a.Version == "" || a.Version == c.Version) {
-			s = s.Union(a.Caps)
-		}
+	s, stale := e.manualAudits(c)
+	if len(stale) > 0 {
+		e.stale[c.ID] = stale
 	}
 	for _, v := range e.vetted[c.ID] {
 		s = s.Union(v.Caps)
