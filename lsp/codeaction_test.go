@@ -2,6 +2,7 @@ package lsp
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -80,6 +81,20 @@ func (s *session) renderAction(b *strings.Builder, a protocol.CodeAction) {
 	for _, uri := range sortedKeys(uriKeys(a.Edit.Changes)) {
 		rel := s.rel(uri)
 		fmt.Fprintf(b, "--- %s\n%s", rel, applyEdits(s.text(rel), a.Edit.Changes[protocol.DocumentURI(uri)]))
+	}
+	// documentChanges: a file created (an entry with no document), then edits.
+	for _, d := range a.Edit.DocumentChanges {
+		if d.TextDocument.URI == "" {
+			continue
+		}
+		rel := s.rel(string(d.TextDocument.URI))
+		var old []byte
+		if _, err := os.Stat(s.path(rel)); err == nil {
+			old = s.text(rel)
+		} else {
+			rel += " (created)"
+		}
+		fmt.Fprintf(b, "--- %s\n%s", rel, applyEdits(old, d.Edits))
 	}
 }
 

@@ -60,7 +60,7 @@ func (w *Workspace) RecordAudit(crate, version string, cs caps.Set, entry bool) 
 	r := &AuditRecord{Manifest: root, Caps: cs}
 	var versions []string
 	for _, c := range w.Result.Crates {
-		if c.Name != crate || c.Member {
+		if c.Name != crate {
 			continue
 		}
 		versions = append(versions, c.Version)
@@ -73,7 +73,7 @@ func (w *Workspace) RecordAudit(crate, version string, cs caps.Set, entry bool) 
 	}
 	switch {
 	case len(versions) == 0:
-		return nil, fmt.Errorf("no dependency named %q in this workspace's graph", crate)
+		return nil, fmt.Errorf("no crate named %q in this workspace's graph", crate)
 	case len(r.Crates) == 0:
 		return nil, fmt.Errorf("%s %s is not in this workspace's graph (it has %s)", crate, version, strings.Join(versions, ", "))
 	case r.Caps.IsEmpty():

@@ -96,7 +96,7 @@ func TestAuditUsage(t *testing.T) {
 	}{
 		{[]string{"audit"}, "audit takes a crate"},
 		{[]string{"audit", "memscan", "unsafee", "--manifest-path", carry + "Cargo.toml"}, `unknown capability "unsafee" (did you mean "unsafe"?)`},
-		{[]string{"audit", "nosuch", "--no-cargo", "--manifest-path", carry + "Cargo.toml"}, `no dependency named "nosuch"`},
+		{[]string{"audit", "nosuch", "--no-cargo", "--manifest-path", carry + "Cargo.toml"}, `no crate named "nosuch"`},
 		{[]string{"audit", "memscan@9.9.9", "--no-cargo", "--manifest-path", carry + "Cargo.toml"}, "memscan 9.9.9 is not in this workspace's graph (it has 2.6.0)"},
 	} {
 		code, out, errOut := runCLI(t, tc.args...)
