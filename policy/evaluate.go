@@ -63,8 +63,11 @@ type evaluation struct {
 	allowed map[graph.ID]caps.Set // union over roots of Ceil ∪ Audited
 	audited map[graph.ID]caps.Set
 	vetted  map[graph.ID][]VetAudit
-	stale   map[graph.ID][]staleAudit // audit.go
-	paths   map[graph.ID][][]string
+	// platforms are the graph's target triples' cfg values (targets.go);
+	// none: every platform counts.
+	platforms []graph.Platform
+	stale     map[graph.ID][]staleAudit // audit.go
+	paths     map[graph.ID][][]string
 }
 
 func newEvaluation(in Input) *evaluation {
@@ -79,6 +82,9 @@ func newEvaluation(in Input) *evaluation {
 		vetted:  map[graph.ID][]VetAudit{},
 		stale:   map[graph.ID][]staleAudit{},
 		paths:   map[graph.ID][][]string{},
+	}
+	for _, t := range in.Graph.Targets {
+		e.platforms = append(e.platforms, graph.TriplePlatform(t))
 	}
 	for id, c := range in.Graph.Crates {
 		e.decls[id] = e.declOf(c)
@@ -246,7 +252,7 @@ func (e *evaluation) compiledUses(c *graph.Crate) []analyzer.Use {
 		if u.Context != analyzer.Normal {
 			continue
 		}
-		ok := true
+		ok := e.onTargets(u.Cfgs, enabled)
 		for _, g := range u.Gates {
 			ok = ok && cfgMayHold(g, enabled)
 		}
@@ -489,7 +495,7 @@ func (e *evaluation) checkOwnCode(c *graph.Crate) {
 	d := e.decls[c.ID]
 	for _, u := range s.Uses {
 		e.res.Uses = append(e.res.Uses, UseRecord{Crate: c.Name, Version: c.Version, CrateDir: c.Dir, Use: u, Context: contextOf(u)})
-		if u.Context != analyzer.Normal {
+		if u.Context != analyzer.Normal || !e.onTargets(u.Cfgs, nil) {
 			continue
 		}
 		if d.pure && !caps.PureAllowed.Has(u.Cap) {
@@ -514,6 +520,9 @@ func (e *evaluation) checkOwnCode(c *graph.Crate) {
 		e.res.Findings = append(e.res.Findings, f)
 	}
 	for _, un := range s.Unanalysed {
+		if !e.onTargets(un.Cfgs, nil) {
+			continue // code no listed target compiles
+		}
 		f := finding.New(finding.Unanalysed, finding.Location{File: un.File, Range: un.Range},
 			"cargo-caps could not analyse this code: "+un.Reason)
 		e.attribute(&f, c)
@@ -712,7 +721,7 @@ func (e *evaluation) crateReports() []CrateReport {
 	pure := map[graph.ID]bool{}
 	for id, c := range e.in.Graph.Crates {
 		s := e.in.Summaries[id]
-		pure[id] = s != nil && unseen(s, c) == 0 && e.uses[id].SubsetOf(caps.PureAllowed) && !c.ProcMacro
+		pure[id] = s != nil && e.unseen(s, c) == 0 && e.uses[id].SubsetOf(caps.PureAllowed) && !c.ProcMacro
 	}
 	for id, c := range e.in.Graph.Crates {
 		r := CrateReport{
@@ -725,7 +734,7 @@ func (e *evaluation) crateReports() []CrateReport {
 			r.Allowed = e.own(c)
 		}
 		if s := e.in.Summaries[id]; s != nil {
-			r.Unanalysed, r.Lines = unseen(s, c), s.Lines
+			r.Unanalysed, r.Lines = e.unseen(s, c), s.Lines
 		}
 		tree := e.reachable(c)
 		r.TreeSize = len(tree)
@@ -751,14 +760,14 @@ func (e *evaluation) crateReports() []CrateReport {
 
 // unseen counts the ranges of code that runs (normal context) the analyser
 // could not see: unseen tests or build scripts do not make a crate impure.
-func unseen(s *analyzer.Summary, c *graph.Crate) int {
+func (e *evaluation) unseen(s *analyzer.Summary, c *graph.Crate) int {
 	enabled := map[string]bool{}
 	for _, f := range c.Features {
 		enabled[f] = true
 	}
 	n := 0
 	for _, u := range s.Unanalysed {
-		compiled := u.Context == analyzer.Normal
+		compiled := u.Context == analyzer.Normal && e.onTargets(u.Cfgs, enabled)
 		for _, g := range u.Gates {
 			compiled = compiled && cfgMayHold(g, enabled) // as compiledUses: code under a feature that is off is not built
 		}
