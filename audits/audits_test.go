@@ -135,3 +135,21 @@ func TestMinimalEdit(t *testing.T) {
 		t.Errorf("the edit splits a character: [%d,%d)", start, end)
 	}
 }
+
+// FuzzParse: any text is a lock or an error, and a lock's canonical form
+// reads back as itself.
+func FuzzParse(f *testing.F) {
+	for _, seed := range []string{"version = 1\n", "version = 1\n[[audit]]\ncrate = \"a\"\nversion = \"1\"\ncapabilities = [\"fs\"]\nsites = [{ capability = \"fs\", function = \"a::f\", fingerprint = \"01\", file = \"src/lib.rs\" }]\n", "[[audit]]\n", "version = 1\nx = [[[{"} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, text []byte) {
+		l, err := Parse(text)
+		if err != nil {
+			return
+		}
+		again, err := Parse(l.Format())
+		if err != nil || !bytes.Equal(again.Format(), l.Format()) {
+			t.Fatalf("canonical form of %q does not read back (%v):\n%s", text, err, l.Format())
+		}
+	})
+}
