@@ -272,14 +272,21 @@ func (e *evaluation) usesOf(c *graph.Crate) caps.Set {
 }
 
 func (e *evaluation) auditOf(c *graph.Crate) caps.Set {
-	s, stale := e.manualAudits(c)
+	// manual is closed already, each implied capability judged on its own
+	// sites: an `fs` audit that holds does not cover new `fs-readonly` sites.
+	manual, stale := e.manualAudits(c)
+	var vetted caps.Set
+	for _, v := range e.vetted[c.ID] {
+		vetted = vetted.Union(v.Caps)
+	}
+	vetted = vetted.Close()
+	// A record gone stale is not worth a warning where cargo vet certifies
+	// the capability anyway: nothing is left to read.
+	stale = slices.DeleteFunc(stale, func(a staleAudit) bool { return vetted.Has(a.cap) })
 	if len(stale) > 0 {
 		e.stale[c.ID] = stale
 	}
-	for _, v := range e.vetted[c.ID] {
-		s = s.Union(v.Caps)
-	}
-	return s.Close()
+	return manual.Union(vetted)
 }
 
 // normalDeps are the edges policy follows: normal edges to crates that are not proc-macros (SPEC §3.6).
