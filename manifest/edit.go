@@ -95,7 +95,8 @@ func RecordAudit(m *Manifest, crate, version string, c caps.Capability) []Edit {
 }
 
 // RecordAudits is RecordAudit for every capability of cs the entry does not
-// list yet, in one edit.
+// cover yet, in one edit; one that another of cs implies is not written
+// (`fs` says `fs-readonly` too).
 func RecordAudits(m *Manifest, crate, version string, cs caps.Set) []Edit {
 	if m.Workspace == nil || crate == "" {
 		return nil
@@ -106,7 +107,12 @@ func RecordAudits(m *Manifest, crate, version string, cs caps.Set) []Edit {
 	}
 	for _, a := range m.Workspace.Audited {
 		if a.Crate == crate && a.Version == version {
-			cs = cs.Minus(a.Caps)
+			cs = cs.Minus(a.Caps.Close())
+		}
+	}
+	for _, c := range cs.List() {
+		if implied, ok := c.Implies(); ok {
+			cs = cs.Remove(implied)
 		}
 	}
 	if cs.IsEmpty() {
