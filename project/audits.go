@@ -65,6 +65,9 @@ func (w *Workspace) RecordAudit(crate, version string, cs caps.Set, entry bool) 
 		}
 		versions = append(versions, c.Version)
 		if version == "" || c.Version == version {
+			if c.Missing != "" {
+				return nil, fmt.Errorf("%s %s cannot be audited: %s", c.Name, c.Version, c.Missing)
+			}
 			r.Crates = append(r.Crates, c)
 			if cs.IsEmpty() {
 				r.Caps = r.Caps.Union(c.Uses)

@@ -36,6 +36,9 @@ func audit(ctx context.Context, args []string, stdout io.Writer) (int, error) {
 	if len(positional) == 0 {
 		return 2, fmt.Errorf("%w: audit takes a crate: CRATE[@VERSION] [CAP…]", errUsage)
 	}
+	if l.noDeps {
+		return 2, fmt.Errorf("%w: audit records a dependency's sites, which --no-deps does not analyse", errUsage)
+	}
 	crate, version, _ := strings.Cut(positional[0], "@")
 	var cs caps.Set
 	for _, name := range positional[1:] {

@@ -95,6 +95,7 @@ func TestAuditUsage(t *testing.T) {
 		out  string
 	}{
 		{[]string{"audit"}, "audit takes a crate"},
+		{[]string{"audit", "memscan", "--no-deps"}, "which --no-deps does not analyse"},
 		{[]string{"audit", "memscan", "unsafee", "--manifest-path", carry + "Cargo.toml"}, `unknown capability "unsafee" (did you mean "unsafe"?)`},
 		{[]string{"audit", "nosuch", "--no-cargo", "--manifest-path", carry + "Cargo.toml"}, `no crate named "nosuch"`},
 		{[]string{"audit", "memscan@9.9.9", "--no-cargo", "--manifest-path", carry + "Cargo.toml"}, "memscan 9.9.9 is not in this workspace's graph (it has 2.6.0)"},
