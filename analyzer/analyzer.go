@@ -55,6 +55,10 @@ type Use struct {
 	// Gates are the cfg predicates of the enclosing code that mention a
 	// feature, outermost first; all of them hold where the use runs.
 	Gates []Cfg
+	// Cfgs are all the cfg predicates of the enclosing code, of any kind
+	// (`windows`, `target_os = "macos"`, features): all of them hold where
+	// the use is compiled, so code no listed target compiles is not counted.
+	Cfgs []Cfg
 	// Site is the function or item holding the use (sites.go).
 	Site Site
 }
@@ -69,7 +73,8 @@ type Unanalysed struct {
 	Context Context
 	// Gates are the feature cfg predicates of the enclosing code, as a Use's:
 	// code under a feature that is off is not compiled, so not unseen.
-	Gates []Cfg
+	// Cfgs are all its cfg predicates, as a Use's.
+	Gates, Cfgs []Cfg
 }
 
 // TargetKind is the kind of a cargo target.

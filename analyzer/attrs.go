@@ -49,11 +49,13 @@ func applyAttrs(s *syntax, attrs []int32, st state) state {
 }
 
 // underCfg returns st for code that exists only where p holds: cfg(test)
-// makes test code, a predicate that mentions a feature becomes a gate.
+// makes test code, a predicate that mentions a feature becomes a gate, and
+// every predicate is among the cfgs (policy evaluates them per target).
 func underCfg(st state, p Cfg) state {
 	if mentionsTest(p, false) {
 		st.ctx = Test
 	}
+	st.cfgs = withGate(st.cfgs, p)
 	if mentionsFeature(p) {
 		st.gates = withGate(st.gates, p)
 	}

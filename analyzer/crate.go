@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io/fs"
+	"maps"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -177,6 +178,12 @@ func (a *crateAnalysis) analyseTree(rootPath string, ctx Context, kind treeRoot)
 	// the cfg: all cfgs are followed at once).
 	loaded := map[string]state{}
 	loading := map[string]bool{}
+	// first is the module each real path was loaded as, and alike lists the
+	// cfgs of its later declarations that run alike but under other
+	// platform cfgs (cfg_if! branches for two targets naming one file): its
+	// code is compiled where any of the declarations' cfgs hold.
+	firstModule := map[string]*module{}
+	alike := map[*module][][]Cfg{}
 	var load func(path string, m *module, from *sourceFile, decl modDecl)
 	load = func(path string, m *module, from *sourceFile, decl modDecl) {
 		var at span.Range
@@ -215,10 +222,13 @@ func (a *crateAnalysis) analyseTree(rootPath string, ctx Context, kind treeRoot)
 				// that names one file many times (a doubling chain) says so;
 				// the file's code is analysed once, under the first.
 				a.unanalysed(file, at, "module file "+a.rel(path)+" is already in the module tree: declared again here (analysed once, as the first declaration)", m.state)
+				if len(first.cfgs) > 0 && !slices.EqualFunc(first.cfgs, m.state.cfgs, Cfg.equal) {
+					alike[firstModule[r.real]] = append(alike[firstModule[r.real]], m.state.cfgs)
+				}
 			}
 			return
 		}
-		loaded[r.real], loading[r.real] = m.state, true
+		loaded[r.real], loading[r.real], firstModule[r.real] = m.state, true, m
 		defer delete(loading, r.real)
 		f := &sourceFile{path: path, module: m, fresh: !a.seen[r.real], inlines: map[nodeRef]*module{}, expansions: map[nodeRef][]expansion{}}
 		a.seen[r.real] = true
@@ -245,6 +255,11 @@ func (a *crateAnalysis) analyseTree(rootPath string, ctx Context, kind treeRoot)
 	if kind == libRoot {
 		a.sum.Exports = a.exports(root, files)
 	}
+	for _, real := range slices.Sorted(maps.Keys(firstModule)) {
+		if m := firstModule[real]; len(alike[m]) > 0 {
+			m.widenCfgs(loaded[real].cfgs, alike[m])
+		}
+	}
 	for _, f := range files {
 		for _, exps := range f.expansions {
 			for _, e := range exps {
@@ -252,6 +267,9 @@ func (a *crateAnalysis) analyseTree(rootPath string, ctx Context, kind treeRoot)
 					for _, m := range e.mods {
 						m.addGate(c)
 					}
+				}
+				for _, m := range e.mods {
+					m.addCfgs(e.cfg) // the branch's cfg_if! conditions
 				}
 			}
 		}
@@ -266,6 +284,37 @@ func (a *crateAnalysis) analyseTree(rootPath string, ctx Context, kind treeRoot)
 			a.analyseFile(f)
 			a.placeSites(f, found)
 		}
+	}
+}
+
+// widenCfgs makes m's code, and its modules', compiled where m's own
+// declaration's cfgs (decl, a prefix of theirs) or any of others hold.
+func (m *module) widenCfgs(decl []Cfg, others [][]Cfg) {
+	alt := []Cfg{{Op: CfgAll, Args: decl}}
+	for _, o := range others {
+		alt = append(alt, Cfg{Op: CfgAll, Args: o})
+	}
+	either := Cfg{Op: CfgAny, Args: alt}
+	n := len(decl)
+	var visit func(x *module)
+	visit = func(x *module) {
+		if len(x.state.cfgs) >= n && slices.EqualFunc(x.state.cfgs[:n], decl, Cfg.equal) {
+			x.state.cfgs = append([]Cfg{either}, x.state.cfgs[n:]...)
+		}
+		for _, c := range x.created {
+			visit(c)
+		}
+	}
+	visit(m)
+}
+
+// addCfgs adds cs to the cfgs of m and every module declared in it.
+func (m *module) addCfgs(cs []Cfg) {
+	for _, c := range cs {
+		m.state.cfgs = withGate(m.state.cfgs, c)
+	}
+	for _, x := range m.created {
+		x.addCfgs(cs)
 	}
 }
 
@@ -406,7 +455,7 @@ func (a *crateAnalysis) rel(p string) string {
 }
 
 func (a *crateAnalysis) unanalysed(file string, r span.Range, reason string, st state) {
-	a.sum.Unanalysed = append(a.sum.Unanalysed, Unanalysed{File: file, Range: r, Reason: reason, Context: st.ctx, Gates: st.gates})
+	a.sum.Unanalysed = append(a.sum.Unanalysed, Unanalysed{File: file, Range: r, Reason: reason, Context: st.ctx, Gates: st.gates, Cfgs: st.cfgs})
 }
 
 func (a *crateAnalysis) finish() {
@@ -489,6 +538,6 @@ func (a *crateAnalysis) use(f *sourceFile, st state, c caps.Capability, api stri
 	a.sum.Uses = append(a.sum.Uses, Use{
 		Cap: c, API: api, File: f.path,
 		Range:   span.Range{Start: int(start), End: int(end)},
-		Context: st.ctx, Gates: st.gates,
+		Context: st.ctx, Gates: st.gates, Cfgs: st.cfgs,
 	})
 }

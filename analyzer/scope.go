@@ -5,12 +5,14 @@ import (
 	"strings"
 )
 
-// state is what holds for the code being walked: when it runs and under
-// which feature gates. Gates slices are never appended to in place, so Uses
-// can share them.
+// state is what holds for the code being walked: when it runs, under
+// which feature gates, and under which cfg predicates of any kind (cfgs:
+// `windows`, `target_os = "macos"`, features too). Gates and cfgs slices
+// are never appended to in place, so Uses can share them.
 type state struct {
 	ctx   Context
 	gates []Cfg
+	cfgs  []Cfg
 }
 
 // module is one Rust module's names: the crate-level name table is the tree

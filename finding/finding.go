@@ -25,6 +25,9 @@ const (
 	Unanalysed           Code = "unanalysed"
 	BuildTimeCode        Code = "build-time-code"
 	BuildDenied          Code = "build-denied"
+	// AuditStale: an audited crate's locked version has sites the audit's
+	// record in caps-audits.lock does not hold (new or changed code).
+	AuditStale Code = "audit-stale"
 )
 
 // Codes lists every code in SPEC §5's order: what a severity setting may
@@ -32,7 +35,7 @@ const (
 var Codes = []Code{
 	UndeclaredCapability, DependencyCapability, PureViolation, UnknownCapability, ManifestSyntax,
 	IneffectiveGrant, CargoIncompatible, UnusedCapability, NarrowableCapability, Unanalysed,
-	BuildTimeCode, BuildDenied,
+	BuildTimeCode, BuildDenied, AuditStale,
 }
 
 // Severity orders findings; only Error makes `check` exit 1.
@@ -54,7 +57,7 @@ func DefaultSeverity(c Code) Severity {
 	switch c {
 	case UndeclaredCapability, DependencyCapability, PureViolation, UnknownCapability, ManifestSyntax, BuildDenied:
 		return Error
-	case IneffectiveGrant, CargoIncompatible, Unanalysed:
+	case IneffectiveGrant, CargoIncompatible, Unanalysed, AuditStale:
 		return Warning
 	case BuildTimeCode:
 		return Info

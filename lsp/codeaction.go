@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
+	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -12,6 +16,7 @@ import (
 	"go.lsp.dev/protocol"
 
 	"github.com/cargo-caps/cargo-caps/analyzer"
+	"github.com/cargo-caps/cargo-caps/audits"
 	"github.com/cargo-caps/cargo-caps/caps"
 	"github.com/cargo-caps/cargo-caps/finding"
 	"github.com/cargo-caps/cargo-caps/graph"
@@ -58,7 +63,7 @@ func (s *server) codeAction(_ context.Context, params json.RawMessage) (any, err
 	if len(p.Context.Only) > 0 {
 		actions = filterKinds(actions, p.Context.Only)
 	}
-	return actions, nil
+	return withCreatedFiles(actions), nil
 }
 
 // insideWorkspace reports whether every file an edit changes is, with
@@ -88,6 +93,11 @@ func (fx *fixer) writable(path string) bool {
 		return false
 	}
 	real, err := filepath.EvalSymlinks(path)
+	if _, statErr := os.Lstat(path); errors.Is(statErr, fs.ErrNotExist) {
+		// A file an edit creates (caps-audits.lock): where its directory is.
+		dir, dirErr := filepath.EvalSymlinks(filepath.Dir(path))
+		real, err = filepath.Join(dir, filepath.Base(path)), dirErr
+	}
 	return err == nil && within(root, real)
 }
 
@@ -184,6 +194,10 @@ func (fx *fixer) quickFixes(f finding.Finding) []protocol.CodeAction {
 		if len(f.Chain) > 0 {
 			add(fx.audit(f.Chain[len(f.Chain)-1], f.Capability))
 		}
+	case finding.AuditStale:
+		if len(f.Causes) == 1 && f.HasCap {
+			add(fx.reRecord(f.Causes[0].Crate, f.Causes[0].Version, f.Capability))
+		}
 	case finding.IneffectiveGrant:
 		m := fx.fresh(f.File)
 		if val, ok := valueAt(m, f.Range); ok {
@@ -257,15 +271,94 @@ func (fx *fixer) allowed(id graph.ID) caps.Set {
 	return caps.Everything
 }
 
-// audit records in the workspace root that a person accepts what crate does.
+// audit records in the workspace root that a person accepts what crate
+// does: the `audited` entry, and the sites reviewed in caps-audits.lock.
 func (fx *fixer) audit(crate string, c caps.Capability) *protocol.CodeAction {
 	root := fx.v.w.RootManifest()
 	if root == nil {
 		return nil
 	}
 	m := fx.fresh(root.Path)
-	return action(fmt.Sprintf("Record an audit: `%s` may use `%s` (I reviewed it)", crate, c), protocol.QuickFix, m,
+	a := action(fmt.Sprintf("Record an audit: `%s` may use `%s` (I reviewed it)", crate, c), protocol.QuickFix, m,
 		manifest.RecordAudit(m, crate, "", c))
+	if a != nil {
+		fx.recordSites(a, crate, "", c)
+	}
+	return a
+}
+
+// reRecord records a stale audit again for the crate's locked version: the
+// reviewer has read the new and changed sites; the entry stands as it is.
+func (fx *fixer) reRecord(crate, version string, c caps.Capability) *protocol.CodeAction {
+	a := &protocol.CodeAction{Title: fmt.Sprintf("Record the audit of `%s` %s for `%s` again (I read the new and changed sites)", crate, version, c),
+		Kind: protocol.QuickFix, Edit: &protocol.WorkspaceEdit{Changes: map[protocol.DocumentURI][]protocol.TextEdit{}}}
+	if !fx.recordSites(a, crate, version, c) {
+		return nil
+	}
+	return a
+}
+
+// recordSites adds to a's edit the change to caps-audits.lock that records
+// crate's sites of c: the bytes between what the old and new lockfile share.
+func (fx *fixer) recordSites(a *protocol.CodeAction, crate, version string, c caps.Capability) bool {
+	r, err := fx.v.w.RecordAudit(crate, version, caps.Of(c), false)
+	if err != nil {
+		return false // an unreadable lockfile is a finding of its own
+	}
+	start, end, text := audits.MinimalEdit(r.OldLock, r.NewLock)
+	if start == end && text == "" {
+		return false
+	}
+	uri := uriOf(filepath.Join(fx.v.w.Root, audits.FileName))
+	a.Edit.Changes[uri] = []protocol.TextEdit{{Range: lspRange(span.NewIndex(r.OldLock), span.Range{Start: start, End: end}), NewText: text}}
+	return true
+}
+
+// withCreatedFiles sends an action whose edit writes a file not on disk yet
+// (the first caps-audits.lock) with documentChanges: create the file, then
+// edit each document. Clients refuse a plain text edit of a missing file,
+// and protocol's WorkspaceEdit has no field for the create operation.
+func withCreatedFiles(actions []protocol.CodeAction) []any {
+	type document struct {
+		URI     protocol.DocumentURI `json:"uri"`
+		Version *int32               `json:"version"`
+	}
+	type documentEdit struct {
+		TextDocument document            `json:"textDocument"`
+		Edits        []protocol.TextEdit `json:"edits"`
+	}
+	type createFile struct {
+		Kind string               `json:"kind"`
+		URI  protocol.DocumentURI `json:"uri"`
+	}
+	type withCreates struct {
+		protocol.CodeAction
+		Edit struct {
+			DocumentChanges []any `json:"documentChanges"`
+		} `json:"edit"`
+	}
+	out := make([]any, len(actions))
+	for i, a := range actions {
+		out[i] = a
+		if a.Edit == nil {
+			continue
+		}
+		var creates, edits []any
+		for _, uri := range slices.Sorted(maps.Keys(a.Edit.Changes)) {
+			if path, ok := pathOf(string(uri)); ok {
+				if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
+					creates = append(creates, createFile{Kind: "create", URI: uri})
+				}
+			}
+			edits = append(edits, documentEdit{TextDocument: document{URI: uri}, Edits: a.Edit.Changes[uri]})
+		}
+		if len(creates) > 0 {
+			w := withCreates{CodeAction: a}
+			w.Edit.DocumentChanges = append(creates, edits...)
+			out[i] = w
+		}
+	}
+	return out
 }
 
 // grantBuild grants crate's build-time code c in the workspace root's build sandbox.

@@ -2,6 +2,7 @@ package lsp
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -81,6 +82,20 @@ func (s *session) renderAction(b *strings.Builder, a protocol.CodeAction) {
 		rel := s.rel(uri)
 		fmt.Fprintf(b, "--- %s\n%s", rel, applyEdits(s.text(rel), a.Edit.Changes[protocol.DocumentURI(uri)]))
 	}
+	// documentChanges: a file created (an entry with no document), then edits.
+	for _, d := range a.Edit.DocumentChanges {
+		if d.TextDocument.URI == "" {
+			continue
+		}
+		rel := s.rel(string(d.TextDocument.URI))
+		var old []byte
+		if _, err := os.Stat(s.path(rel)); err == nil {
+			old = s.text(rel)
+		} else {
+			rel += " (created)"
+		}
+		fmt.Fprintf(b, "--- %s\n%s", rel, applyEdits(old, d.Edits))
+	}
 }
 
 func uriKeys(m map[protocol.DocumentURI][]protocol.TextEdit) map[string]bool {
@@ -134,5 +149,35 @@ func TestFixRoundTrip(t *testing.T) {
 	s.analysed()
 	if ds := s.diagnostics()["src/lib.rs"]; len(ds) != 1 || ds[0].Code != "undeclared-capability" {
 		t.Errorf("after closing the unsaved manifest: %v", ds)
+	}
+}
+
+// TestReRecordEditsOnlyTheFingerprint: recording a stale audit again changes
+// the bytes of the one changed site's fingerprint in caps-audits.lock, and
+// nothing else.
+func TestReRecordEditsOnlyTheFingerprint(t *testing.T) {
+	s := openCase(t, "testdata/codeaction/audit-stale.txtar")
+	var stale *protocol.Diagnostic
+	for _, d := range s.diagnostics()["Cargo.toml"] {
+		if d.Code == "audit-stale" {
+			stale = &d
+		}
+	}
+	if stale == nil {
+		t.Fatal("no audit-stale diagnostic on Cargo.toml")
+	}
+	actions := s.codeActions("Cargo.toml", stale.Range, []protocol.CodeActionKind{protocol.QuickFix})
+	if len(actions) != 1 || actions[0].Edit == nil || len(actions[0].Edit.Changes) != 1 {
+		t.Fatalf("want one re-record action editing one file: %+v", actions)
+	}
+	edits := actions[0].Edit.Changes[protocol.DocumentURI(fileURI(s.path("caps-audits.lock")))]
+	if len(edits) != 1 {
+		t.Fatalf("edits of caps-audits.lock: %+v", edits)
+	}
+	e := edits[0]
+	line := strings.Split(string(s.text("caps-audits.lock")), "\n")[e.Range.Start.Line]
+	if e.Range.Start.Line != e.Range.End.Line || !strings.Contains(line, `function = "raw::b"`) ||
+		int(e.Range.End.Character-e.Range.Start.Character) > len("3dcf73b59510435d") || len(e.NewText) > len("3dcf73b59510435d") {
+		t.Errorf("the edit %+v on %q is more than raw::b's fingerprint", e, line)
 	}
 }

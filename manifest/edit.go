@@ -91,6 +91,13 @@ func GrantDependency(m *Manifest, depKey string, c caps.Capability) []Edit {
 // crate using c; version "" means every version. It returns nil for a
 // manifest without [workspace]: adding one would make it a workspace root.
 func RecordAudit(m *Manifest, crate, version string, c caps.Capability) []Edit {
+	return RecordAudits(m, crate, version, caps.Of(c))
+}
+
+// RecordAudits is RecordAudit for every capability of cs the entry does not
+// cover yet, in one edit; one that another of cs implies is not written
+// (`fs` says `fs-readonly` too).
+func RecordAudits(m *Manifest, crate, version string, cs caps.Set) []Edit {
 	if m.Workspace == nil || crate == "" {
 		return nil
 	}
@@ -99,11 +106,19 @@ func RecordAudit(m *Manifest, crate, version string, c caps.Capability) []Edit {
 		key += "@" + version
 	}
 	for _, a := range m.Workspace.Audited {
-		if a.Crate == crate && a.Version == version && a.Caps.Has(c) {
-			return nil
+		if a.Crate == crate && a.Version == version {
+			cs = cs.Minus(a.Caps.Close())
 		}
 	}
-	return m.editor().addTo(append(slices.Clone(workspaceCaps), "audited", key), c.String())
+	for _, c := range cs.List() {
+		if implied, ok := c.Implies(); ok {
+			cs = cs.Remove(implied)
+		}
+	}
+	if cs.IsEmpty() {
+		return nil
+	}
+	return m.editor().addTo(append(slices.Clone(workspaceCaps), "audited", key), cs.Names()...)
 }
 
 // RemoveCapability removes the declared value v (either form) and its comma.

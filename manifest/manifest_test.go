@@ -291,11 +291,15 @@ func call(t *testing.T, m *Manifest, args []string) ([]Edit, func(*Manifest) str
 		return GrantDependency(m, args[1], c), func(a *Manifest) string {
 			return expect(has(a.Package.DepCaps[args[1]], c), "grant missing")
 		}
-	case "RecordAudit":
-		c, version := capArg(args[3]), strings.TrimPrefix(args[2], "*")
-		return RecordAudit(m, args[1], version, c), func(a *Manifest) string {
+	case "RecordAudit": // RecordAudit CRATE VERSION|* CAP…
+		var cs caps.Set
+		for _, name := range args[3:] {
+			cs = cs.Add(capArg(name))
+		}
+		version := strings.TrimPrefix(args[2], "*")
+		return RecordAudits(m, args[1], version, cs), func(a *Manifest) string {
 			return expect(slices.ContainsFunc(a.Workspace.Audited, func(x Audit) bool {
-				return x.Crate == args[1] && x.Version == version && x.Caps.Has(c)
+				return x.Crate == args[1] && x.Version == version && cs.SubsetOf(x.Caps.Close())
 			}), "audit missing")
 		}
 	case "GrantBuild":

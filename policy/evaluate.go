@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/cargo-caps/cargo-caps/analyzer"
+	"github.com/cargo-caps/cargo-caps/audits"
 	"github.com/cargo-caps/cargo-caps/caps"
 	"github.com/cargo-caps/cargo-caps/finding"
 	"github.com/cargo-caps/cargo-caps/graph"
@@ -27,6 +28,8 @@ type Input struct {
 	Summaries map[graph.ID]*analyzer.Summary
 	// Vet is the workspace's cargo vet store; nil when it has none.
 	Vet *vet.Store
+	// Audits is caps-audits.lock, what each audit reviewed; nil when there is none.
+	Audits *audits.Lock
 }
 
 // Evaluate applies SPEC §3 and returns the findings and crate reports.
@@ -35,6 +38,7 @@ func Evaluate(in Input) *Result {
 	for _, id := range in.Graph.Members {
 		e.checkMember(id)
 	}
+	e.staleAuditFindings()
 	e.res.Crates = e.crateReports()
 	e.res.Targets = in.Graph.Targets
 	SortFindings(e.res.Findings)
@@ -59,7 +63,11 @@ type evaluation struct {
 	allowed map[graph.ID]caps.Set // union over roots of Ceil ∪ Audited
 	audited map[graph.ID]caps.Set
 	vetted  map[graph.ID][]VetAudit
-	paths   map[graph.ID][][]string
+	// platforms are the graph's target triples' cfg values (targets.go);
+	// none: every platform counts.
+	platforms []graph.Platform
+	stale     map[graph.ID][]staleAudit // audit.go
+	paths     map[graph.ID][][]string
 }
 
 func newEvaluation(in Input) *evaluation {
@@ -72,7 +80,11 @@ func newEvaluation(in Input) *evaluation {
 		allowed: map[graph.ID]caps.Set{},
 		audited: map[graph.ID]caps.Set{},
 		vetted:  map[graph.ID][]VetAudit{},
+		stale:   map[graph.ID][]staleAudit{},
 		paths:   map[graph.ID][][]string{},
+	}
+	for _, t := range in.Graph.Targets {
+		e.platforms = append(e.platforms, graph.TriplePlatform(t))
 	}
 	for id, c := range in.Graph.Crates {
 		e.decls[id] = e.declOf(c)
@@ -240,7 +252,7 @@ func (e *evaluation) compiledUses(c *graph.Crate) []analyzer.Use {
 		if u.Context != analyzer.Normal {
 			continue
 		}
-		ok := true
+		ok := e.onTargets(u.Cfgs, enabled)
 		for _, g := range u.Gates {
 			ok = ok && cfgMayHold(g, enabled)
 		}
@@ -260,19 +272,21 @@ func (e *evaluation) usesOf(c *graph.Crate) caps.Set {
 }
 
 func (e *evaluation) auditOf(c *graph.Crate) caps.Set {
-	var s caps.Set
-	if e.in.Root == nil || e.in.Root.Workspace == nil {
-		return s
-	}
-	for _, a := range e.in.Root.Workspace.Audited {
-		if a.Crate == c.Name && (a.Version == "" || a.Version == c.Version) {
-			s = s.Union(a.Caps)
-		}
-	}
+	// manual is closed already, each implied capability judged on its own
+	// sites: an `fs` audit that holds does not cover new `fs-readonly` sites.
+	manual, stale := e.manualAudits(c)
+	var vetted caps.Set
 	for _, v := range e.vetted[c.ID] {
-		s = s.Union(v.Caps)
+		vetted = vetted.Union(v.Caps)
 	}
-	return s.Close()
+	vetted = vetted.Close()
+	// A record gone stale is not worth a warning where cargo vet certifies
+	// the capability anyway: nothing is left to read.
+	stale = slices.DeleteFunc(stale, func(a staleAudit) bool { return vetted.Has(a.cap) })
+	if len(stale) > 0 {
+		e.stale[c.ID] = stale
+	}
+	return manual.Union(vetted)
 }
 
 // normalDeps are the edges policy follows: normal edges to crates that are not proc-macros (SPEC §3.6).
@@ -516,7 +530,7 @@ func (e *evaluation) checkOwnCode(c *graph.Crate) {
 			rec.Gate, rec.Feature = gateOf(u.Gates), grantFeature(u.Gates)
 		}
 		e.res.Uses = append(e.res.Uses, rec)
-		if u.Context != analyzer.Normal {
+		if u.Context != analyzer.Normal || !e.onTargets(u.Cfgs, nil) {
 			continue
 		}
 		if d.pure && !caps.PureAllowed.Has(u.Cap) {
@@ -541,6 +555,9 @@ func (e *evaluation) checkOwnCode(c *graph.Crate) {
 		e.res.Findings = append(e.res.Findings, f)
 	}
 	for _, un := range s.Unanalysed {
+		if !e.onTargets(un.Cfgs, nil) {
+			continue // code no listed target compiles
+		}
 		f := finding.New(finding.Unanalysed, finding.Location{File: un.File, Range: un.Range},
 			"cargo-caps could not analyse this code: "+un.Reason)
 		e.attribute(&f, c)
@@ -757,7 +774,7 @@ func (e *evaluation) crateReports() []CrateReport {
 	pure := map[graph.ID]bool{}
 	for id, c := range e.in.Graph.Crates {
 		s := e.in.Summaries[id]
-		pure[id] = s != nil && unseen(s, c) == 0 && e.uses[id].SubsetOf(caps.PureAllowed) && !c.ProcMacro
+		pure[id] = s != nil && e.unseen(s, c) == 0 && e.uses[id].SubsetOf(caps.PureAllowed) && !c.ProcMacro
 	}
 	for id, c := range e.in.Graph.Crates {
 		r := CrateReport{
@@ -771,7 +788,7 @@ func (e *evaluation) crateReports() []CrateReport {
 		}
 		r.Beyond = r.Uses.Minus(r.Allowed.Close())
 		if s := e.in.Summaries[id]; s != nil {
-			r.Unanalysed, r.Lines = unseen(s, c), s.Lines
+			r.Unanalysed, r.Lines = e.unseen(s, c), s.Lines
 		}
 		tree := e.reachable(c)
 		r.TreeSize = len(tree)
@@ -794,14 +811,14 @@ func (e *evaluation) crateReports() []CrateReport {
 
 // unseen counts the ranges of code that runs (normal context) the analyser
 // could not see: unseen tests or build scripts do not make a crate impure.
-func unseen(s *analyzer.Summary, c *graph.Crate) int {
+func (e *evaluation) unseen(s *analyzer.Summary, c *graph.Crate) int {
 	enabled := map[string]bool{}
 	for _, f := range c.Features {
 		enabled[f] = true
 	}
 	n := 0
 	for _, u := range s.Unanalysed {
-		compiled := u.Context == analyzer.Normal
+		compiled := u.Context == analyzer.Normal && e.onTargets(u.Cfgs, enabled)
 		for _, g := range u.Gates {
 			compiled = compiled && cfgMayHold(g, enabled) // as compiledUses: code under a feature that is off is not built
 		}

@@ -21,7 +21,7 @@ import (
 // tree (or without VCS stamps) the executable's modification time, so a
 // rebuilt development binary never reads summaries an older one wrote.
 var analysisVersion = sync.OnceValue(func() string {
-	v := "cargo-caps/4" // 2: exports; 3: the backstop and guarded reads add Unanalysed entries; 4: gates on Unanalysed, uses carry their sites
+	v := "cargo-caps/5" // 2: exports; 3: the backstop and guarded reads add Unanalysed entries; 4: gates on Unanalysed, uses carry their sites; 5: uses and Unanalysed carry all their cfgs
 	stamped := false
 	if info, ok := debug.ReadBuildInfo(); ok {
 		for _, s := range info.Settings {

@@ -58,6 +58,7 @@ func Load(ctx context.Context, manifestPath string, opts Options) (*Workspace, e
 	w.readManifests()
 	w.Graph = w.Graph.ForTargets(w.targets())
 	w.readVet()
+	w.readAudits()
 	if err := w.analyse(ctx, w.crates(opts.NoDeps), true); err != nil {
 		return nil, err
 	}
@@ -100,6 +101,8 @@ func (w *Workspace) Update(ctx context.Context, changed []string) (*Workspace, e
 		edited:    maps.Clone(w.edited),
 		vet:       w.vet,
 		vetErr:    w.vetErr,
+		audits:    w.audits,
+		auditsErr: w.auditsErr,
 	}
 	changed = slices.Clone(changed)
 	for i := range changed {
@@ -118,6 +121,9 @@ func (w *Workspace) Update(ctx context.Context, changed []string) (*Workspace, e
 	}
 	if slices.ContainsFunc(changed, next.isVetFile) {
 		next.readVet()
+	}
+	if slices.Contains(changed, next.auditsPath()) {
+		next.readAudits()
 	}
 	var redo []*graph.Crate
 	for _, id := range w.Graph.Members {
@@ -476,6 +482,7 @@ func (w *Workspace) evaluate() {
 		Root:      w.RootManifest(),
 		Summaries: w.Summaries,
 		Vet:       w.vet,
+		Audits:    w.audits,
 	})
 	// Manifest problems of members and the root are the user's to fix; a
 	// dependency's are not.
@@ -496,6 +503,7 @@ func (w *Workspace) evaluate() {
 	}
 	res.Findings = append(res.Findings, w.unresolvedDependencies()...)
 	res.Findings = append(res.Findings, w.vetFindings()...)
+	res.Findings = append(res.Findings, w.auditsFindings()...)
 	policy.SortFindings(res.Findings)
 	w.Result = res
 }

@@ -7,6 +7,7 @@ package project
 
 import (
 	"github.com/cargo-caps/cargo-caps/analyzer"
+	"github.com/cargo-caps/cargo-caps/audits"
 	"github.com/cargo-caps/cargo-caps/graph"
 	"github.com/cargo-caps/cargo-caps/manifest"
 	"github.com/cargo-caps/cargo-caps/policy"
@@ -56,6 +57,9 @@ type Workspace struct {
 	// vetErr says why it could not be read.
 	vet    *vet.Store
 	vetErr error
+	// audits is caps-audits.lock (audits.go); auditsErr says why it could not be read.
+	audits    *audits.Lock
+	auditsErr error
 }
 
 // Load resolves and analyses the workspace of manifestPath.

@@ -24,6 +24,7 @@ var ruleHelp = map[finding.Code]string{
 	finding.Unanalysed:           "Code cargo-caps could not see: it is not known to be clean.",
 	finding.BuildTimeCode:        "Code that runs at build time, outside the capability model.",
 	finding.BuildDenied:          "The build sandbox stopped a build script or proc-macro doing what the workspace does not grant it.",
+	finding.AuditStale:           "An audited crate's locked version has sites the audit did not review (caps-audits.lock).",
 }
 
 // SARIF writes findings as a SARIF 2.1.0 log with rule ids = diagnostic codes;

@@ -28,6 +28,9 @@ Usage:
   cargo-caps check  [--manifest-path P] [-p|--package NAME] [--workspace] [--format text|json|sarif] [--no-cargo] [--no-cache] [--no-deps] [--features a,b] [--target TRIPLE]…
   cargo-caps report [--manifest-path P] [--format text|json] [--sites] [--no-cargo] [--no-cache] [--target TRIPLE]…
   cargo-caps diff   OLD_LOCK NEW_LOCK [--manifest-path P] [--format text|json] [--fail-on capabilities|sites]
+  cargo-caps audit  CRATE[@VERSION] [CAP…] [--manifest-path P] [--no-cargo] [--target TRIPLE]…
+        record that you reviewed CRATE (every capability it uses, or CAP…): the "audited" entry
+        in the root Cargo.toml and the reviewed sites' fingerprints in caps-audits.lock
   cargo-caps lsp    (language server over stdio)
   cargo-caps build|test|run [--no-sandbox] [--explain] [cargo args…]
   cargo-caps cargo CMD      [--no-sandbox] [--explain] [cargo args…]   (any cargo command: check, clippy, doc, bench…)
@@ -41,7 +44,7 @@ Exit status: 0 no error finding, 1 error findings (or, for diff, a capability ga
 
 // commands are the first arguments cargo-caps answers to; anything else,
 // under `cargo-caps build`, is cargo calling its RUSTC_WRAPPER.
-var commands = map[string]bool{"caps": true, "check": true, "report": true, "diff": true, "lsp": true, "build": true, "test": true,
+var commands = map[string]bool{"caps": true, "check": true, "report": true, "diff": true, "audit": true, "lsp": true, "build": true, "test": true,
 	"run": true, "cargo": true, sandbox.BuildScriptCommand: true, sandbox.ProgramCommand: true, "version": true, "--version": true, "help": true, "-h": true, "--help": true}
 
 // Version is the release version, stamped at build time.
@@ -86,6 +89,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		code, err = report(ctx, args[1:], stdout)
 	case "diff":
 		code, err = diff(ctx, args[1:], stdout)
+	case "audit":
+		code, err = audit(ctx, args[1:], stdout)
 	case "lsp":
 		code, err = serveLSP(ctx, args[1:])
 	case "build", "test", "run":
@@ -266,7 +271,7 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	} else if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	if fs.NArg() > 0 && fs.Name() != "diff" {
+	if fs.NArg() > 0 && fs.Name() != "diff" && fs.Name() != "audit" {
 		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
 	return nil

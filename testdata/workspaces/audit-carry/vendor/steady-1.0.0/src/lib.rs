@@ -1,0 +1,3 @@
+pub fn peek(b: &[u8]) -> u8 {
+    unsafe { *b.as_ptr() }
+}
