@@ -1,0 +1,108 @@
+package fixes
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"slices"
+
+	"github.com/cargo-caps/cargo-caps/finding"
+	"github.com/cargo-caps/cargo-caps/manifest"
+	"github.com/cargo-caps/cargo-caps/project"
+	"github.com/cargo-caps/cargo-caps/span"
+)
+
+// Step is what the baseline does to one member: its fix, or why it is left alone.
+type Step struct {
+	Member string
+	Fix    *finding.Fix
+	Why    string // when Fix is nil
+}
+
+// Baseline is `cargo-caps init`, the onboarding step (as capsec's `init` or
+// cackle's generated config): each member that declares nothing gets the
+// declaration of what it and its dependencies use today, and a grant for
+// each direct normal dependency of what that dependency's tree uses. Then
+// `check` passes at once and any new capability fails. A member that
+// declares something already is the person's choice and is left alone. A
+// member manifest that does not parse is an error, and then nothing is
+// written anywhere.
+func Baseline(w *project.Workspace) ([]Step, error) {
+	var steps []Step
+	for _, id := range w.Graph.Members {
+		member := w.Graph.Crates[id]
+		m := w.Manifest(member.ManifestPath)
+		if m == nil || m.Package == nil {
+			return nil, fmt.Errorf("%s: the manifest was not read; nothing was written", member.ManifestPath)
+		}
+		if err := parses(m); err != nil {
+			return nil, err
+		}
+		if m.Package.Declared {
+			steps = append(steps, Step{Member: member.Name, Why: "declares its capabilities already"})
+			continue
+		}
+		r := report(w, id)
+		if r == nil {
+			return nil, fmt.Errorf("%s: crate %s was not analysed; nothing was written", member.ManifestPath, member.Name)
+		}
+		uses := r.TreeUses.Union(r.Uses)
+		declared := manifest.Apply(m.Text, manifest.DeclareCapabilities(m, uses))
+		m1 := manifest.Parse(m.Path, declared)
+		if err := parses(m1); err != nil {
+			return nil, err
+		}
+		var limits []manifest.Limit
+		for _, e := range member.Deps {
+			d := report(w, e.To)
+			if e.Kind != manifest.Normal || d == nil {
+				continue
+			}
+			grant := fewest(d.TreeUses.Union(d.Uses))
+			if i := slices.IndexFunc(limits, func(l manifest.Limit) bool { return l.Key == e.Key }); i >= 0 {
+				limits[i].Caps = fewest(limits[i].Caps.Union(grant)) // one key, several platforms
+				continue
+			}
+			limits = append(limits, manifest.Limit{Key: e.Key, Caps: grant})
+		}
+		text := manifest.Apply(declared, manifest.LimitDependencies(m1, limits))
+		if err := parses(manifest.Parse(m.Path, text)); err != nil {
+			return nil, err
+		}
+		fix := &finding.Fix{
+			Title: fmt.Sprintf("Declare what `%s` uses (%s) and grant each of its %d direct dependencies what it uses", member.Name, setOrNothing(uses), len(limits)),
+			Kind:  finding.Source,
+			Changes: []finding.FileChange{{File: m.Path, Base: sha256.Sum256(m.Text),
+				Edits: []finding.Edit{difference(m.Text, text)}}},
+		}
+		if !Writable(w.Root, *fix) {
+			return nil, fmt.Errorf("%s: its real path is outside the workspace; nothing was written", m.Path)
+		}
+		steps = append(steps, Step{Member: member.Name, Fix: fix})
+	}
+	return steps, nil
+}
+
+// parses returns an error naming the first syntax finding of m.
+func parses(m *manifest.Manifest) error {
+	for _, f := range m.Findings {
+		if f.Code == finding.ManifestSyntax {
+			pos := m.Index.Pos(f.Range.Start)
+			return fmt.Errorf("%s:%d:%d: %s; fix the manifest first: nothing was written", m.Path, pos.Line, pos.Column, f.Message)
+		}
+	}
+	return nil
+}
+
+// difference is the one edit that turns from into to: what lies between
+// their common start and common end.
+func difference(from, to []byte) finding.Edit {
+	p := 0
+	for p < len(from) && p < len(to) && from[p] == to[p] {
+		p++
+	}
+	s := 0
+	for s < len(from)-p && s < len(to)-p && from[len(from)-1-s] == to[len(to)-1-s] {
+		s++
+	}
+	return finding.Edit{Range: span.Range{Start: p, End: len(from) - s}, NewText: string(to[p : len(to)-s])}
+}
