@@ -39,15 +39,15 @@ func Apply(text []byte, c finding.FileChange) ([]byte, error) {
 	return manifest.Apply(text, c.Edits), nil
 }
 
-// Select picks, in order, the fixes that can be applied together: one whose
+// Select picks, in order, the indices of the fixes that can be applied together: one whose
 // edits touch bytes (or an insertion point) that an earlier pick edits in
 // the same file is skipped, to be offered again on the changed text. The
 // same fix offered for several findings (one Form B migration for each
 // `cap:` value) is picked once.
-func Select(fixes []finding.Fix) (picked, skipped []finding.Fix) {
+func Select(fixes []finding.Fix) (picked, skipped []int) {
 	taken := map[string][]finding.Edit{}
-	for _, f := range fixes {
-		if slices.ContainsFunc(picked, func(p finding.Fix) bool { return same(p, f) }) {
+	for i, f := range fixes {
+		if slices.ContainsFunc(picked, func(p int) bool { return same(fixes[p], f) }) {
 			continue
 		}
 		clash := false
@@ -55,13 +55,13 @@ func Select(fixes []finding.Fix) (picked, skipped []finding.Fix) {
 			clash = clash || overlaps(taken[c.File], c.Edits)
 		}
 		if clash {
-			skipped = append(skipped, f)
+			skipped = append(skipped, i)
 			continue
 		}
 		for _, c := range f.Changes {
 			taken[c.File] = append(taken[c.File], c.Edits...)
 		}
-		picked = append(picked, f)
+		picked = append(picked, i)
 	}
 	return picked, skipped
 }

@@ -68,8 +68,12 @@ func Baseline(w *project.Workspace) ([]Step, error) {
 		if err := parses(manifest.Parse(m.Path, text)); err != nil {
 			return nil, err
 		}
+		title := fmt.Sprintf("Declare what `%s` uses: %s", member.Name, setOrNothing(uses))
+		if len(limits) > 0 {
+			title += fmt.Sprintf("; grant each of its %d direct dependencies what it uses", len(limits))
+		}
 		fix := &finding.Fix{
-			Title: fmt.Sprintf("Declare what `%s` uses (%s) and grant each of its %d direct dependencies what it uses", member.Name, setOrNothing(uses), len(limits)),
+			Title: title,
 			Kind:  finding.Source,
 			Changes: []finding.FileChange{{File: m.Path, Base: sha256.Sum256(m.Text),
 				Edits: []finding.Edit{difference(m.Text, text)}}},
