@@ -1,0 +1,117 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// copyWorkspace copies testdata/workspaces/NAME (its .cargo/config.toml
+// and Cargo.lock with it) to a new directory.
+func copyWorkspace(t *testing.T, name string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), name)
+	if err := os.CopyFS(dir, os.DirFS(filepath.Join("../../testdata/workspaces", name))); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// TestInitThenCheck: on real workspaces whose members declare nothing,
+// init writes the baseline and check passes at once; a second init changes
+// nothing.
+func TestInitThenCheck(t *testing.T) {
+	if _, err := exec.LookPath("cargo"); err != nil {
+		t.Skip("no cargo")
+	}
+	for _, name := range []string{"diff", "diff-sites"} {
+		t.Run(name, func(t *testing.T) {
+			dir := copyWorkspace(t, name)
+			manifest := filepath.Join(dir, "Cargo.toml")
+			before := snapshot(t, dir)
+			code, out, errOut := runCLI(t, "init", "--manifest-path", manifest)
+			if code != 0 || !strings.Contains(out, "now finds 0 error(s)") {
+				t.Fatalf("init: exit %d\n%s%s", code, out, errOut)
+			}
+			initialised := snapshot(t, dir)
+			changed := 0
+			for rel, text := range initialised {
+				if text != before[rel] {
+					changed++
+					if filepath.Base(rel) != "Cargo.toml" {
+						t.Errorf("init wrote %s", rel)
+					}
+				}
+			}
+			if changed == 0 {
+				t.Error("init wrote nothing")
+			}
+			if code, out, errOut := runCLI(t, "check", "--manifest-path", manifest); code != 0 {
+				t.Errorf("check after init: exit %d\n%s%s", code, out, errOut)
+			}
+			code, out, errOut = runCLI(t, "init", "--manifest-path", manifest)
+			if code != 0 || !strings.Contains(out, "wrote 0 manifest(s)") {
+				t.Errorf("second init: exit %d\n%s%s", code, out, errOut)
+			}
+			if again := snapshot(t, dir); !maps2Equal(again, initialised) {
+				t.Error("a second init changed files")
+			}
+		})
+	}
+}
+
+// TestInitChangesNothingDeclared: members that declare their capabilities
+// are the person's choice; init leaves every byte alone (and exits 1 when
+// check still finds errors).
+func TestInitChangesNothingDeclared(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "Cargo.toml"), "[workspace]\nmembers = [\"a\"]\n")
+	write(t, filepath.Join(dir, "a/Cargo.toml"), "[package]\nname = \"a\"\nversion = \"0.1.0\"\n\n[package.metadata.capabilities]\ndefault-capability = false\n")
+	write(t, filepath.Join(dir, "a/src/lib.rs"), "pub fn f() { let _ = std::fs::read(\"x\"); }\n")
+	before := snapshot(t, dir)
+	code, out, errOut := runCLI(t, "init", "--no-cargo", "--manifest-path", filepath.Join(dir, "Cargo.toml"))
+	if code != 1 || !strings.Contains(out, "left alone: `a` declares its capabilities already") || !strings.Contains(out, "now finds 1 error(s)") {
+		t.Errorf("exit %d\n%s%s", code, out, errOut)
+	}
+	if !maps2Equal(snapshot(t, dir), before) {
+		t.Error("init changed a declared workspace")
+	}
+}
+
+// TestInitRefuses: a member manifest that does not parse, or one that is a
+// symlink out of the workspace, is an error naming it, and no file changes
+// (not even the other member's, which init could have written).
+func TestInitRefuses(t *testing.T) {
+	for name, setup := range map[string]func(t *testing.T, dir string){
+		"malformed": func(t *testing.T, dir string) {
+			write(t, filepath.Join(dir, "bad/Cargo.toml"), "[package]\nname = \"bad\"\nversion = \"0.1.0\"\n[dependencies\nx = 1\n")
+		},
+		"wrong-type": func(t *testing.T, dir string) {
+			write(t, filepath.Join(dir, "bad/Cargo.toml"), "[package]\nname = \"bad\"\nversion = \"0.1.0\"\n\n[package.metadata.capabilities]\ncapability = \"fs\"\n")
+		},
+		"symlink-out": func(t *testing.T, dir string) {
+			outside := filepath.Join(t.TempDir(), "Cargo.toml")
+			write(t, outside, "[package]\nname = \"bad\"\nversion = \"0.1.0\"\n")
+			link(t, outside, filepath.Join(dir, "bad/Cargo.toml"))
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			write(t, filepath.Join(dir, "Cargo.toml"), "[workspace]\nmembers = [\"good\", \"bad\"]\n")
+			write(t, filepath.Join(dir, "good/Cargo.toml"), "[package]\nname = \"good\"\nversion = \"0.1.0\"\n")
+			write(t, filepath.Join(dir, "good/src/lib.rs"), "pub fn f() { let _ = std::fs::read(\"x\"); }\n")
+			write(t, filepath.Join(dir, "bad/src/lib.rs"), "pub fn g() {}\n")
+			setup(t, dir)
+			before := snapshot(t, dir)
+			code, out, errOut := runCLI(t, "init", "--no-cargo", "--manifest-path", filepath.Join(dir, "Cargo.toml"))
+			if code != 2 || !strings.Contains(errOut, "bad/Cargo.toml") {
+				t.Errorf("exit %d\n%s%s", code, out, errOut)
+			}
+			if !maps2Equal(snapshot(t, dir), before) {
+				t.Error("init changed files")
+			}
+		})
+	}
+}
