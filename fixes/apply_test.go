@@ -63,7 +63,6 @@ func TestSelect(t *testing.T) {
 	}
 }
 
-
 // TestWrite: all files or none; a file that changed since, or whose real
 // path leaves the root, stops the whole write.
 func TestWrite(t *testing.T) {
