@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/cargo-caps/cargo-caps/finding"
+	"github.com/cargo-caps/cargo-caps/graph"
 	"github.com/cargo-caps/cargo-caps/manifest"
 	"github.com/cargo-caps/cargo-caps/project"
 	"github.com/cargo-caps/cargo-caps/span"
@@ -41,49 +42,67 @@ func Baseline(w *project.Workspace) ([]Step, error) {
 			steps = append(steps, Step{Member: member.Name, Why: "declares its capabilities already"})
 			continue
 		}
-		r := report(w, id)
-		if r == nil {
-			return nil, fmt.Errorf("%s: crate %s was not analysed; nothing was written", member.ManifestPath, member.Name)
-		}
-		uses := r.TreeUses.Union(r.Uses)
-		declared := manifest.Apply(m.Text, manifest.DeclareCapabilities(m, uses))
-		m1 := manifest.Parse(m.Path, declared)
-		if err := parses(m1); err != nil {
+		fix, err := baseline(w, member, m)
+		if err != nil {
 			return nil, err
-		}
-		var limits []manifest.Limit
-		for _, e := range member.Deps {
-			d := report(w, e.To)
-			if e.Kind != manifest.Normal || d == nil {
-				continue
-			}
-			grant := fewest(d.TreeUses.Union(d.Uses))
-			if i := slices.IndexFunc(limits, func(l manifest.Limit) bool { return l.Key == e.Key }); i >= 0 {
-				limits[i].Caps = fewest(limits[i].Caps.Union(grant)) // one key, several platforms
-				continue
-			}
-			limits = append(limits, manifest.Limit{Key: e.Key, Caps: grant})
-		}
-		text := manifest.Apply(declared, manifest.LimitDependencies(m1, limits))
-		if err := parses(manifest.Parse(m.Path, text)); err != nil {
-			return nil, err
-		}
-		title := fmt.Sprintf("Declare what `%s` uses: %s", member.Name, setOrNothing(uses))
-		if len(limits) > 0 {
-			title += fmt.Sprintf("; grant each of its %d direct dependencies what it uses", len(limits))
-		}
-		fix := &finding.Fix{
-			Title: title,
-			Kind:  finding.Source,
-			Changes: []finding.FileChange{{File: m.Path, Base: sha256.Sum256(m.Text),
-				Edits: []finding.Edit{difference(m.Text, text)}}},
-		}
-		if !Writable(w.Root, *fix) {
-			return nil, fmt.Errorf("%s: its real path is outside the workspace; nothing was written", m.Path)
 		}
 		steps = append(steps, Step{Member: member.Name, Fix: fix})
 	}
 	return steps, nil
+}
+
+// baseline is the fix that declares what member (which declares nothing)
+// and its dependencies use, and limits each direct normal dependency to what
+// its tree uses: two sets of edits in turn, the second computed on the text
+// the first gives, expressed as edits of the manifest as read.
+func baseline(w *project.Workspace, member *graph.Crate, m *manifest.Manifest) (*finding.Fix, error) {
+	r := report(w, member.ID)
+	if r == nil {
+		return nil, fmt.Errorf("%s: crate %s was not analysed; nothing was written", member.ManifestPath, member.Name)
+	}
+	uses := r.TreeUses.Union(r.Uses)
+	first := manifest.DeclareCapabilities(m, uses)
+	declared := manifest.Apply(m.Text, first)
+	m1 := manifest.Parse(m.Path, declared)
+	if err := parses(m1); err != nil {
+		return nil, err
+	}
+	var limits []manifest.Limit
+	for _, e := range member.Deps {
+		d := report(w, e.To)
+		if e.Kind != manifest.Normal || d == nil {
+			continue
+		}
+		grant := fewest(d.TreeUses.Union(d.Uses))
+		if i := slices.IndexFunc(limits, func(l manifest.Limit) bool { return l.Key == e.Key }); i >= 0 {
+			limits[i].Caps = fewest(limits[i].Caps.Union(grant)) // one key, several platforms
+			continue
+		}
+		limits = append(limits, manifest.Limit{Key: e.Key, Caps: grant})
+	}
+	second := manifest.LimitDependencies(m1, limits)
+	text := manifest.Apply(declared, second)
+	if err := parses(manifest.Parse(m.Path, text)); err != nil {
+		return nil, err
+	}
+	edits, ok := compose(first, second)
+	if !ok || string(manifest.Apply(m.Text, edits)) != string(text) {
+		edits = []finding.Edit{difference(m.Text, text)}
+	}
+	title := fmt.Sprintf("Declare what `%s` uses: %s", member.Name, setOrNothing(uses))
+	if len(limits) > 0 {
+		title += fmt.Sprintf("; grant each of its %d direct dependencies what it uses", len(limits))
+	}
+	fix := &finding.Fix{
+		Title: title,
+		Kind:  finding.Source,
+		Changes: []finding.FileChange{{File: m.Path, Base: sha256.Sum256(m.Text),
+			Edits: edits}},
+	}
+	if !Writable(w.Root, *fix) {
+		return nil, fmt.Errorf("%s: its real path is outside the workspace; nothing was written", m.Path)
+	}
+	return fix, nil
 }
 
 // parses returns an error naming the first syntax finding of m.
@@ -95,6 +114,36 @@ func parses(m *manifest.Manifest) error {
 		}
 	}
 	return nil
+}
+
+// compose expresses edits second, made on the text first gives, as edits
+// of the text before first, beside first's own; false when one of second
+// touches text first wrote (then difference joins them).
+func compose(first, second []finding.Edit) ([]finding.Edit, bool) {
+	type seg struct{ start0, end0, start1, end1 int }
+	sorted := slices.Clone(first)
+	slices.SortStableFunc(sorted, func(a, b finding.Edit) int { return a.Range.Start - b.Range.Start })
+	var segs []seg
+	delta := 0
+	for _, e := range sorted {
+		start1 := e.Range.Start + delta
+		segs = append(segs, seg{e.Range.Start, e.Range.End, start1, start1 + len(e.NewText)})
+		delta += len(e.NewText) - (e.Range.End - e.Range.Start)
+	}
+	out := slices.Clone(first)
+	for _, e := range second {
+		shift := 0
+		for _, sg := range segs {
+			if sg.start1 <= e.Range.Start && e.Range.Start < sg.end1 || e.Range.Start < sg.end1 && sg.start1 < e.Range.End {
+				return nil, false
+			}
+			if sg.end1 <= e.Range.Start {
+				shift = sg.end1 - sg.end0
+			}
+		}
+		out = append(out, finding.Edit{Range: span.Range{Start: e.Range.Start - shift, End: e.Range.End - shift}, NewText: e.NewText})
+	}
+	return out, true
 }
 
 // difference is the one edit that turns from into to: what lies between

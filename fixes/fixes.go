@@ -332,9 +332,9 @@ func respell(m *manifest.Manifest, r span.Range) (manifest.Edit, string, bool) {
 	return manifest.Edit{Range: span.Range{Start: start, End: end}, NewText: suggestion}, suggestion, true
 }
 
-// Source returns the crate-wide actions for the member owning path:
-// "declare the capabilities this crate uses" for a crate that declares
-// nothing, and #![forbid(unsafe_code)] for one that declares no `unsafe`.
+// Source returns the crate-wide actions for the member owning path: for a
+// crate that declares nothing, its baseline (what `init` writes for it), and
+// #![forbid(unsafe_code)] for one that declares no `unsafe`.
 // read gives a file's current text (an editor's buffer wins).
 func Source(w *project.Workspace, path string, read func(string) ([]byte, error)) []finding.Fix {
 	if w == nil || w.Result == nil {
@@ -349,13 +349,9 @@ func Source(w *project.Workspace, path string, read func(string) ([]byte, error)
 		return nil
 	}
 	var out []finding.Fix
-	if r := report(w, member.ID); r != nil && !m.Package.Declared {
-		// What the crate and the dependencies under it use: less would turn
-		// their uses into findings.
-		uses := r.TreeUses.Union(r.Uses)
-		if edits := manifest.DeclareCapabilities(m, uses); len(edits) > 0 {
-			out = append(out, finding.Fix{Title: fmt.Sprintf("Declare the capabilities this crate uses: %s", setOrNothing(uses)), Kind: finding.Source,
-				Changes: []finding.FileChange{{File: m.Path, Base: sha256.Sum256(m.Text), Edits: edits}}})
+	if !m.Package.Declared && parses(m) == nil {
+		if fix, err := baseline(w, member, m); err == nil {
+			out = append(out, *fix)
 		}
 	}
 	if fix, ok := forbidUnsafe(w, member, m, read); ok {

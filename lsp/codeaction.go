@@ -25,7 +25,7 @@ type codeActionParams struct {
 
 // codeAction offers the fixes (package fixes) of the findings in the
 // requested range, each with its diagnostic attached, and the crate's source
-// actions ("Declare the capabilities this crate uses",
+// actions (its baseline, as `init` writes it,
 // #![forbid(unsafe_code)]). It only filters and converts: the fixes are the
 // ones `cargo-caps check` prints and `check --fix` applies.
 func (s *server) codeAction(_ context.Context, params json.RawMessage) (any, error) {

@@ -28,7 +28,8 @@ import (
 // CLI and through the language server and compares the bytes they produce:
 // each fix as `check --format sarif` carries it (its replacements applied)
 // against the code action the server offers for the same finding (its text
-// edits applied), and `check --fix` (want/check-fix: its report; want/after/:
+// edits applied); what `init` writes against the source action declaring
+// each member's baseline; and `check --fix` (want/check-fix: its report; want/after/:
 // the files it changed) against an editor applying, one by one with
 // re-analysis in between, the code actions of the fixes `check --fix`
 // applied, until none is offered.
@@ -58,6 +59,30 @@ func TestFixesBothWays(t *testing.T) {
 					t.Errorf("%s: offered by the CLI only", k)
 				case !maps2Equal(c, l):
 					t.Errorf("%s: the CLI's fix gives\n%s\nthe language server's\n%s", k, show(c), show(l))
+				}
+			}
+
+			// init against the source action that declares a member's baseline.
+			initDir := writeArchive(t, ar)
+			initBefore := snapshot(t, initDir)
+			if code, out, errOut := runCLI(t, "init", "--no-cargo", "--manifest-path", filepath.Join(initDir, "Cargo.toml")); code == 2 {
+				t.Fatalf("init: %s%s", out, errOut)
+			}
+			initAfter := snapshot(t, initDir)
+			baselines := editor.baselines()
+			for rel, text := range initAfter {
+				if text == initBefore[rel] {
+					continue
+				}
+				if got, ok := baselines[rel]; !ok {
+					t.Errorf("init wrote %s; the language server offers no baseline for it", rel)
+				} else if got != text {
+					t.Errorf("%s: init wrote\n%s\nthe source action\n%s", rel, text, got)
+				}
+			}
+			for rel := range baselines {
+				if initAfter[rel] == initBefore[rel] {
+					t.Errorf("the language server offers a baseline for %s; init left it alone", rel)
 				}
 			}
 
@@ -410,6 +435,31 @@ func (e *editor) allFixes() map[string]map[string]string {
 		}
 	}
 	return got
+}
+
+// baselines applies (in memory) the source action that declares a
+// member's baseline, for each member manifest: the result by file.
+func (e *editor) baselines() map[string]string {
+	out := map[string]string{}
+	for rel := range snapshot(e.t, e.dir) {
+		if filepath.Base(rel) != "Cargo.toml" {
+			continue
+		}
+		var actions []protocol.CodeAction
+		e.call("textDocument/codeAction", map[string]any{
+			"textDocument": map[string]any{"uri": string(uri.File(filepath.Join(e.dir, rel)))},
+			"range":        protocol.Range{End: protocol.Position{Line: 1 << 20}},
+			"context":      map[string]any{"diagnostics": []any{}, "only": []string{"source"}},
+		}, &actions)
+		for _, a := range actions {
+			if strings.HasPrefix(a.Title, "Declare what") {
+				for file, text := range e.applied(a) {
+					out[file] = text
+				}
+			}
+		}
+	}
+	return out
 }
 
 // applied is the text of each file a's edit changes, after it.
