@@ -153,12 +153,26 @@ func allEdits(m *Manifest) map[string][]Edit {
 		"MigrateFormB":                   MigrateFormB(m),
 		"DeclareCapabilities fs net":     DeclareCapabilities(m, caps.Of(caps.FS, caps.Net)),
 		"DeclareCapabilities (nothing)":  DeclareCapabilities(m, 0),
+		"AddCapability fs net":           AddCapability(m, caps.FS, caps.Net),
+		"GrantDependency serde net fs":   GrantDependency(m, "serde", caps.Net, caps.FS),
+		"LimitDependencies every dep":    nil,
 		"GrantDependency first-dep fs":   nil,
 		"AddFeatureCapability first net": nil,
 	}
 	if len(m.Dependencies) > 0 {
 		out["GrantDependency first-dep fs"] = GrantDependency(m, m.Dependencies[0].Key, caps.FS)
 	}
+	var limits []Limit
+	for i, d := range m.Dependencies {
+		if d.Kind == Normal {
+			var grant caps.Set // `[]` and `["net"]` in turn
+			if i%2 == 1 {
+				grant = caps.Of(caps.Net)
+			}
+			limits = append(limits, Limit{Key: d.Key, Caps: grant})
+		}
+	}
+	out["LimitDependencies every dep"] = LimitDependencies(m, limits)
 	for name := range m.Features {
 		out["AddFeatureCapability first net"] = AddFeatureCapability(m, name, caps.Net)
 		break
