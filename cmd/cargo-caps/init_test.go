@@ -80,6 +80,29 @@ func TestInitChangesNothingDeclared(t *testing.T) {
 	}
 }
 
+// TestInitChangesNothingReal: tokio-app's members all declare (one with an
+// error): init writes nothing there.
+func TestInitChangesNothingReal(t *testing.T) {
+	if _, err := exec.LookPath("cargo"); err != nil {
+		t.Skip("no cargo")
+	}
+	if _, err := os.Stat("/usr/share/cargo/registry/tokio-1.24.2"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("Debian's crate sources are missing (.ci/run installs librust-tokio-dev)")
+		}
+		t.Skip("Debian's crate sources are missing (apt-get install librust-tokio-dev)")
+	}
+	dir := copyWorkspace(t, "tokio-app")
+	before := snapshot(t, dir)
+	code, out, errOut := runCLI(t, "init", "--manifest-path", filepath.Join(dir, "Cargo.toml"))
+	if code != 1 || !strings.Contains(out, "wrote 0 manifest(s), left 4 member(s) alone") {
+		t.Errorf("exit %d\n%s%s", code, out, errOut)
+	}
+	if !maps2Equal(snapshot(t, dir), before) {
+		t.Error("init changed a declared workspace")
+	}
+}
+
 // TestInitRefuses: a member manifest that does not parse, or one that is a
 // symlink out of the workspace, is an error naming it, and no file changes
 // (not even the other member's, which init could have written).
