@@ -138,3 +138,22 @@ func TestInitRefuses(t *testing.T) {
 		})
 	}
 }
+
+// TestInitThenNewCapabilityFails: after init, a dependency that starts
+// opening sockets (the patch release of the xz story) fails check.
+func TestInitThenNewCapabilityFails(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "Cargo.toml"), "[package]\nname = \"svc\"\nversion = \"0.1.0\"\n\n[dependencies]\nquiet = { path = \"quiet\" }\n")
+	write(t, filepath.Join(dir, "src/lib.rs"), "pub fn f() { quiet::g(); let _ = std::fs::read(\"x\"); }\n")
+	write(t, filepath.Join(dir, "quiet/Cargo.toml"), "[package]\nname = \"quiet\"\nversion = \"0.1.0\"\n")
+	write(t, filepath.Join(dir, "quiet/src/lib.rs"), "pub fn g() {}\n")
+	manifest := filepath.Join(dir, "Cargo.toml")
+	if code, out, errOut := runCLI(t, "init", "--no-cargo", "--manifest-path", manifest); code != 0 {
+		t.Fatalf("init: exit %d\n%s%s", code, out, errOut)
+	}
+	write(t, filepath.Join(dir, "quiet/src/lib.rs"), "pub fn g() { let _ = std::net::TcpStream::connect(\"10.0.0.1:80\"); }\n")
+	code, out, errOut := runCLI(t, "check", "--no-cargo", "--manifest-path", manifest)
+	if code != 1 || !strings.Contains(out, "error[dependency-capability]: dependency `quiet` uses `net`") {
+		t.Errorf("check: exit %d\n%s%s", code, out, errOut)
+	}
+}
