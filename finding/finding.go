@@ -1,5 +1,6 @@
 // Package finding defines what every stage reports to the user: a Finding with
-// its diagnostic code (SPEC §5), severity, place and related places. Manifest
+// its diagnostic code (SPEC §5), severity, place, related places and fixes
+// (fix.go: edits to files, as the fixes package computes them). Manifest
 // reading, analysis and policy produce findings; the CLI and the language
 // server only render them. It knows nothing of how findings are computed.
 package finding
@@ -98,44 +99,6 @@ type Finding struct {
 	// Fixes are the ways to resolve it, the preferred first; the fixes
 	// package fills them in after policy (policy does not compute edits).
 	Fixes []Fix
-}
-
-// Fix is one way to resolve a finding, as go/analysis's SuggestedFix: edits
-// to one or more files, each against the text the finding was computed
-// from. The language server offers it as a code action, `check` prints it
-// as a help line and in SARIF, `check --fix` applies it when Automatic.
-type Fix struct {
-	Title     string
-	Kind      FixKind
-	Preferred bool
-	// Automatic fixes change nothing any code may do: a Form B migration, a
-	// narrowing, a removal of an unused declaration. `check --fix` applies
-	// them without review; every other fix widens what someone may do.
-	Automatic bool
-	Changes   []FileChange
-}
-
-// FixKind says where an editor lists a fix.
-type FixKind int
-
-const (
-	QuickFix FixKind = iota // for one finding
-	Source                  // for the whole crate (declare what it uses, forbid unsafe)
-)
-
-// FileChange is the edits of a fix in one file. Base is the SHA-256 of the
-// text the edits' byte ranges point into: whoever applies them first checks
-// that the file still holds it.
-type FileChange struct {
-	File  string
-	Base  [32]byte
-	Edits []Edit
-}
-
-// Edit replaces the bytes of Range with NewText.
-type Edit struct {
-	Range   span.Range
-	NewText string
 }
 
 // Cause is one crate responsible for a grouped dependency finding.

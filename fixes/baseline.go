@@ -12,13 +12,6 @@ import (
 	"github.com/cargo-caps/cargo-caps/span"
 )
 
-// Step is what the baseline does to one member: its fix, or why it is left alone.
-type Step struct {
-	Member string
-	Fix    *finding.Fix
-	Why    string // when Fix is nil
-}
-
 // Baseline is `cargo-caps init`, the onboarding step (as capsec's `init` or
 // cackle's generated config): each member that declares nothing gets the
 // declaration of what it and its dependencies use today, and a grant for
@@ -27,8 +20,8 @@ type Step struct {
 // declares something already is the person's choice and is left alone. A
 // member manifest that does not parse is an error, and then nothing is
 // written anywhere.
-func Baseline(w *project.Workspace) ([]Step, error) {
-	var steps []Step
+func Baseline(w *project.Workspace) ([]finding.BaselineStep, error) {
+	var steps []finding.BaselineStep
 	for _, id := range w.Graph.Members {
 		member := w.Graph.Crates[id]
 		m := w.Manifest(member.ManifestPath)
@@ -39,14 +32,14 @@ func Baseline(w *project.Workspace) ([]Step, error) {
 			return nil, err
 		}
 		if m.Package.Declared {
-			steps = append(steps, Step{Member: member.Name, Why: "declares its capabilities already"})
+			steps = append(steps, finding.BaselineStep{Member: member.Name, Why: "declares its capabilities already"})
 			continue
 		}
 		fix, err := baseline(w, member, m)
 		if err != nil {
 			return nil, err
 		}
-		steps = append(steps, Step{Member: member.Name, Fix: fix})
+		steps = append(steps, finding.BaselineStep{Member: member.Name, Fix: fix})
 	}
 	return steps, nil
 }

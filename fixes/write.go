@@ -13,20 +13,6 @@ import (
 	"github.com/cargo-caps/cargo-caps/srcread"
 )
 
-// Applied is a fix that was written: the finding it fixed, and where its
-// first edit in each file begins in the text before (1-based, rustc's columns).
-type Applied struct {
-	Code  finding.Code
-	Title string
-	At    []Place
-}
-
-// Place is a file and a 1-based line and column.
-type Place struct {
-	File string
-	span.Pos
-}
-
 // maxPasses bounds the rounds of `check --fix`: a fix skipped because it
 // overlaps another is offered again, computed on the changed text, in the
 // next round.
@@ -36,8 +22,8 @@ const maxPasses = 4
 // round after round (re-evaluating the workspace in between), and returns
 // the workspace after them, what was written, and the automatic fixes still
 // offered after the last round (their edits kept overlapping; none, usually).
-func Automatic(ctx context.Context, w *project.Workspace, keep func(finding.Finding) bool) (*project.Workspace, []Applied, []finding.Fix, error) {
-	var applied []Applied
+func Automatic(ctx context.Context, w *project.Workspace, keep func(finding.Finding) bool) (*project.Workspace, []finding.Applied, []finding.Fix, error) {
+	var applied []finding.Applied
 	for pass := 0; pass < maxPasses; pass++ {
 		offered, codes := automatic(w, keep)
 		picked, _ := Select(offered)
@@ -53,7 +39,7 @@ func Automatic(ctx context.Context, w *project.Workspace, keep func(finding.Find
 			return w, applied, nil, err
 		}
 		for _, i := range picked {
-			applied = append(applied, Applied{Code: codes[i], Title: offered[i].Title, At: places(offered[i], before)})
+			applied = append(applied, finding.Applied{Code: codes[i], Title: offered[i].Title, At: places(offered[i], before)})
 		}
 		var changed []string
 		for path := range before {
@@ -147,14 +133,14 @@ func replace(path string, text []byte) error {
 }
 
 // places is where fix's first edit in each file begins, in the text before.
-func places(fix finding.Fix, before map[string][]byte) []Place {
-	var out []Place
+func places(fix finding.Fix, before map[string][]byte) []finding.Place {
+	var out []finding.Place
 	for _, c := range fix.Changes {
 		first := c.Edits[0].Range.Start
 		for _, e := range c.Edits {
 			first = min(first, e.Range.Start)
 		}
-		out = append(out, Place{File: c.File, Pos: span.NewIndex(before[c.File]).Pos(first)})
+		out = append(out, finding.Place{File: c.File, Pos: span.NewIndex(before[c.File]).Pos(first)})
 	}
 	return out
 }

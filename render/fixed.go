@@ -5,13 +5,12 @@ import (
 	"io"
 
 	"github.com/cargo-caps/cargo-caps/finding"
-	"github.com/cargo-caps/cargo-caps/fixes"
 )
 
 // Fixed reports what `check --fix` wrote, rustc-style, one fix per entry
 // with where its edits begin in the text before; then the automatic fixes
 // left unapplied, and a summary line. Paths are relative to base.
-func Fixed(w io.Writer, applied []fixes.Applied, left []finding.Fix, base string) error {
+func Fixed(w io.Writer, applied []finding.Applied, left []finding.Fix, base string) error {
 	files := map[string]bool{}
 	for _, a := range applied {
 		if _, err := fmt.Fprintf(w, "fixed[%s]: %s\n", a.Code, a.Title); err != nil {
@@ -34,7 +33,7 @@ func Fixed(w io.Writer, applied []fixes.Applied, left []finding.Fix, base string
 }
 
 // Baseline reports what `init` wrote per member, or why it left one alone.
-func Baseline(w io.Writer, steps []fixes.Step, base string) error {
+func Baseline(w io.Writer, steps []finding.BaselineStep, base string) error {
 	wrote := 0
 	for _, s := range steps {
 		var err error
