@@ -4,7 +4,10 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"slices"
+	"strings"
 
+	"github.com/cargo-caps/cargo-caps/analyzer"
+	"github.com/cargo-caps/cargo-caps/caps"
 	"github.com/cargo-caps/cargo-caps/finding"
 	"github.com/cargo-caps/cargo-caps/graph"
 	"github.com/cargo-caps/cargo-caps/manifest"
@@ -54,12 +57,13 @@ func baseline(w *project.Workspace, member *graph.Crate, m *manifest.Manifest) (
 		return nil, fmt.Errorf("%s: crate %s was not analysed; nothing was written", member.ManifestPath, member.Name)
 	}
 	uses := r.TreeUses.Union(r.Uses)
-	first := manifest.DeclareCapabilities(m, uses)
-	declared := manifest.Apply(m.Text, first)
-	m1 := manifest.Parse(m.Path, declared)
-	if err := parses(m1); err != nil {
-		return nil, err
+	features := featureRequests(w, member, uses)
+	for _, l := range features {
+		if l.Key == "" { // gated so that no one feature's request would do
+			uses = uses.Union(l.Caps)
+		}
 	}
+	features = slices.DeleteFunc(features, func(l manifest.Limit) bool { return l.Key == "" })
 	var limits []manifest.Limit
 	for _, e := range member.Deps {
 		d := report(w, e.To)
@@ -73,16 +77,39 @@ func baseline(w *project.Workspace, member *graph.Crate, m *manifest.Manifest) (
 		}
 		limits = append(limits, manifest.Limit{Key: e.Key, Caps: grant})
 	}
-	second := manifest.LimitDependencies(m1, limits)
-	text := manifest.Apply(declared, second)
-	if err := parses(manifest.Parse(m.Path, text)); err != nil {
-		return nil, err
+	// Each step on the text the one before gives, joined into edits of the
+	// manifest as read.
+	steps := []func(*manifest.Manifest) []manifest.Edit{
+		func(m *manifest.Manifest) []manifest.Edit { return manifest.DeclareCapabilities(m, uses) },
+		func(m *manifest.Manifest) []manifest.Edit { return manifest.RequestForFeatures(m, features) },
+		func(m *manifest.Manifest) []manifest.Edit { return manifest.LimitDependencies(m, limits) },
 	}
-	edits, ok := compose(first, second)
-	if !ok || string(manifest.Apply(m.Text, edits)) != string(text) {
+	text, at := m.Text, m
+	var edits []finding.Edit
+	joined := true
+	for _, step := range steps {
+		e := step(at)
+		text = manifest.Apply(text, e)
+		at = manifest.Parse(m.Path, text)
+		if err := parses(at); err != nil {
+			return nil, err
+		}
+		edits, joined = compose(edits, e)
+		if !joined {
+			break
+		}
+	}
+	if !joined || string(manifest.Apply(m.Text, edits)) != string(text) {
 		edits = []finding.Edit{difference(m.Text, text)}
 	}
 	title := fmt.Sprintf("Declare what `%s` uses: %s", member.Name, setOrNothing(uses))
+	if len(features) > 0 {
+		names := make([]string, len(features))
+		for i, l := range features {
+			names[i] = "`" + l.Key + "`"
+		}
+		title += fmt.Sprintf("; request for features %s what their code uses", strings.Join(names, ", "))
+	}
 	if len(limits) > 0 {
 		title += fmt.Sprintf("; grant each of its %d direct dependencies what it uses", len(limits))
 	}
@@ -96,6 +123,24 @@ func baseline(w *project.Workspace, member *graph.Crate, m *manifest.Manifest) (
 		return nil, fmt.Errorf("%s: its real path is outside the workspace; nothing was written", m.Path)
 	}
 	return fix, nil
+}
+
+// featureRequests is, per feature, what the member's code gated by it uses
+// beyond base (key "" for code gated so that no one feature would do).
+func featureRequests(w *project.Workspace, member *graph.Crate, base caps.Set) []manifest.Limit {
+	var out []manifest.Limit
+	for _, u := range w.Result.Uses {
+		if u.Crate != member.Name || u.CrateDir != member.Dir || u.Use.Context != analyzer.Normal || len(u.Gates) == 0 || base.Close().Has(u.Cap) {
+			continue
+		}
+		feature := gateFeature(u.Gates)
+		i := slices.IndexFunc(out, func(l manifest.Limit) bool { return l.Key == feature })
+		if i < 0 {
+			out, i = append(out, manifest.Limit{Key: feature}), len(out)
+		}
+		out[i].Caps = fewest(out[i].Caps.Add(u.Cap))
+	}
+	return out
 }
 
 // parses returns an error naming the first syntax finding of m.

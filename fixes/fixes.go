@@ -248,12 +248,28 @@ func within(dir, path string) bool {
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
-// gate returns the feature that gates the use a finding is about, if any.
+// gate returns a feature that gates the use a finding is about, if any.
 func (b *builder) gate(f finding.Finding) string {
 	for _, u := range b.w.Result.Uses {
 		if u.File == f.File && u.Range == f.Range && u.Cap == f.Capability {
-			if feature, ok := strings.CutPrefix(u.Context, "feature:"); ok {
-				return feature
+			return gateFeature(u.Gates)
+		}
+	}
+	return ""
+}
+
+// gateFeature is a feature whose request would allow code under gates (all
+// of which hold there): one named alone or inside all(..), whose grants
+// add up; none under any(..) or not(..), where one feature's request is not
+// enough.
+func gateFeature(gates []analyzer.Cfg) string {
+	for _, g := range gates {
+		switch g.Op {
+		case analyzer.CfgFeature:
+			return g.Name
+		case analyzer.CfgAll:
+			if name := gateFeature(g.Args); name != "" {
+				return name
 			}
 		}
 	}

@@ -106,7 +106,8 @@ func GrantDependency(m *Manifest, depKey string, cs ...caps.Capability) []Edit {
 	return e.addTo(path, names...)
 }
 
-// Limit is a grant to one dependency, by its key in [dependencies].
+// Limit is a capability list for one key: a grant to a dependency (by its
+// key in [dependencies]), or what a feature requests.
 type Limit struct {
 	Key  string
 	Caps caps.Set
@@ -119,11 +120,25 @@ func LimitDependencies(m *Manifest, limits []Limit) []Edit {
 	if m.Package == nil {
 		return nil
 	}
-	e := m.editor()
-	table := append(slices.Clone(packageCaps), "dependencies")
+	return m.editor().setLists("dependencies", limits, m.Package.DepCaps)
+}
+
+// RequestForFeatures writes, in Form A, what each feature of limits requests
+// (those that request nothing yet), all in one table, in the order given.
+func RequestForFeatures(m *Manifest, limits []Limit) []Edit {
+	if m.Package == nil {
+		return nil
+	}
+	return m.editor().setLists("features", limits, m.Package.FeatureCaps)
+}
+
+// setLists writes `key = [...]` for each of limits into the Form A table
+// sub, but for keys written already (have, or anything at their path).
+func (e *editor) setLists(sub string, limits []Limit, have map[string][]Value) []Edit {
+	table := append(slices.Clone(packageCaps), sub)
 	var kvs []keyValue
 	for _, l := range limits {
-		if _, limited := m.Package.DepCaps[l.Key]; limited || e.blocked(append(slices.Clone(table), l.Key)) ||
+		if _, written := have[l.Key]; written || e.blocked(append(slices.Clone(table), l.Key)) ||
 			slices.ContainsFunc(kvs, func(kv keyValue) bool { return kv.key == l.Key }) {
 			continue
 		}

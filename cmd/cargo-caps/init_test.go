@@ -157,3 +157,46 @@ func TestInitThenNewCapabilityFails(t *testing.T) {
 		t.Errorf("check: exit %d\n%s%s", code, out, errOut)
 	}
 }
+
+// TestInitFeatureGates: code under a feature goes to that feature's request
+// (under all(..) one feature's is enough; under any(..) the crate's own set
+// takes it), test code to nothing, and check passes.
+func TestInitFeatureGates(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "Cargo.toml"), "[package]\nname = \"gt\"\nversion = \"0.1.0\"\n\n[features]\ndisk = []\nnet = []\n")
+	write(t, filepath.Join(dir, "src/lib.rs"), `pub fn f() {
+    #[cfg(feature = "disk")]
+    let _ = std::fs::remove_file("y");
+    #[cfg(all(feature = "net", unix))]
+    let _ = std::net::TcpStream::connect("x");
+    #[cfg(any(feature = "net", feature = "disk"))]
+    let _ = std::process::Command::new("x");
+    #[cfg(test)]
+    let _ = std::env::set_var("x", "y");
+}
+`)
+	code, out, errOut := runCLI(t, "init", "--no-cargo", "--manifest-path", filepath.Join(dir, "Cargo.toml"))
+	if code != 0 {
+		t.Fatalf("init: exit %d\n%s%s", code, out, errOut)
+	}
+	data, _ := os.ReadFile(filepath.Join(dir, "Cargo.toml"))
+	const want = `[package]
+name = "gt"
+version = "0.1.0"
+
+[package.metadata.capabilities]
+default-capability = false
+capability = ["process"]
+
+[package.metadata.capabilities.features]
+disk = ["fs"]
+net = ["net"]
+
+[features]
+disk = []
+net = []
+`
+	if string(data) != want {
+		t.Errorf("init wrote\n%s\nwant\n%s", data, want)
+	}
+}
