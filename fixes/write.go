@@ -50,7 +50,13 @@ func Automatic(ctx context.Context, w *project.Workspace, keep func(finding.Find
 			return w, applied, nil, err
 		}
 	}
-	left, _ := automatic(w, keep)
+	offered, _ := automatic(w, keep)
+	var left []finding.Fix
+	for _, f := range offered {
+		if !slices.ContainsFunc(left, func(l finding.Fix) bool { return same(l, f) }) {
+			left = append(left, f)
+		}
+	}
 	return w, applied, left, nil
 }
 

@@ -9,7 +9,7 @@ import (
 
 // Fixed reports what `check --fix` wrote, rustc-style, one fix per entry
 // with where its edits begin in the text before; then the automatic fixes
-// left unapplied, and a summary line. Paths are relative to base.
+// still offered after the last round, and a summary line. Paths are relative to base.
 func Fixed(w io.Writer, applied []finding.Applied, left []finding.Fix, base string) error {
 	files := map[string]bool{}
 	for _, a := range applied {
@@ -24,7 +24,7 @@ func Fixed(w io.Writer, applied []finding.Applied, left []finding.Fix, base stri
 		}
 	}
 	for _, f := range left {
-		if _, err := fmt.Fprintf(w, "not fixed: %s: its edits overlap another fix's; run `cargo-caps check --fix` again\n", f.Title); err != nil {
+		if _, err := fmt.Fprintf(w, "not fixed: %s: still offered after the last round (its edits kept overlapping others'); apply it by hand or in the editor\n", f.Title); err != nil {
 			return err
 		}
 	}
