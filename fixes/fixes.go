@@ -50,6 +50,9 @@ func For(w *project.Workspace, f finding.Finding) []finding.Fix {
 			break
 		}
 		m := w.Manifest(member.ManifestPath)
+		if m == nil {
+			break
+		}
 		if feature := b.gate(f); feature != "" {
 			b.add(fmt.Sprintf("Request `%s` for feature `%s`", f.Capability, feature), m, manifest.AddFeatureCapability(m, feature, f.Capability))
 		}
@@ -130,8 +133,10 @@ func (b *builder) dependency(f finding.Finding) {
 	}
 	dep := dependencyAt(m, f.Range.Start)
 	var grant []manifest.Edit // empty when the entry is not limited or grants need already
-	if _, limited := m.Package.DepCaps[depKey(dep)]; dep != nil && limited {
-		grant = manifest.GrantDependency(m, dep.Key, need.List()...)
+	if dep != nil {
+		if _, limited := m.Package.DepCaps[dep.Key]; limited {
+			grant = manifest.GrantDependency(m, dep.Key, need.List()...)
+		}
 	}
 	declare := manifest.AddCapability(m, lacking.List()...)
 	switch {
@@ -148,13 +153,6 @@ func (b *builder) dependency(f finding.Finding) {
 	if len(f.Chain) > 0 {
 		b.audit(f.Chain[len(f.Chain)-1], f.Capability)
 	}
-}
-
-func depKey(d *manifest.Dependency) string {
-	if d == nil {
-		return ""
-	}
-	return d.Key
 }
 
 // fewest drops from s what another member of s implies: granting `fs`
