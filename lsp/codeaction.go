@@ -60,9 +60,13 @@ func (s *server) codeAction(_ context.Context, params json.RawMessage) (any, err
 			}
 		}
 	}
-	for _, fix := range fixes.Source(v.w, path, s.read) {
-		if a, ok := s.action(fix); ok {
-			actions = append(actions, a)
+	// The baseline reparses the manifest: not on every cursor move of a
+	// client asking for quick-fixes only.
+	if len(p.Context.Only) == 0 || len(filterKinds([]protocol.CodeAction{{Kind: protocol.Source}}, p.Context.Only)) > 0 {
+		for _, fix := range fixes.Source(v.w, path, s.read) {
+			if a, ok := s.action(fix); ok {
+				actions = append(actions, a)
+			}
 		}
 	}
 	if len(p.Context.Only) > 0 {
