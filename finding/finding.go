@@ -1,5 +1,6 @@
 // Package finding defines what every stage reports to the user: a Finding with
-// its diagnostic code (SPEC §5), severity, place and related places. Manifest
+// its diagnostic code (SPEC §5), severity, place, related places and fixes
+// (fix.go: edits to files, as the fixes package computes them). Manifest
 // reading, analysis and policy produce findings; the CLI and the language
 // server only render them. It knows nothing of how findings are computed.
 package finding
@@ -106,6 +107,10 @@ type Finding struct {
 	// (Capability is the most powerful of them) and the crates responsible.
 	Capabilities caps.Set
 	Causes       []Cause
+
+	// Fixes are the ways to resolve it, the preferred first; the fixes
+	// package fills them in after policy (policy does not compute edits).
+	Fixes []Fix
 }
 
 // Cause is one crate responsible for a grouped dependency finding.

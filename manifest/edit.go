@@ -41,21 +41,36 @@ func Apply(text []byte, edits []Edit) []byte {
 	return append(out, text[last:]...)
 }
 
-// AddCapability adds c to the crate's `capability` list: to Form A's, or to
+// AddCapability adds cs to the crate's `capability` list: to Form A's, or to
 // Form B's when only that exists; when neither exists it writes Form A,
 // creating [package.metadata.capabilities] if missing. It never writes
 // default-capability: use DeclareCapabilities to restrict a crate that
 // declares nothing.
-func AddCapability(m *Manifest, c caps.Capability) []Edit {
+func AddCapability(m *Manifest, cs ...caps.Capability) []Edit {
 	p := m.Package
-	if p == nil || slices.ContainsFunc(p.Capabilities, func(v Value) bool { return v.Cap == c }) {
+	if p == nil {
+		return nil
+	}
+	names := absent(p.Capabilities, cs)
+	if len(names) == 0 {
 		return nil
 	}
 	e := m.editor()
 	if arr := m.array([]string{"package", "capability"}); arr != nil && m.array(append(slices.Clone(packageCaps), "capability")) == nil {
-		return e.appendElements(arr, []string{c.String()})
+		return e.appendElements(arr, names)
 	}
-	return e.addTo(append(slices.Clone(packageCaps), "capability"), c.String())
+	return e.addTo(append(slices.Clone(packageCaps), "capability"), names...)
+}
+
+// absent names the capabilities of cs that no value in have holds, once each.
+func absent(have []Value, cs []caps.Capability) []string {
+	var out []string
+	for _, c := range cs {
+		if !slices.ContainsFunc(have, func(v Value) bool { return v.Cap == c }) && !slices.Contains(out, c.String()) {
+			out = append(out, c.String())
+		}
+	}
+	return out
 }
 
 // AddFeatureCapability makes enabling feature request c, in Form A (a Form B
@@ -68,11 +83,15 @@ func AddFeatureCapability(m *Manifest, feature string, c caps.Capability) []Edit
 	return m.editor().addTo(append(slices.Clone(packageCaps), "features", feature), c.String())
 }
 
-// GrantDependency grants c to the normal dependency with key depKey: in its
+// GrantDependency grants cs to the normal dependency with key depKey: in its
 // Form A entry, else in its Form B `capability` key, else in a new Form A entry.
-func GrantDependency(m *Manifest, depKey string, c caps.Capability) []Edit {
+func GrantDependency(m *Manifest, depKey string, cs ...caps.Capability) []Edit {
 	p := m.Package
-	if p == nil || slices.ContainsFunc(p.DepCaps[depKey], func(v Value) bool { return v.Cap == c }) {
+	if p == nil {
+		return nil
+	}
+	names := absent(p.DepCaps[depKey], cs)
+	if len(names) == 0 {
 		return nil
 	}
 	e := m.editor()
@@ -80,11 +99,52 @@ func GrantDependency(m *Manifest, depKey string, c caps.Capability) []Edit {
 	if m.array(path) == nil {
 		for _, it := range m.formBDepCaps() {
 			if it.path[len(it.path)-2] == depKey && it.ent.val.kind == vArray && it.ent.val.closed {
-				return e.appendElements(it.ent.val, []string{c.String()})
+				return e.appendElements(it.ent.val, names)
 			}
 		}
 	}
-	return e.addTo(path, c.String())
+	return e.addTo(path, names...)
+}
+
+// Limit is a capability list for one key: a grant to a dependency (by its
+// key in [dependencies]), or what a feature requests.
+type Limit struct {
+	Key  string
+	Caps caps.Set
+}
+
+// LimitDependencies writes a Form A grant for each dependency of limits that
+// has none yet (an empty set writes `key = []`: that dependency may use
+// nothing), all in one table, in the order given.
+func LimitDependencies(m *Manifest, limits []Limit) []Edit {
+	if m.Package == nil {
+		return nil
+	}
+	return m.editor().setLists("dependencies", limits, m.Package.DepCaps)
+}
+
+// RequestForFeatures writes, in Form A, what each feature of limits requests
+// (those that request nothing yet), all in one table, in the order given.
+func RequestForFeatures(m *Manifest, limits []Limit) []Edit {
+	if m.Package == nil {
+		return nil
+	}
+	return m.editor().setLists("features", limits, m.Package.FeatureCaps)
+}
+
+// setLists writes `key = [...]` for each of limits into the Form A table
+// sub, but for keys written already (have, or anything at their path).
+func (e *editor) setLists(sub string, limits []Limit, have map[string][]Value) []Edit {
+	table := append(slices.Clone(packageCaps), sub)
+	var kvs []keyValue
+	for _, l := range limits {
+		if _, written := have[l.Key]; written || e.blocked(append(slices.Clone(table), l.Key)) ||
+			slices.ContainsFunc(kvs, func(kv keyValue) bool { return kv.key == l.Key }) {
+			continue
+		}
+		kvs = append(kvs, keyValue{key: l.Key, text: e.capArray(l.Caps.Names()...)})
+	}
+	return e.setKeys(table, kvs)
 }
 
 // RecordAudit records in the workspace root manifest m that a person accepts

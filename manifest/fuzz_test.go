@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/BurntSushi/toml"
@@ -144,21 +145,42 @@ func agree(t testing.TB, text []byte, m *Manifest) {
 // allEdits computes every quick-fix the manifest offers, by name.
 func allEdits(m *Manifest) map[string][]Edit {
 	out := map[string][]Edit{
-		"AddCapability fs":               AddCapability(m, caps.FS),
-		"AddCapability unsafe":           AddCapability(m, caps.Unsafe),
-		"AddFeatureCapability tls net":   AddFeatureCapability(m, "tls", caps.Net),
-		"GrantDependency serde net":      GrantDependency(m, "serde", caps.Net),
-		"RecordAudit memchr unsafe":      RecordAudit(m, "memchr", "", caps.Unsafe),
-		"RecordAudit ring@0.17.8 fs":     RecordAudit(m, "ring", "0.17.8", caps.FS),
-		"MigrateFormB":                   MigrateFormB(m),
-		"DeclareCapabilities fs net":     DeclareCapabilities(m, caps.Of(caps.FS, caps.Net)),
-		"DeclareCapabilities (nothing)":  DeclareCapabilities(m, 0),
-		"GrantDependency first-dep fs":   nil,
-		"AddFeatureCapability first net": nil,
+		"AddCapability fs":                 AddCapability(m, caps.FS),
+		"AddCapability unsafe":             AddCapability(m, caps.Unsafe),
+		"AddFeatureCapability tls net":     AddFeatureCapability(m, "tls", caps.Net),
+		"GrantDependency serde net":        GrantDependency(m, "serde", caps.Net),
+		"RecordAudit memchr unsafe":        RecordAudit(m, "memchr", "", caps.Unsafe),
+		"RecordAudit ring@0.17.8 fs":       RecordAudit(m, "ring", "0.17.8", caps.FS),
+		"MigrateFormB":                     MigrateFormB(m),
+		"DeclareCapabilities fs net":       DeclareCapabilities(m, caps.Of(caps.FS, caps.Net)),
+		"DeclareCapabilities (nothing)":    DeclareCapabilities(m, 0),
+		"AddCapability fs net":             AddCapability(m, caps.FS, caps.Net),
+		"GrantDependency serde net fs":     GrantDependency(m, "serde", caps.Net, caps.FS),
+		"LimitDependencies every dep":      nil,
+		"RequestForFeatures every feature": nil,
+		"GrantDependency first-dep fs":     nil,
+		"AddFeatureCapability first net":   nil,
 	}
 	if len(m.Dependencies) > 0 {
 		out["GrantDependency first-dep fs"] = GrantDependency(m, m.Dependencies[0].Key, caps.FS)
 	}
+	var limits []Limit
+	for i, d := range m.Dependencies {
+		if d.Kind == Normal {
+			var grant caps.Set // `[]` and `["net"]` in turn
+			if i%2 == 1 {
+				grant = caps.Of(caps.Net)
+			}
+			limits = append(limits, Limit{Key: d.Key, Caps: grant})
+		}
+	}
+	out["LimitDependencies every dep"] = LimitDependencies(m, limits)
+	var features []Limit
+	for name := range m.Features {
+		features = append(features, Limit{Key: name, Caps: caps.Of(caps.FS)})
+	}
+	slices.SortFunc(features, func(a, b Limit) int { return strings.Compare(a.Key, b.Key) })
+	out["RequestForFeatures every feature"] = RequestForFeatures(m, features)
 	for name := range m.Features {
 		out["AddFeatureCapability first net"] = AddFeatureCapability(m, name, caps.Net)
 		break

@@ -135,8 +135,22 @@ type Audit struct {
 	Range   span.Range
 }
 
-// Edit replaces Range (byte offsets into the manifest text) with NewText.
-type Edit struct {
-	Range   span.Range
-	NewText string
+// Edit replaces Range (byte offsets into the manifest text) with NewText:
+// the edit of a finding's fix.
+type Edit = finding.Edit
+
+// Values returns every declared capability value of the package (both
+// forms: its own list, its features' and its dependencies' grants).
+func (p *Package) Values() []Value {
+	if p == nil {
+		return nil
+	}
+	out := append([]Value(nil), p.Capabilities...)
+	for _, vs := range p.FeatureCaps {
+		out = append(out, vs...)
+	}
+	for _, vs := range p.DepCaps {
+		out = append(out, vs...)
+	}
+	return out
 }

@@ -59,6 +59,9 @@ func SARIF(w io.Writer, res *policy.Result, src *Sources, root string) error {
 		if len(f.Related) > 0 {
 			result["relatedLocations"] = sarifRelated(f.Related, src, root)
 		}
+		if len(f.Fixes) > 0 {
+			result["fixes"] = sarifFixes(f.Fixes, src, root)
+		}
 		results = append(results, result)
 	}
 	log := map[string]any{
@@ -69,11 +72,46 @@ func SARIF(w io.Writer, res *policy.Result, src *Sources, root string) error {
 				"name": "cargo-caps", "informationUri": "https://github.com/cargo-caps/cargo-caps", "rules": rules,
 			}},
 			"results": results,
+			// Columns as rustc counts them (SARIF's default is UTF-16 code units).
+			"columnKind": "unicodeCodePoints",
 		}},
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(log)
+}
+
+// sarifFixes writes fixes as SARIF 2.1.0 fix objects: each edit a
+// replacement of a deleted region (lines and columns, and the exact bytes)
+// by inserted content; an empty region is an insertion.
+func sarifFixes(fixes []finding.Fix, src *Sources, root string) []any {
+	out := []any{}
+	for _, fix := range fixes {
+		changes := []any{}
+		for _, c := range fix.Changes {
+			replacements := []any{}
+			for _, e := range c.Edits {
+				p := src.place(c.File, root, e.Range)
+				replacements = append(replacements, map[string]any{
+					"deletedRegion": map[string]int{"startLine": p.Line, "startColumn": p.Column, "endLine": p.EndLine, "endColumn": p.EndColumn,
+						"byteOffset": e.Range.Start, "byteLength": e.Range.End - e.Range.Start},
+					"insertedContent": map[string]string{"text": e.NewText},
+				})
+			}
+			changes = append(changes, map[string]any{"artifactLocation": sarifArtifact(relative(c.File, root)), "replacements": replacements})
+		}
+		out = append(out, map[string]any{"description": map[string]string{"text": fix.Title}, "artifactChanges": changes})
+	}
+	return out
+}
+
+// sarifArtifact locates a file relative to %SRCROOT%, or by its absolute
+// path (a registry crate), which SARIF viewers can open.
+func sarifArtifact(file string) map[string]any {
+	if filepath.IsAbs(file) {
+		return map[string]any{"uri": "file://" + filepath.ToSlash(file)}
+	}
+	return map[string]any{"uri": filepath.ToSlash(file), "uriBaseId": "%SRCROOT%"}
 }
 
 // sarifRelated lists a finding's sample sites; a site outside the workspace
@@ -82,17 +120,11 @@ func sarifRelated(related []finding.Related, src *Sources, root string) []any {
 	out := []any{}
 	for i, r := range related {
 		p := src.place(r.File, root, r.Range)
-		loc := map[string]any{"uri": filepath.ToSlash(p.File)}
-		if !filepath.IsAbs(p.File) {
-			loc["uriBaseId"] = "%SRCROOT%"
-		} else {
-			loc["uri"] = "file://" + filepath.ToSlash(p.File)
-		}
 		out = append(out, map[string]any{
 			"id":      i,
 			"message": map[string]string{"text": r.Message},
 			"physicalLocation": map[string]any{
-				"artifactLocation": loc,
+				"artifactLocation": sarifArtifact(p.File),
 				"region":           map[string]int{"startLine": p.Line, "startColumn": p.Column, "endLine": p.EndLine, "endColumn": p.EndColumn},
 			},
 		})

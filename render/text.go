@@ -75,7 +75,29 @@ func textFinding(w io.Writer, f finding.Finding, src *Sources) error {
 		rp := src.place(r.File, src.Base, r.Range)
 		fmt.Fprintf(&b, "%s = note: %s: %s:%d:%d\n", gutter, r.Message, rp.File, rp.Line, rp.Column)
 	}
+	for _, fix := range f.Fixes {
+		fmt.Fprintf(&b, "%s = help: %s%s\n", gutter, fix.Title, fixWhere(fix, f, base))
+	}
 	b.WriteString("\n")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// fixWhere says where a fix edits when that is not (only) the finding's file,
+// and that `check --fix` applies it when it would.
+func fixWhere(fix finding.Fix, f finding.Finding, base string) string {
+	var files []string
+	for _, c := range fix.Changes {
+		if c.File != f.File {
+			files = append(files, relative(c.File, base))
+		}
+	}
+	out := ""
+	if len(files) > 0 {
+		out = " (in " + strings.Join(files, ", ") + ")"
+	}
+	if fix.Automatic {
+		out += " [`cargo-caps check --fix` applies it]"
+	}
+	return out
 }

@@ -17,7 +17,8 @@ import (
 // tree of files, symlinks, #[path]s, include!s and FIFOs, with a secret file
 // beside the package and a secret in the environment — and checks that no
 // output of `check` (text, JSON, SARIF) holds a byte of either secret
-// (issue 10). The markers are random per process, so no input can spell them.
+// (issue 10), and that `check --fix` and `init` change no file outside the
+// package. The markers are random per process, so no input can spell them.
 func FuzzHostilePackage(f *testing.F) {
 	fileMarker, envMarker := randomMarker(), randomMarker()
 	os.Setenv("CARGO_CAPS_FUZZ_SECRET", envMarker)
@@ -83,13 +84,24 @@ func FuzzHostilePackage(f *testing.F) {
 		}
 		mustWrite(t, filepath.Join(pkg, "Cargo.toml"), manifest)
 		mustWrite(t, filepath.Join(pkg, "src/lib.rs"), lib)
-		for _, format := range []string{"text", "json", "sarif"} {
+		for _, args := range [][]string{{"--format", "text"}, {"--format", "json"}, {"--format", "sarif"}, {"--fix"}, {"init"}} {
+			command := []string{"check", "--manifest-path", filepath.Join(pkg, "Cargo.toml"), "--no-cargo", "--no-cache"}
+			if args[0] == "init" {
+				command[0], args = "init", nil
+			}
+			format := strings.Join(args, " ")
 			var out, errOut bytes.Buffer
-			run(context.Background(), []string{"check", "--manifest-path", filepath.Join(pkg, "Cargo.toml"), "--no-cargo", "--no-cache", "--format", format}, &out, &errOut)
+			run(context.Background(), append(command, args...), &out, &errOut)
 			all := out.String() + errOut.String()
 			for _, m := range []string{fileMarker, envMarker} {
 				if strings.Contains(all, m) {
 					t.Fatalf("%s output holds a secret:\n%s", format, all)
+				}
+			}
+			// check --fix and init write only inside the package.
+			for _, p := range []string{filepath.Join(tmp, "secret.rs"), filepath.Join(tmp, "outside/mod.rs")} {
+				if data, _ := os.ReadFile(p); string(data) != secret {
+					t.Fatalf("%s %s changed %s", command[0], format, p)
 				}
 			}
 		}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/cargo-caps/cargo-caps/analyzer"
 	"github.com/cargo-caps/cargo-caps/finding"
+	"github.com/cargo-caps/cargo-caps/fixes"
 	"github.com/cargo-caps/cargo-caps/policy"
 	"github.com/cargo-caps/cargo-caps/project"
 	"github.com/cargo-caps/cargo-caps/render"
@@ -25,7 +26,10 @@ import (
 const usage = `cargo-caps: hold Rust crates to the capabilities they declare in Cargo.toml
 
 Usage:
-  cargo-caps check  [--manifest-path P] [-p|--package NAME] [--workspace] [--format text|json|sarif] [--no-cargo] [--no-cache] [--no-deps] [--features a,b] [--target TRIPLE]…
+  cargo-caps check  [--manifest-path P] [-p|--package NAME] [--workspace] [--format text|json|sarif] [--fix] [--no-cargo] [--no-cache] [--no-deps] [--features a,b] [--target TRIPLE]…
+        --fix applies the fixes that need no review (Form B migration, narrowing, removing unused declarations)
+  cargo-caps init   [--manifest-path P] [--no-cargo] [--no-cache] [--features a,b] [--target TRIPLE]…
+        declare for each member what it uses today and grant each direct dependency what it uses (the baseline)
   cargo-caps report [--manifest-path P] [--format text|json] [--sites] [--no-cargo] [--no-cache] [--target TRIPLE]…
   cargo-caps diff   OLD_LOCK NEW_LOCK [--manifest-path P] [--format text|json] [--fail-on capabilities|sites]
   cargo-caps audit  CRATE[@VERSION] [CAP…] [--manifest-path P] [--no-cargo] [--target TRIPLE]…
@@ -44,7 +48,7 @@ Exit status: 0 no error finding, 1 error findings (or, for diff, a capability ga
 
 // commands are the first arguments cargo-caps answers to; anything else,
 // under `cargo-caps build`, is cargo calling its RUSTC_WRAPPER.
-var commands = map[string]bool{"caps": true, "check": true, "report": true, "diff": true, "audit": true, "lsp": true, "build": true, "test": true,
+var commands = map[string]bool{"caps": true, "check": true, "init": true, "report": true, "diff": true, "audit": true, "lsp": true, "build": true, "test": true,
 	"run": true, "cargo": true, sandbox.BuildScriptCommand: true, sandbox.ProgramCommand: true, "version": true, "--version": true, "help": true, "-h": true, "--help": true}
 
 // Version is the release version, stamped at build time.
@@ -84,7 +88,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var err error
 	switch args[0] {
 	case "check":
-		code, err = check(ctx, args[1:], stdout)
+		code, err = check(ctx, args[1:], stdout, stderr)
+	case "init":
+		code, err = initBaseline(ctx, args[1:], stdout)
 	case "report":
 		code, err = report(ctx, args[1:], stdout)
 	case "diff":
@@ -277,7 +283,7 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-func check(ctx context.Context, args []string, stdout io.Writer) (int, error) {
+func check(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	var l loadFlags
 	l.register(fs)
@@ -285,6 +291,7 @@ func check(ctx context.Context, args []string, stdout io.Writer) (int, error) {
 	fs.StringVar(pkg, "p", "", "shorthand for --package")
 	workspace := fs.Bool("workspace", false, "the whole workspace, even inside a member's directory")
 	format := fs.String("format", "text", "output format: text, json or sarif")
+	fix := fs.Bool("fix", false, "apply the fixes that need no review (Form B migration, narrowing, removing unused declarations) and report what changed")
 	if err := parseFlags(fs, args); err != nil {
 		return 2, err
 	}
@@ -301,6 +308,16 @@ func check(ctx context.Context, args []string, stdout io.Writer) (int, error) {
 	if err := checkFeatures(w, *pkg, splitList(l.features)); err != nil {
 		return 2, err
 	}
+	if *fix {
+		// The report goes where it does not spoil a JSON or SARIF document.
+		out := stdout
+		if *format != "text" {
+			out = stderr
+		}
+		if w, err = applyFixes(ctx, w, *pkg, out); err != nil {
+			return 2, err
+		}
+	}
 	res := w.Result
 	if l.noDeps {
 		res = membersOnly(res)
@@ -310,6 +327,7 @@ func check(ctx context.Context, args []string, stdout io.Writer) (int, error) {
 			return 2, err
 		}
 	}
+	res = fixes.Attach(w, res)
 	src := &render.Sources{}
 	if *format == "text" {
 		src.Base, _ = os.Getwd()
