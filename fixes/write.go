@@ -130,7 +130,18 @@ func replace(path string, text []byte) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(real), ".cargo-caps-*")
+	return throughTemp(real, text, info.Mode().Perm(), os.Rename)
+}
+
+// create writes a new file at path, failing if one appeared meanwhile.
+func create(path string, text []byte) error {
+	return throughTemp(path, text, 0o644, os.Link)
+}
+
+// throughTemp writes text with mode perm to a temporary file beside path,
+// then puts it in place with put (rename over, or link to a new name).
+func throughTemp(path string, text []byte, perm os.FileMode, put func(from, to string) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".cargo-caps-*")
 	if err != nil {
 		return err
 	}
@@ -139,14 +150,14 @@ func replace(path string, text []byte) error {
 		tmp.Close()
 		return err
 	}
-	if err := tmp.Chmod(info.Mode().Perm()); err != nil {
+	if err := tmp.Chmod(perm); err != nil {
 		tmp.Close()
 		return err
 	}
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	return os.Rename(tmp.Name(), real)
+	return put(tmp.Name(), path)
 }
 
 // places is where fix's first edit in each file begins, in the text before.
@@ -160,26 +171,4 @@ func places(fix finding.Fix, before map[string][]byte) []finding.Place {
 		out = append(out, finding.Place{File: c.File, Pos: span.NewIndex(before[c.File]).Pos(first)})
 	}
 	return out
-}
-
-// create writes a new file at path, failing if one appeared meanwhile: the
-// text goes to a temporary file first, then is linked to its name.
-func create(path string, text []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".cargo-caps-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(text); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Link(tmp.Name(), path)
 }

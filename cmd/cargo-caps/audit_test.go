@@ -115,22 +115,5 @@ func TestAuditStaleJSON(t *testing.T) {
 	if code != 1 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	abs, err := filepath.Abs(carry)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := strings.ReplaceAll(out, abs+string(filepath.Separator), "$WS/")
-	golden := "testdata/audit-carry.json"
-	if *update {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != string(want) {
-		t.Errorf("check JSON differs from %s (run with -update):\n%s", golden, got)
-	}
+	matchGolden(t, out, carry, "testdata/audit-carry.json")
 }

@@ -204,12 +204,18 @@ func TestDiffJSON(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	abs, err := filepath.Abs(sites)
+	matchGolden(t, out, sites, "testdata/diff-sites.json")
+}
+
+// matchGolden holds out, with the workspace dir ws written as $WS, to the
+// golden file (rewritten with -update).
+func matchGolden(t *testing.T, out, ws, golden string) {
+	t.Helper()
+	abs, err := filepath.Abs(ws)
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := strings.ReplaceAll(out, abs+string(filepath.Separator), "$WS/")
-	golden := "testdata/diff-sites.json"
 	if *update {
 		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
@@ -220,6 +226,6 @@ func TestDiffJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got != string(want) {
-		t.Errorf("diff JSON differs from %s (run with -update):\n%s", golden, got)
+		t.Errorf("output differs from %s (run with -update):\n%s", golden, got)
 	}
 }
