@@ -45,14 +45,18 @@ type cargoWorkspace struct {
 	// Lock order: pubMu before mu.
 	pubMu sync.Mutex
 
-	mu        sync.Mutex
-	current   *project.Workspace   // nil until loaded
-	served    map[string]*document // the buffer each file was last read from
-	read      map[string]uint64    // the hash of each file's text as the analysis read it
-	pending   map[string]bool      // files changed since current
-	reload    bool                 // the graph must be resolved again
-	loadedAt  time.Time            // when the latest full load began: the watcher's first baseline
-	published map[string]bool      // files whose diagnostics are shown
+	mu      sync.Mutex
+	current *project.Workspace   // nil until loaded
+	served  map[string]*document // the buffer each file was last read from
+	read    map[string]uint64    // the hash of each file's text as the analysis read it
+	pending map[string]bool      // files changed since current
+	// supersede cancels the update running now, if any: a newer edit
+	// makes its result stale before it is out.
+	supersede context.CancelFunc
+	changedAt time.Time       // when the latest change was queued
+	reload    bool            // the graph must be resolved again
+	loadedAt  time.Time       // when the latest full load began: the watcher's first baseline
+	published map[string]bool // files whose diagnostics are shown
 }
 
 func (s *server) startAnalysis() {
@@ -228,7 +232,9 @@ func (a *analysis) loop(ws *cargoWorkspace) {
 		case <-a.ctx.Done():
 			return
 		case <-ws.kick:
-			a.analyse(ws)
+			if a.analyse(ws) {
+				ws.settle(a.ctx)
+			}
 		}
 	}
 }
@@ -278,15 +284,18 @@ func (ws *cargoWorkspace) readAs(path string, text []byte) (read, same bool) {
 	return ok, ok && h == textHash(text)
 }
 
-// parse hands the analyser the syntax of an open buffer, kept current edit
-// by edit, when the text it read is that buffer's: a keystroke is then not
-// a full reparse.
-func (a *analysis) parse(path string, text []byte) *analyzer.Syntax {
-	doc := a.s.docs.get(path)
-	if doc == nil || doc.Syntax == nil || !bytes.Equal(doc.Text, text) {
+// parse hands the analyser of ws the syntax of the buffer it read, brought
+// up to that version by an incremental reparse (document.Syntax): a
+// keystroke is then not a full reparse, and the edits of a burst are
+// parsed once, at the version analysed.
+func (ws *cargoWorkspace) parse(path string, text []byte) *analyzer.Syntax {
+	ws.mu.Lock()
+	doc := ws.served[path]
+	ws.mu.Unlock()
+	if doc == nil || !bytes.Equal(doc.Text, text) {
 		return nil // the analyser parses afresh
 	}
-	return doc.Syntax
+	return doc.Syntax()
 }
 
 // markReload says the graph must be resolved again at the next analysis.
@@ -302,11 +311,34 @@ func (ws *cargoWorkspace) requestReload() {
 	ws.wake()
 }
 
+// quiet is how long a burst of edits must pause before an update that an
+// edit superseded starts again: an update per keystroke of a burst would
+// take the CPU the JSON-RPC reader and the hovers need, for results that
+// are stale before they are out. Typing at a person's pace never waits.
+const quiet = 20 * time.Millisecond
+
+// settle waits until no change has come for quiet.
+func (ws *cargoWorkspace) settle(ctx context.Context) {
+	for {
+		ws.mu.Lock()
+		wait := quiet - time.Since(ws.changedAt)
+		ws.mu.Unlock()
+		if wait <= 0 {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+	}
+}
+
 // analyse brings ws up to date: a full load when the graph must be resolved,
-// else an update of the changed files; then publishes. A panic in the
-// analysis core is logged and shown, and the next change tries again: the
-// session outlives it.
-func (a *analysis) analyse(ws *cargoWorkspace) {
+// else an update of the changed files; then publishes. It reports whether a
+// newer edit superseded the update. A panic in the analysis core is logged
+// and shown, and the next change tries again: the session outlives it.
+func (a *analysis) analyse(ws *cargoWorkspace) (superseded bool) {
 	defer func() {
 		if p := recover(); p != nil {
 			a.s.log.Error("analysis panicked", "manifest", ws.manifestPath, "panic", p, "stack", string(debug.Stack()))
@@ -336,7 +368,7 @@ func (a *analysis) analyse(ws *cargoWorkspace) {
 			NoDeps:    !settings.AnalyzeDependencies,
 			Features:  settings.Features,
 			Read:      a.read(ws),
-			Parse:     a.parse,
+			Parse:     ws.parse,
 			KeepTrees: true,
 		}
 		if settings.Trusted && settings.SandboxCargo {
@@ -358,7 +390,24 @@ func (a *analysis) analyse(ws *cargoWorkspace) {
 			prog.end("failed")
 		}
 	} else {
-		next, err = cur.Update(a.ctx, changed)
+		ctx, cancel := context.WithCancel(a.ctx)
+		ws.mu.Lock()
+		ws.supersede = cancel
+		ws.mu.Unlock()
+		next, err = cur.Update(ctx, changed)
+		ws.mu.Lock()
+		ws.supersede = nil
+		superseded = err != nil && ctx.Err() != nil && a.ctx.Err() == nil
+		if superseded {
+			for _, p := range changed {
+				ws.pending[p] = true // still to do, with the newer edits
+			}
+		}
+		ws.mu.Unlock()
+		cancel()
+		if superseded {
+			return true // the edit that cancelled it woke the loop
+		}
 	}
 	if err != nil {
 		if a.ctx.Err() == nil {
@@ -375,6 +424,7 @@ func (a *analysis) analyse(ws *cargoWorkspace) {
 	ws.mu.Unlock()
 	a.publish(ws)
 	a.s.refreshInlayHints(a.ctx)
+	return false
 }
 
 // view is one workspace's latest analysis with the texts it was computed from.
@@ -450,6 +500,10 @@ func (s *server) changed(path string) {
 	if ws := a.owner(path); ws != nil {
 		ws.mu.Lock()
 		ws.pending[path] = true
+		ws.changedAt = time.Now()
+		if ws.supersede != nil {
+			ws.supersede()
+		}
 		ws.mu.Unlock()
 		ws.wake()
 		return

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 
@@ -22,49 +23,135 @@ import (
 
 // document is one open editor buffer at one version. It is a value: a change
 // makes a new document, so a snapshot taken for an analysis stays valid.
+// Making one is cheap (the text and its line index): the JSON-RPC reader
+// applies each change at once, and the parse waits until an analysis asks
+// for the version it reads (Syntax), so a burst of edits is parsed once.
 type document struct {
 	URI     protocol.DocumentURI
 	Path    string // absolute
 	Version int32
 	Text    []byte
 	Index   *span.Index
-	// Tree is the syntax tree of a Rust buffer, kept current by incremental
-	// reparses (Tree.Edit + the old tree) as the buffer changes; nil for
-	// other files. It is closed when the document is no longer reachable.
-	Tree *sitter.Tree
-	// Syntax is the analyser's copy of Tree, made from the previous
-	// version's for the subtrees the reparse shared with it.
-	Syntax *analyzer.Syntax
+	// parses is the buffer's syntax, kept current by incremental reparses,
+	// shared by every version of a Rust buffer; nil for other files.
+	parses *parses
+	edits  int // how many edits of the buffer lead to this version
 }
 
-// newDocument makes a document, parsing Rust text; old is the document
-// before edits (nil for a fresh one), whose tree the parse reuses.
-func newDocument(uri protocol.DocumentURI, path string, version int32, text []byte, old *document, edits []sitter.InputEdit) *document {
+// newDocument makes the document of a buffer just opened.
+func newDocument(uri protocol.DocumentURI, path string, version int32, text []byte) *document {
 	doc := &document{URI: uri, Path: path, Version: version, Text: text, Index: span.NewIndex(text)}
-	if filepath.Ext(path) != ".rs" {
-		return doc
+	if filepath.Ext(path) == ".rs" {
+		doc.parses = newParses()
 	}
+	return doc
+}
+
+// Syntax is the analyser's syntax of doc's text: the buffer's latest parse
+// brought up to this version by one incremental reparse over every edit
+// since, or nil for a file that is not Rust or a version older than the
+// latest parse (the analyser then parses afresh). It may take a parse's
+// time, so it is never called on the JSON-RPC reader.
+func (doc *document) Syntax() *analyzer.Syntax {
+	if doc.parses == nil {
+		return nil
+	}
+	return doc.parses.at(doc)
+}
+
+// parses is one Rust buffer's incremental parse: the tree and Syntax of
+// the latest version an analysis asked for, and the edits made since, as
+// the reader appends them. Two locks, so that the reader never waits for a
+// parse: edit guards the edits, parse the tree.
+type parses struct {
+	edit struct {
+		sync.Mutex
+		first int                // the number of the first edit in list
+		list  []sitter.InputEdit // edit first+i leads from version first+i to first+i+1
+	}
+	parse struct {
+		sync.Mutex
+		tree   *treeBox // closed when the buffer is no longer reachable
+		syntax *analyzer.Syntax
+		edits  int // the version parsed, as a count of edits
+	}
+}
+
+// treeBox holds the latest tree, so that a cleanup can close whichever
+// tree it is when the buffer goes.
+type treeBox struct{ tree *sitter.Tree }
+
+func newParses() *parses {
+	p := &parses{}
+	p.parse.tree = &treeBox{}
+	p.parse.edits = -1 // nothing parsed yet
+	runtime.AddCleanup(p, func(b *treeBox) {
+		if b.tree != nil {
+			b.tree.Close()
+		}
+	}, p.parse.tree)
+	return p
+}
+
+// add records the edits that lead from a version of edits edits to the
+// next one; it returns the new count.
+func (p *parses) add(edits int, es []sitter.InputEdit) int {
+	p.edit.Lock()
+	defer p.edit.Unlock()
+	if p.edit.first+len(p.edit.list) != edits {
+		panic(fmt.Sprintf("edit %d recorded after %d", edits, p.edit.first+len(p.edit.list)))
+	}
+	p.edit.list = append(p.edit.list, es...)
+	return edits + len(es)
+}
+
+// since returns the edits from version from to version to and forgets
+// those before from: no older version is parsed again.
+func (p *parses) since(from, to int) []sitter.InputEdit {
+	p.edit.Lock()
+	defer p.edit.Unlock()
+	drop := min(max(from-p.edit.first, 0), len(p.edit.list))
+	p.edit.list = slices.Delete(p.edit.list, 0, drop) // keeps the capacity: the reader appends on
+	p.edit.first += drop
+	return slices.Clone(p.edit.list[:to-p.edit.first])
+}
+
+func (p *parses) at(doc *document) *analyzer.Syntax {
+	p.parse.Lock()
+	defer p.parse.Unlock()
+	switch {
+	case doc.edits == p.parse.edits:
+		return p.parse.syntax
+	case doc.edits < p.parse.edits:
+		return nil
+	}
+	old, oldSyntax := p.parse.tree.tree, p.parse.syntax
 	var prev *sitter.Tree
-	if old != nil && old.Tree != nil {
-		// Edit a copy: the old document's tree may still be read.
-		prev = old.Tree.Clone()
+	if old != nil {
+		// Edit a copy: old must stay as it was for Reparsed.
+		prev = old.Clone()
 		defer prev.Close()
+		edits := p.since(p.parse.edits, doc.edits)
 		for i := range edits {
 			prev.Edit(&edits[i])
 		}
-	}
-	doc.Tree = analyzer.ParseRust(text, prev)
-	if doc.Tree == nil {
-		return doc
-	}
-	runtime.AddCleanup(doc, func(t *sitter.Tree) { t.Close() }, doc.Tree)
-	if prev != nil && old.Syntax != nil {
-		doc.Syntax = old.Syntax.Reparsed(doc.Tree, text)
-		runtime.KeepAlive(old) // its tree stays open until Reparsed is done
 	} else {
-		doc.Syntax = analyzer.NewSyntax(doc.Tree, text)
+		p.since(doc.edits, doc.edits)
 	}
-	return doc
+	tree := analyzer.ParseRust(doc.Text, prev)
+	if tree == nil {
+		return nil
+	}
+	if prev != nil && oldSyntax != nil {
+		p.parse.syntax = oldSyntax.Reparsed(tree, doc.Text)
+	} else {
+		p.parse.syntax = analyzer.NewSyntax(tree, doc.Text)
+	}
+	if old != nil {
+		old.Close()
+	}
+	p.parse.tree.tree, p.parse.edits = tree, doc.edits
+	return p.parse.syntax
 }
 
 // documents holds the open buffers by absolute path; they win over disk.
@@ -112,10 +199,11 @@ type contentChange struct {
 }
 
 // applyChange applies one content change to text, converting its UTF-16
-// range with the text's index. It also returns the change as tree-sitter's
-// Tree.Edit wants it: bytes and rows/byte-columns before (start, old end)
-// and after (new end) the change.
-func applyChange(text []byte, index *span.Index, ch contentChange) ([]byte, sitter.InputEdit) {
+// range with the text's index. It returns the new text, its index (derived
+// from the old one: a keystroke does not rescan the buffer) and the change
+// as tree-sitter's Tree.Edit wants it: bytes and rows/byte-columns before
+// (start, old end) and after (new end) the change.
+func applyChange(text []byte, index *span.Index, ch contentChange) ([]byte, *span.Index, sitter.InputEdit) {
 	start, end := 0, len(text)
 	if ch.Range != nil {
 		start = index.Offset(int(ch.Range.Start.Line), int(ch.Range.Start.Character))
@@ -135,7 +223,7 @@ func applyChange(text []byte, index *span.Index, ch contentChange) ([]byte, sitt
 	} else {
 		newEnd.Column += uint(len(ch.Text))
 	}
-	return out, sitter.InputEdit{
+	return out, index.Replaced(out, start, end, []byte(ch.Text)), sitter.InputEdit{
 		StartByte: uint(start), OldEndByte: uint(end), NewEndByte: uint(start + len(ch.Text)),
 		StartPosition: startPoint, OldEndPosition: point(index, end), NewEndPosition: newEnd,
 	}
@@ -148,19 +236,21 @@ func point(index *span.Index, off int) sitter.Point {
 }
 
 // changed returns doc after the changes, applied in order as LSP asks: each
-// range refers to the text the previous change produced.
+// range refers to the text the previous change produced. It does not parse:
+// the edits are recorded for the next parse (Syntax).
 func (doc *document) changed(version int32, changes []contentChange) *document {
 	text, index := doc.Text, doc.Index
 	edits := make([]sitter.InputEdit, 0, len(changes))
-	for i, ch := range changes {
+	for _, ch := range changes {
 		var e sitter.InputEdit
-		text, e = applyChange(text, index, ch)
-		if i < len(changes)-1 {
-			index = span.NewIndex(text)
-		}
+		text, index, e = applyChange(text, index, ch)
 		edits = append(edits, e)
 	}
-	return newDocument(doc.URI, doc.Path, version, text, doc, edits)
+	next := &document{URI: doc.URI, Path: doc.Path, Version: version, Text: text, Index: index, parses: doc.parses, edits: doc.edits}
+	if doc.parses != nil {
+		next.edits = doc.parses.add(doc.edits, edits)
+	}
+	return next
 }
 
 // pathOf returns the absolute path of a file URI.
@@ -209,7 +299,7 @@ func (s *server) didOpen(_ context.Context, params json.RawMessage) (any, error)
 		return nil, nil // not a file: nothing cargo builds
 	}
 	text := []byte(p.TextDocument.Text)
-	doc := newDocument(protocol.DocumentURI(p.TextDocument.URI), path, p.TextDocument.Version, text, nil, nil)
+	doc := newDocument(protocol.DocumentURI(p.TextDocument.URI), path, p.TextDocument.Version, text)
 	s.docs.put(doc)
 	s.adopt(path)
 	s.opened(path, text)

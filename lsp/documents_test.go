@@ -115,7 +115,7 @@ func treeShape(t *sitter.Tree) string {
 // document store reparsed incrementally equals a fresh parse of the text.
 func TestIncrementalTreeMatchesFreshParse(t *testing.T) {
 	text := "// é𝕏 comment\nfn main() {\n    let s = \"𝕏\";\n    println!(\"{}\", s);\n}\n\nstruct A { x: u32 }\n"
-	doc := newDocument("", "/x/lib.rs", 1, []byte(text), nil, nil)
+	doc := newDocument("", "/x/lib.rs", 1, []byte(text))
 	changes := []contentChange{
 		{Range: &protocol.Range{Start: protocol.Position{Line: 2, Character: 14}, End: protocol.Position{Line: 2, Character: 14}}, Text: "y"},
 		{Range: &protocol.Range{Start: protocol.Position{Line: 1, Character: 11}, End: protocol.Position{Line: 4, Character: 0}}, Text: "\n    let n = 1;\n    let m = n + 1;\n"},
@@ -126,18 +126,20 @@ func TestIncrementalTreeMatchesFreshParse(t *testing.T) {
 	}
 	for i, ch := range changes {
 		doc = doc.changed(int32(i+2), []contentChange{ch})
+		doc.Syntax()
 		fresh := analyzer.ParseRust(doc.Text, nil)
-		if got, want := treeShape(doc.Tree), treeShape(fresh); got != want {
+		if got, want := treeShape(doc.parses.parse.tree.tree), treeShape(fresh); got != want {
 			t.Errorf("after change %d (%q): incremental tree\n%s\nfresh tree\n%s", i, doc.Text, got, want)
 		}
 		fresh.Close()
 	}
 	// Several changes in one notification, each against the previous text.
-	doc = newDocument("", "/x/lib.rs", 1, []byte(text), nil, nil)
+	doc = newDocument("", "/x/lib.rs", 1, []byte(text))
 	doc = doc.changed(2, changes[:5])
+	doc.Syntax()
 	fresh := analyzer.ParseRust(doc.Text, nil)
 	defer fresh.Close()
-	if treeShape(doc.Tree) != treeShape(fresh) {
+	if treeShape(doc.parses.parse.tree.tree) != treeShape(fresh) {
 		t.Errorf("after a batch of changes the incremental tree differs from a fresh parse of %q", doc.Text)
 	}
 }
@@ -153,13 +155,16 @@ func FuzzApplyChange(f *testing.F) {
 		}
 		idx := span.NewIndex([]byte(text))
 		ch := contentChange{Range: &protocol.Range{Start: protocol.Position{Line: uint32(l1), Character: uint32(c1)}, End: protocol.Position{Line: uint32(l2), Character: uint32(c2)}}, Text: insert}
-		got, e := applyChange([]byte(text), idx, ch)
+		got, gotIdx, e := applyChange([]byte(text), idx, ch)
 		start, end := utf16Offset(text, l1, c1), utf16Offset(text, l2, c2)
 		if end < start {
 			start, end = end, start
 		}
 		if want := text[:start] + insert + text[end:]; string(got) != want {
 			t.Errorf("got %q, want %q", got, want)
+		}
+		if want := span.NewIndex(got); gotIdx.Lines() != want.Lines() || gotIdx.Offset(l1, c1) != want.Offset(l1, c1) {
+			t.Errorf("the index after the change differs from a fresh one")
 		}
 		if int(e.StartByte) != start || int(e.OldEndByte) != end || int(e.NewEndByte) != start+len(insert) {
 			t.Errorf("edit %+v for bytes %d-%d", e, start, end)
