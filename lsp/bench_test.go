@@ -13,6 +13,7 @@ import (
 	sitter "github.com/tree-sitter/go-tree-sitter"
 
 	"github.com/cargo-caps/cargo-caps/analyzer"
+	"github.com/cargo-caps/cargo-caps/project"
 	"github.com/cargo-caps/cargo-caps/span"
 )
 
@@ -130,17 +131,17 @@ func BenchmarkReparse(b *testing.B) {
 		b.Run(mode, func(b *testing.B) {
 			var latencies []time.Duration
 			for range b.N {
-				doc := newDocument("", path, 1, text)
+				doc := &document{Overlay: project.NewOverlay(path, 1, text)}
 				var parsed *sitter.Tree // the last full parse, closed when replaced
 				for i, ch := range changes {
 					start := time.Now()
 					if mode == "incremental" {
-						doc = doc.changed(int32(i+2), []contentChange{ch})
+						doc = applyChanges(doc, int32(i+2), []contentChange{ch})
 						doc.Syntax()
 					} else {
 						next, _, _ := applyChange(doc.Text, doc.Index, ch)
 						tree := analyzer.ParseRust(next, nil)
-						doc = &document{Path: path, Text: next, Index: span.NewIndex(next)}
+						doc = &document{Overlay: &project.Overlay{Path: path, Text: next, Index: span.NewIndex(next)}}
 						if parsed != nil {
 							parsed.Close()
 						}
@@ -171,10 +172,10 @@ func BenchmarkAnalyseAfterEdit(b *testing.B) {
 		b.Run(mode, func(b *testing.B) {
 			var latencies []time.Duration
 			for range b.N {
-				doc := newDocument("", path, 1, text)
+				doc := &document{Overlay: project.NewOverlay(path, 1, text)}
 				for i, ch := range changes {
 					start := time.Now()
-					doc = doc.changed(int32(i+2), []contentChange{ch})
+					doc = applyChanges(doc, int32(i+2), []contentChange{ch})
 					crate := analyzer.Crate{Name: "big", Dir: dir, Targets: []analyzer.Target{{Kind: analyzer.Lib, Path: path}},
 						Read: func(string) ([]byte, error) { return doc.Text, nil }}
 					if mode == "incremental" {

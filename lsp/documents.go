@@ -1,14 +1,11 @@
 package lsp
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/url"
 	"path/filepath"
-	"runtime"
-	"slices"
 	"strings"
 	"sync"
 
@@ -17,176 +14,54 @@ import (
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
 
-	"github.com/cargo-caps/cargo-caps/analyzer"
+	"github.com/cargo-caps/cargo-caps/project"
 	"github.com/cargo-caps/cargo-caps/span"
 )
 
-// document is one open editor buffer at one version. It is a value: a change
-// makes a new document, so a snapshot taken for an analysis stays valid.
-// Making one is cheap (the text and its line index): the JSON-RPC reader
-// applies each change at once, and the parse waits until an analysis asks
-// for the version it reads (Syntax), so a burst of edits is parsed once.
+// document is one open editor buffer at one version: the session's
+// overlay (a value: a change makes a new one) and the URI the client
+// named it by.
 type document struct {
-	URI     protocol.DocumentURI
-	Path    string // absolute
-	Version int32
-	Text    []byte
-	Index   *span.Index
-	// parses is the buffer's syntax, kept current by incremental reparses,
-	// shared by every version of a Rust buffer; nil for other files.
-	parses *parses
-	edits  int // how many edits of the buffer lead to this version
+	URI protocol.DocumentURI
+	*project.Overlay
 }
 
-// newDocument makes the document of a buffer just opened.
-func newDocument(uri protocol.DocumentURI, path string, version int32, text []byte) *document {
-	doc := &document{URI: uri, Path: path, Version: version, Text: text, Index: span.NewIndex(text)}
-	if filepath.Ext(path) == ".rs" {
-		doc.parses = newParses()
-	}
-	return doc
-}
-
-// Syntax is the analyser's syntax of doc's text: the buffer's latest parse
-// brought up to this version by one incremental reparse over every edit
-// since, or nil for a file that is not Rust or a version older than the
-// latest parse (the analyser then parses afresh). It may take a parse's
-// time, so it is never called on the JSON-RPC reader.
-func (doc *document) Syntax() *analyzer.Syntax {
-	if doc.parses == nil {
-		return nil
-	}
-	return doc.parses.at(doc)
-}
-
-// parses is one Rust buffer's incremental parse: the tree and Syntax of
-// the latest version an analysis asked for, and the edits made since, as
-// the reader appends them. Two locks, so that the reader never waits for a
-// parse: edit guards the edits, parse the tree.
-type parses struct {
-	edit struct {
-		sync.Mutex
-		first int                // the number of the first edit in list
-		list  []sitter.InputEdit // edit first+i leads from version first+i to first+i+1
-	}
-	parse struct {
-		sync.Mutex
-		tree   *treeBox // closed when the buffer is no longer reachable
-		syntax *analyzer.Syntax
-		edits  int // the version parsed, as a count of edits
-	}
-}
-
-// treeBox holds the latest tree, so that a cleanup can close whichever
-// tree it is when the buffer goes.
-type treeBox struct{ tree *sitter.Tree }
-
-func newParses() *parses {
-	p := &parses{}
-	p.parse.tree = &treeBox{}
-	p.parse.edits = -1 // nothing parsed yet
-	runtime.AddCleanup(p, func(b *treeBox) {
-		if b.tree != nil {
-			b.tree.Close()
-		}
-	}, p.parse.tree)
-	return p
-}
-
-// add records the edits that lead from a version of edits edits to the
-// next one; it returns the new count.
-func (p *parses) add(edits int, es []sitter.InputEdit) int {
-	p.edit.Lock()
-	defer p.edit.Unlock()
-	if p.edit.first+len(p.edit.list) != edits {
-		panic(fmt.Sprintf("edit %d recorded after %d", edits, p.edit.first+len(p.edit.list)))
-	}
-	p.edit.list = append(p.edit.list, es...)
-	return edits + len(es)
-}
-
-// since returns the edits from version from to version to and forgets
-// those before from: no older version is parsed again.
-func (p *parses) since(from, to int) []sitter.InputEdit {
-	p.edit.Lock()
-	defer p.edit.Unlock()
-	drop := min(max(from-p.edit.first, 0), len(p.edit.list))
-	p.edit.list = slices.Delete(p.edit.list, 0, drop) // keeps the capacity: the reader appends on
-	p.edit.first += drop
-	return slices.Clone(p.edit.list[:to-p.edit.first])
-}
-
-func (p *parses) at(doc *document) *analyzer.Syntax {
-	p.parse.Lock()
-	defer p.parse.Unlock()
-	switch {
-	case doc.edits == p.parse.edits:
-		return p.parse.syntax
-	case doc.edits < p.parse.edits:
-		return nil
-	}
-	old, oldSyntax := p.parse.tree.tree, p.parse.syntax
-	var prev *sitter.Tree
-	if old != nil {
-		// Edit a copy: old must stay as it was for Reparsed.
-		prev = old.Clone()
-		defer prev.Close()
-		edits := p.since(p.parse.edits, doc.edits)
-		for i := range edits {
-			prev.Edit(&edits[i])
-		}
-	} else {
-		p.since(doc.edits, doc.edits)
-	}
-	tree := analyzer.ParseRust(doc.Text, prev)
-	if tree == nil {
-		return nil
-	}
-	if prev != nil && oldSyntax != nil {
-		p.parse.syntax = oldSyntax.Reparsed(tree, doc.Text)
-	} else {
-		p.parse.syntax = analyzer.NewSyntax(tree, doc.Text)
-	}
-	if old != nil {
-		old.Close()
-	}
-	p.parse.tree.tree, p.parse.edits = tree, doc.edits
-	return p.parse.syntax
-}
-
-// documents holds the open buffers by absolute path; they win over disk.
+// documents reads the session's open buffers (they win over disk) and
+// keeps the URI the client opened each by, which diagnostics echo.
 type documents struct {
-	mu     sync.Mutex
-	byPath map[string]*document
+	s    *server
+	mu   sync.Mutex
+	uris map[string]protocol.DocumentURI // by absolute path
 }
 
-func newDocuments() *documents { return &documents{byPath: map[string]*document{}} }
-
+// get returns the open buffer of path, or nil.
 func (d *documents) get(path string) *document {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.byPath[path]
+	a := d.s.currentAnalysis()
+	if a == nil {
+		return nil
+	}
+	return d.wrap(a.session.Overlay(path))
 }
 
-func (d *documents) put(doc *document) {
+// wrap names an overlay by its URI; nil stays nil.
+func (d *documents) wrap(o *project.Overlay) *document {
+	if o == nil {
+		return nil
+	}
 	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.byPath[doc.Path] = doc
+	uri, ok := d.uris[o.Path]
+	d.mu.Unlock()
+	if !ok {
+		uri = uriOf(o.Path)
+	}
+	return &document{URI: uri, Overlay: o}
 }
 
-func (d *documents) remove(path string) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	delete(d.byPath, path)
-}
-
-// snapshot returns the open buffers as they are now.
-func (d *documents) snapshot() map[string]*document {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	out := make(map[string]*document, len(d.byPath))
-	for p, doc := range d.byPath {
-		out[p] = doc
+// wrapAll names the overlays of a snapshot.
+func (d *documents) wrapAll(overlays map[string]*project.Overlay) map[string]*document {
+	out := make(map[string]*document, len(overlays))
+	for path, o := range overlays {
+		out[path] = d.wrap(o)
 	}
 	return out
 }
@@ -235,10 +110,10 @@ func point(index *span.Index, off int) sitter.Point {
 	return sitter.Point{Row: uint(line), Column: uint(off - index.LineStart(line))}
 }
 
-// changed returns doc after the changes, applied in order as LSP asks: each
-// range refers to the text the previous change produced. It does not parse:
-// the edits are recorded for the next parse (Syntax).
-func (doc *document) changed(version int32, changes []contentChange) *document {
+// applyChanges returns doc after the changes, applied in order as LSP
+// asks: each range refers to the text the previous change produced. It
+// does not parse: the edits are recorded for the next parse.
+func applyChanges(doc *document, version int32, changes []contentChange) *document {
 	text, index := doc.Text, doc.Index
 	edits := make([]sitter.InputEdit, 0, len(changes))
 	for _, ch := range changes {
@@ -246,11 +121,7 @@ func (doc *document) changed(version int32, changes []contentChange) *document {
 		text, index, e = applyChange(text, index, ch)
 		edits = append(edits, e)
 	}
-	next := &document{URI: doc.URI, Path: doc.Path, Version: version, Text: text, Index: index, parses: doc.parses, edits: doc.edits}
-	if doc.parses != nil {
-		next.edits = doc.parses.add(doc.edits, edits)
-	}
-	return next
+	return &document{URI: doc.URI, Overlay: doc.Edited(version, text, index, edits)}
 }
 
 // pathOf returns the absolute path of a file URI.
@@ -298,48 +169,16 @@ func (s *server) didOpen(_ context.Context, params json.RawMessage) (any, error)
 	if !ok {
 		return nil, nil // not a file: nothing cargo builds
 	}
-	text := []byte(p.TextDocument.Text)
-	doc := newDocument(protocol.DocumentURI(p.TextDocument.URI), path, p.TextDocument.Version, text)
-	s.docs.put(doc)
-	s.adopt(path)
-	s.opened(path, text)
+	s.docs.mu.Lock()
+	s.docs.uris[path] = protocol.DocumentURI(p.TextDocument.URI)
+	s.docs.mu.Unlock()
+	s.modify(project.Modification{Kind: project.Opened, Path: path,
+		Overlay: project.NewOverlay(path, p.TextDocument.Version, []byte(p.TextDocument.Text))})
 	return nil, nil
 }
 
-// opened queues what a buffer just opened changes for the analysis: nothing
-// when the text is what the analysis read (or, for a file it never read,
-// what is on disk). A text equal to the disk is not enough: the disk may
-// have changed since the analysis read it (a quick-fix applied and saved
-// while the manifest was not open), and a manifest changed on disk changes
-// the graph.
-func (s *server) opened(path string, text []byte) {
-	disk, err := readDisk(path)
-	onDisk := err == nil && bytes.Equal(disk, text)
-	if a := s.currentAnalysis(); a != nil {
-		if ws := a.owner(path); ws != nil {
-			switch read, same := ws.readAs(path, text); {
-			case same:
-				return
-			case read && onDisk && isGraphFile(path):
-				ws.requestReload()
-				return
-			case read:
-				s.changed(path)
-				return
-			}
-		}
-	}
-	if !onDisk {
-		s.changed(path)
-	}
-}
-
-// isGraphFile reports whether path is a manifest or lockfile, from which
-// (on disk) the dependency graph is resolved.
-func isGraphFile(path string) bool {
-	return filepath.Base(path) == "Cargo.toml" || filepath.Base(path) == "Cargo.lock"
-}
-
+// didChange applies the changes on the reader, which is cheap (the text
+// and its line index); the session parses and analyses off it.
 func (s *server) didChange(_ context.Context, params json.RawMessage) (any, error) {
 	var p didChangeParams
 	if err := decode(params, &p); err != nil {
@@ -353,8 +192,7 @@ func (s *server) didChange(_ context.Context, params json.RawMessage) (any, erro
 	if doc == nil {
 		return nil, fmt.Errorf("didChange of %s, which is not open", p.TextDocument.URI)
 	}
-	s.docs.put(doc.changed(p.TextDocument.Version, p.ContentChanges))
-	s.changed(path)
+	s.modify(project.Modification{Kind: project.Changed, Path: path, Overlay: applyChanges(doc, p.TextDocument.Version, p.ContentChanges).Overlay})
 	return nil, nil
 }
 
@@ -365,16 +203,11 @@ func (s *server) didClose(_ context.Context, params json.RawMessage) (any, error
 	}
 	if path, ok := pathOf(p.TextDocument.URI); ok {
 		doc := s.docs.get(path)
-		s.docs.remove(path)
-		if doc == nil {
-			return nil, nil
-		}
-		if disk, err := readDisk(path); err != nil || !bytes.Equal(disk, doc.Text) {
-			s.changed(path) // unsaved changes are gone: the file on disk counts again
-		} else {
-			s.forgetBuffer(path) // the same text is on disk: nothing to analyse
-		}
-		if len(doc.Text) >= largeBuffer {
+		s.modify(project.Modification{Kind: project.Closed, Path: path})
+		s.docs.mu.Lock()
+		delete(s.docs.uris, path)
+		s.docs.mu.Unlock()
+		if doc != nil && len(doc.Text) >= largeBuffer {
 			go returnMemory() // its text, tree and Syntax: back to the system now, not in minutes
 		}
 	}
@@ -385,16 +218,13 @@ func (s *server) didClose(_ context.Context, params json.RawMessage) (any, error
 // the system at once.
 const largeBuffer = 1 << 20
 
-// didSave of a manifest or lockfile resolves the graph again: cargo (and the
-// lockfile reader) see only what is on disk, so dependency edits count from
-// here. Other saves change nothing: the buffer already won over disk.
 func (s *server) didSave(_ context.Context, params json.RawMessage) (any, error) {
 	var p documentParams
 	if err := decode(params, &p); err != nil {
 		return nil, err
 	}
-	if path, ok := pathOf(p.TextDocument.URI); ok && isGraphFile(path) {
-		s.resolveAgain(path)
+	if path, ok := pathOf(p.TextDocument.URI); ok {
+		s.modify(project.Modification{Kind: project.Saved, Path: path})
 	}
 	return nil, nil
 }

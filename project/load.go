@@ -100,6 +100,7 @@ func (w *Workspace) Update(ctx context.Context, changed []string) (*Workspace, e
 		edited:    maps.Clone(w.edited),
 		vet:       w.vet,
 		vetErr:    w.vetErr,
+		failure:   w.failure,
 	}
 	changed = slices.Clone(changed)
 	for i := range changed {
@@ -491,6 +492,12 @@ func (w *Workspace) evaluate() {
 	}
 	for _, warning := range w.Graph.Warnings {
 		f := finding.New(finding.Unanalysed, finding.Location{File: rootPath}, warning)
+		f.CrateDir = w.Root
+		res.Findings = append(res.Findings, f)
+	}
+	if w.failure != nil {
+		f := finding.New(finding.Unanalysed, finding.Location{File: rootPath},
+			fmt.Sprintf("the dependency graph could not be resolved, so nothing here is analysed: %v (fix and save %s to try again)", w.failure, filepath.Base(rootPath)))
 		f.CrateDir = w.Root
 		res.Findings = append(res.Findings, f)
 	}

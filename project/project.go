@@ -58,6 +58,9 @@ type Workspace struct {
 	// vetErr says why it could not be read.
 	vet    *vet.Store
 	vetErr error
+	// failure is why the graph could not be resolved (a language server's
+	// workspace whose load failed): a finding on the manifest says so.
+	failure error
 }
 
 // Load resolves and analyses the workspace of manifestPath.
