@@ -9,24 +9,17 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"go.lsp.dev/protocol"
 )
 
 // openDebianWorkspace starts a session on a copy of a real workspace of
 // testdata/workspaces resolved against Debian's crate sources.
 func openDebianWorkspace(t *testing.T, name string, settings map[string]any, watchers bool) *session {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("analyses real crates")
-	}
-	if matches, _ := filepath.Glob("/usr/share/cargo/registry/tokio-*"); len(matches) == 0 {
-		t.Skip("Debian's crate sources are not installed in /usr/share/cargo/registry (apt-get install librust-tokio-dev …)")
-	}
+	dir := copyDebianWorkspace(t, name)
 	if _, err := exec.LookPath("cargo"); err != nil {
-		t.Skip("cargo is not installed")
-	}
-	dir := t.TempDir()
-	if err := os.CopyFS(dir, os.DirFS(filepath.Join("../testdata/workspaces", name))); err != nil {
-		t.Fatal(err)
+		unavailable(t, "cargo is not installed")
 	}
 	t.Setenv("CARGO_NET_OFFLINE", "true")
 	s := &session{client: startServer(t, nil), dir: dir}
@@ -45,6 +38,33 @@ func openDebianWorkspace(t *testing.T, name string, settings map[string]any, wat
 	patience = 8 * time.Minute // a cold cache analyses every crate
 	s.analysed()
 	return s
+}
+
+// copyDebianWorkspace copies a workspace of testdata/workspaces that
+// resolves against Debian's crate sources to a new directory.
+func copyDebianWorkspace(t *testing.T, name string) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("analyses real crates")
+	}
+	if matches, _ := filepath.Glob("/usr/share/cargo/registry/tokio-*"); len(matches) == 0 {
+		unavailable(t, "Debian's crate sources are not installed in /usr/share/cargo/registry (apt-get install librust-tokio-dev …; .ci/run installs them)")
+	}
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(filepath.Join("../testdata/workspaces", name))); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// unavailable skips a test that needs what this machine lacks, except in
+// CI, which installs everything the tests use.
+func unavailable(t *testing.T, why string) {
+	t.Helper()
+	if os.Getenv("CI") != "" {
+		t.Fatal(why)
+	}
+	t.Skip(why)
 }
 
 // reportCrates lists the crates of cargoCaps/report's JSON, as name@version.
@@ -106,16 +126,7 @@ func TestReportOnceAfterEditOnDebianWorkspace(t *testing.T) {
 // Files of two members opened at once in single-file mode (no workspace
 // folder: each file's nearest Cargo.toml is a member's) are one workspace.
 func TestTwoMembersOpenedAtOnceAreOneWorkspace(t *testing.T) {
-	if testing.Short() {
-		t.Skip("analyses real crates")
-	}
-	if matches, _ := filepath.Glob("/usr/share/cargo/registry/tokio-*"); len(matches) == 0 {
-		t.Skip("Debian's crate sources are not installed in /usr/share/cargo/registry (apt-get install librust-tokio-dev …)")
-	}
-	dir := t.TempDir()
-	if err := os.CopyFS(dir, os.DirFS("../testdata/workspaces/tokio-app")); err != nil {
-		t.Fatal(err)
-	}
+	dir := copyDebianWorkspace(t, "tokio-app")
 	t.Setenv("CARGO_NET_OFFLINE", "true")
 	s := &session{client: startServer(t, nil), dir: dir}
 	s.initialize(map[string]any{
@@ -135,5 +146,45 @@ func TestTwoMembersOpenedAtOnceAreOneWorkspace(t *testing.T) {
 	after := s.reportCrates()
 	if !slices.Equal(after, before) || len(after) != len(slices.Compact(slices.Clone(after))) {
 		t.Fatalf("%d crates before an edit, %d after: %s", len(before), len(after), strings.Join(after, " "))
+	}
+}
+
+// A workspace whose load fails (its lockfile is a merge conflict, which
+// cargo and the lockfile reader both refuse) says so once — a diagnostic
+// on its manifest and one message — and keystrokes do not run cargo
+// again, nor show the message again.
+func TestFailedLoadSaysSoOnce(t *testing.T) {
+	if _, err := exec.LookPath("cargo"); err != nil {
+		unavailable(t, "cargo is not installed")
+	}
+	dir, _ := writeCase(t, "testdata/diagnostics/own-code.txtar")
+	if err := os.WriteFile(filepath.Join(dir, "Cargo.lock"), []byte("<<<<<<< HEAD\nversion = 3\n=======\nversion = 4\n>>>>>>> theirs\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := &session{client: startServer(t, nil), dir: dir}
+	s.initialize(map[string]any{
+		"workspaceFolders":      []map[string]string{{"uri": fileURI(dir), "name": "failing"}},
+		"initializationOptions": map[string]any{"trusted": true},
+		"capabilities":          map[string]any{"workspace": map[string]any{"inlayHint": map[string]any{"refreshSupport": true}}},
+	})
+	s.analysed()
+	failedOn := func(ds []protocol.Diagnostic) bool {
+		return slices.ContainsFunc(ds, func(d protocol.Diagnostic) bool { return strings.Contains(d.Message, "could not be resolved") })
+	}
+	if !failedOn(s.diagnostics()["Cargo.toml"]) {
+		t.Fatalf("no diagnostic on the manifest says the load failed: %+v", s.diagnostics())
+	}
+	s.open("src/lib.rs", 1)
+	text := string(s.text("src/lib.rs"))
+	for v := 2; v < 22; v++ {
+		text += "x"
+		s.change("src/lib.rs", v, text)
+	}
+	time.Sleep(500 * time.Millisecond) // the updates the edits cause
+	if n := len(s.received("window/showMessage")); n != 1 {
+		t.Errorf("%d messages, want 1: %s", n, s.received("window/showMessage"))
+	}
+	if n := strings.Count(s.logs.String(), "load failed"); n != 1 {
+		t.Errorf("%d loads failed, want 1", n)
 	}
 }
