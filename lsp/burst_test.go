@@ -19,6 +19,8 @@ import (
 
 	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
+
+	"github.com/cargo-caps/cargo-caps/internal/cpuclock"
 )
 
 // A burst of edits as fast as the pipe takes them, interleaved with hover,
@@ -41,6 +43,7 @@ func BenchmarkBurst(b *testing.B) {
 	for range b.N {
 		r := runBurst(b, 2000)
 		b.ReportMetric(r.editsPerSecond, "edits/s")
+		b.ReportMetric(float64(r.cpuPerEdit.Microseconds()), "cpu-µs/edit")
 		b.ReportMetric(ms(percentile(r.hovers, 50)), "hover-p50-ms")
 		b.ReportMetric(ms(percentile(r.hovers, 99)), "hover-p99-ms")
 		b.ReportMetric(ms(percentile(r.others, 99)), "other-p99-ms")
@@ -51,6 +54,7 @@ func BenchmarkBurst(b *testing.B) {
 
 type burstResult struct {
 	editsPerSecond float64
+	cpuPerEdit     time.Duration // the process's CPU time over the burst, per edit: reader, analyses and requests
 	hovers, others []time.Duration // latency of hovers and of code actions and inlay hints answered during the burst
 	settle         time.Duration   // from the last edit to the diagnostics of its version
 }
@@ -317,7 +321,7 @@ func runBurst(tb testing.TB, n int) burstResult {
 	}
 	var requests []request
 	var cancelled []int64
-	begin := time.Now()
+	begin, beginCPU := time.Now(), cpuclock.Now()
 	for i, st := range steps {
 		c.write(st.change)
 		if i%10 != 9 {
@@ -341,7 +345,7 @@ func runBurst(tb testing.TB, n int) burstResult {
 			c.notify("$/cancelRequest", map[string]any{"id": id})
 		}
 	}
-	absorbed := time.Since(begin)
+	absorbed, absorbedCPU := time.Since(begin), cpuclock.Now()-beginCPU
 	lastEdit := time.Now()
 	c.wait("the diagnostics of the last version", func() bool {
 		p, ok := c.diags[uri]
@@ -351,7 +355,7 @@ func runBurst(tb testing.TB, n int) burstResult {
 	for _, req := range requests {
 		c.answered(req.id)
 	}
-	res := burstResult{editsPerSecond: float64(n) / absorbed.Seconds(), settle: settle}
+	res := burstResult{editsPerSecond: float64(n) / absorbed.Seconds(), cpuPerEdit: absorbedCPU / time.Duration(n), settle: settle}
 	c.mu.Lock()
 	for _, req := range requests {
 		if e, ok := c.errs[req.id]; ok && !slices.Contains(cancelled, req.id) {
