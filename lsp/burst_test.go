@@ -21,6 +21,8 @@ import (
 	"go.lsp.dev/protocol"
 
 	"github.com/cargo-caps/cargo-caps/internal/cpuclock"
+	"github.com/cargo-caps/cargo-caps/project"
+	"github.com/cargo-caps/cargo-caps/span"
 )
 
 // A burst of edits as fast as the pipe takes them, interleaved with hover,
@@ -54,7 +56,7 @@ func BenchmarkBurst(b *testing.B) {
 
 type burstResult struct {
 	editsPerSecond float64
-	cpuPerEdit     time.Duration // the process's CPU time over the burst, per edit: reader, analyses and requests
+	cpuPerEdit     time.Duration   // the process's CPU time over the burst, per edit: reader, analyses and requests
 	hovers, others []time.Duration // latency of hovers and of code actions and inlay hints answered during the burst
 	settle         time.Duration   // from the last edit to the diagnostics of its version
 }
@@ -398,6 +400,28 @@ func runBurst(tb testing.TB, n int) burstResult {
 	}
 	if len(want) == 0 {
 		tb.Error("no diagnostics on the saved text: the comparison shows nothing")
+	}
+	// And what `cargo-caps check --no-cargo` computes on it: as many findings
+	// in the file, at the same places.
+	checked, err := project.Load(context.Background(), filepath.Join(dir, "Cargo.toml"), project.Options{NoCargo: true, NoCache: true})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	idx := span.NewIndex([]byte(text))
+	var fromCheck, fromServer []string
+	for _, f := range checked.Result.Findings {
+		if f.File == filepath.Join(dir, "src/lib.rs") {
+			l, c := idx.UTF16(f.Range.Start)
+			fromCheck = append(fromCheck, fmt.Sprintf("%d:%d %s", l, c, f.Code))
+		}
+	}
+	for _, d := range final {
+		fromServer = append(fromServer, fmt.Sprintf("%d:%d %s", d.Range.Start.Line, d.Range.Start.Character, d.Code))
+	}
+	slices.Sort(fromCheck)
+	slices.Sort(fromServer)
+	if !slices.Equal(fromCheck, fromServer) {
+		tb.Errorf("final diagnostics %v, check on the saved text %v", fromServer, fromCheck)
 	}
 	return res
 }

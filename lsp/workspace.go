@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -159,12 +160,17 @@ func (a *analysis) shownOf(v *project.View) *shown {
 
 // publish sends the diagnostics of v's latest snapshot, taken under the
 // lock, so that an older one is never sent after a newer.
+// A view dropped meanwhile (its folder removed) publishes nothing: its
+// diagnostics were cleared.
 func (a *analysis) publish(v *project.View) {
+	if !slices.Contains(a.session.Views(), v) {
+		return
+	}
 	sh := a.shownOf(v)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	vw := a.s.viewOfSnapshot(v.Latest())
-	if vw.w == nil || vw.w.Result == nil {
+	if !slices.Contains(a.session.Views(), v) || vw.w == nil || vw.w.Result == nil {
 		return
 	}
 	byFile := diagnosticsByFile(vw.w.Result.Findings, a.s.currentSettings(), vw)
@@ -178,10 +184,10 @@ func (a *analysis) unpublish(dropped []*project.View) {
 		sh.mu.Lock()
 		a.s.publish(nil, sh.files, nil)
 		sh.files = nil
-		sh.mu.Unlock()
 		a.mu.Lock()
 		delete(a.published, v)
 		a.mu.Unlock()
+		sh.mu.Unlock()
 	}
 }
 

@@ -197,7 +197,7 @@ func (s *Session) Modify(mods ...Modification) {
 			if o == nil {
 				continue
 			}
-			if disk, err := readDisk(path); err != nil || !bytes.Equal(disk, o.Text) {
+			if disk, err := ReadDisk(path); err != nil || !bytes.Equal(disk, o.Text) {
 				s.changed(path) // unsaved changes are gone: the file on disk counts again
 			} else {
 				s.forget(path) // the same text is on disk: nothing to analyse
@@ -479,12 +479,16 @@ func (v *View) wake() {
 	}
 }
 
+// loop runs v's analyses until the session stops or v is dropped.
 func (v *View) loop(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-v.kick:
+			if !slices.Contains(v.s.Views(), v) {
+				return
+			}
 			if v.analyse(ctx) {
 				v.settle(ctx)
 			}
@@ -532,7 +536,7 @@ func (v *View) readFor() func(string) ([]byte, error) {
 			o = nil
 		}
 		v.mu.Unlock()
-		text, err := readDisk(path)
+		text, err := ReadDisk(path)
 		if o != nil {
 			text, err = o.Text, nil
 		}
@@ -792,7 +796,7 @@ func (s *Session) forget(path string) {
 // saved while the manifest was not open), and a manifest changed on disk
 // changes the graph.
 func (s *Session) opened(path string, text []byte) {
-	disk, err := readDisk(path)
+	disk, err := ReadDisk(path)
 	onDisk := err == nil && bytes.Equal(disk, text)
 	if v := s.owner(path); v != nil {
 		switch read, same := v.readAs(path, text); {
@@ -876,9 +880,10 @@ func within(dir, path string) bool {
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
-// readDisk reads a file from disk the way the analysis does: only a
+// ReadDisk reads a file from disk the way the analysis does: only a
 // regular file of at most srcread.MaxBytes, opened without blocking. A
-// FIFO or device that a watcher's event names must not stall the session.
-func readDisk(path string) ([]byte, error) {
+// FIFO or device that a watcher's event or a finding names must not stall
+// the session or its editor.
+func ReadDisk(path string) ([]byte, error) {
 	return srcread.NewDir("", "").Read(path)
 }
