@@ -256,3 +256,59 @@ func TestFailedLoadBacksOff(t *testing.T) {
 		t.Errorf("the same failure was told %d times: %v", len(failures), failures)
 	}
 }
+
+// A burst of edits is coalesced: each edit cancels the update it
+// supersedes, the next waits for a pause, and the last snapshot reads the
+// last version and finds what it holds.
+func TestBurstIsCoalesced(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "Cargo.toml"), []byte("[package]\nname = \"c\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[package.metadata.capabilities]\ndefault-capability = false\n"))
+	writeFile(t, filepath.Join(dir, "Cargo.lock"), []byte("version = 3\n\n[[package]]\nname = \"c\"\nversion = \"0.1.0\"\n"))
+	lib := filepath.Join(dir, "src/lib.rs")
+	var body strings.Builder
+	for i := range 2000 {
+		body.WriteString("pub fn f" + strings.Repeat("x", i%7) + "_" + string(rune('a'+i%26)) + "() {}\n")
+	}
+	writeFile(t, lib, []byte(body.String()))
+	snaps := make(chan *Snapshot, 1000)
+	s := NewSession(context.Background(), SessionConfig{
+		Folders:  []string{dir},
+		Options:  func(string) Options { return Options{NoCargo: true, NoCache: true} },
+		Snapshot: func(snap *Snapshot) { snaps <- snap },
+	})
+	defer s.Stop(5 * time.Second)
+	s.Start()
+	<-snaps
+	o := NewOverlay(lib, 1, []byte(body.String()))
+	s.Modify(Modification{Kind: Opened, Path: lib, Overlay: o})
+	const edits = 300
+	for range edits {
+		o = byteEdit(o, 0, 0, "// typing\n")
+		s.Modify(Modification{Kind: Changed, Path: lib, Overlay: o})
+	}
+	o = byteEdit(o, len(o.Text), len(o.Text), "pub fn w() { let _ = std::fs::write(\"x\", \"\"); }\n")
+	s.Modify(Modification{Kind: Changed, Path: lib, Overlay: o})
+	updates := 0
+	for {
+		select {
+		case snap := <-snaps:
+			updates++
+			if read := snap.Overlays[lib]; read == nil || read.Version != o.Version {
+				continue
+			}
+			found := false
+			for _, f := range snap.Workspace.Result.Findings {
+				found = found || f.Code == finding.UndeclaredCapability && f.File == lib
+			}
+			if !found {
+				t.Errorf("the last version's fs use is not found: %v", snap.Workspace.Result.Findings)
+			}
+			if updates > edits/10 {
+				t.Errorf("%d updates for a burst of %d edits", updates, edits+1)
+			}
+			return
+		case <-time.After(30 * time.Second):
+			t.Fatalf("no snapshot of the last version after %d updates", updates)
+		}
+	}
+}
