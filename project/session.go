@@ -123,8 +123,12 @@ func (s *Session) Start() {
 	s.mu.Lock()
 	s.started = true
 	folders := slices.Clone(s.folders)
+	open := slices.Sorted(maps.Keys(s.overlays))
 	s.mu.Unlock()
 	s.discover(folders)
+	for _, path := range open {
+		s.adopt(path) // a single-file session's buffers opened before it started
+	}
 }
 
 // Context is the session's: done when it stops. Background work of the

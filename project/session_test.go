@@ -312,3 +312,29 @@ func TestBurstIsCoalesced(t *testing.T) {
 		}
 	}
 }
+
+// A single-file session (no folders) loads the workspace of each file
+// opened, also of one opened before the session started.
+func TestSingleFileAdoptsOpenedFiles(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "Cargo.toml"), []byte("[package]\nname = \"s\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"))
+	writeFile(t, filepath.Join(dir, "Cargo.lock"), []byte("version = 3\n\n[[package]]\nname = \"s\"\nversion = \"0.1.0\"\n"))
+	lib := filepath.Join(dir, "src/lib.rs")
+	writeFile(t, lib, []byte("pub fn f() {}\n"))
+	snaps := make(chan *Snapshot, 10)
+	s := NewSession(context.Background(), SessionConfig{
+		Options:  func(string) Options { return Options{NoCargo: true, NoCache: true} },
+		Snapshot: func(snap *Snapshot) { snaps <- snap },
+	})
+	defer s.Stop(5 * time.Second)
+	s.Modify(Modification{Kind: Opened, Path: lib, Overlay: NewOverlay(lib, 1, []byte("pub fn f() {}\n"))})
+	s.Start()
+	select {
+	case snap := <-snaps:
+		if snap.Workspace.Root != dir || s.Snapshot(lib).View != snap.View {
+			t.Errorf("loaded %s; the file's view %v", snap.Workspace.Root, s.Snapshot(lib).View)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the opened file's workspace was not loaded")
+	}
+}
