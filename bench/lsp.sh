@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# LSP latency on a 10,000-line Rust file, 200 single-character edits per run
-# (bench/README.md, section "LSP"):
-#   DidChangeToDiagnostics  didChange → publishDiagnostics through the server
+# LSP latency on a 10,000-line Rust file (bench/README.md, section "LSP"):
+#   DidChangeToDiagnostics  200 single-character edits, each waited for:
+#                           didChange → publishDiagnostics through the server
 #   AnalyseAfterEdit        the analysis behind it, with the buffer's
 #                           incrementally reparsed tree or parsing afresh
 #   Reparse                 the parse alone: Tree.Edit + old tree vs afresh
+#   Burst                   2,000 random edits as fast as the pipe takes them,
+#                           with hovers, code actions and inlay hints (some
+#                           cancelled): edits/s absorbed, hover p50/p99 during
+#                           the burst, the process's peak RSS (client and
+#                           servers included), last edit → its diagnostics
+# COUNT=3 runs each three times.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-go test ./lsp -run '^$' -bench 'DidChangeToDiagnostics|AnalyseAfterEdit|Reparse' -benchtime "${BENCHTIME:-1x}" -timeout 30m
+go test ./lsp -run '^$' -bench 'DidChangeToDiagnostics|AnalyseAfterEdit|Reparse|Burst' -benchtime "${BENCHTIME:-1x}" -count "${COUNT:-1}" -timeout 30m

@@ -13,6 +13,7 @@ import (
 	sitter "github.com/tree-sitter/go-tree-sitter"
 
 	"github.com/cargo-caps/cargo-caps/analyzer"
+	"github.com/cargo-caps/cargo-caps/project"
 	"github.com/cargo-caps/cargo-caps/span"
 )
 
@@ -130,16 +131,17 @@ func BenchmarkReparse(b *testing.B) {
 		b.Run(mode, func(b *testing.B) {
 			var latencies []time.Duration
 			for range b.N {
-				doc := newDocument("", path, 1, text, nil, nil)
+				doc := &document{Overlay: project.NewOverlay(path, 1, text)}
 				var parsed *sitter.Tree // the last full parse, closed when replaced
 				for i, ch := range changes {
 					start := time.Now()
 					if mode == "incremental" {
-						doc = doc.changed(int32(i+2), []contentChange{ch})
+						doc = applyChanges(doc, int32(i+2), []contentChange{ch})
+						doc.Syntax()
 					} else {
-						next, _ := applyChange(doc.Text, doc.Index, ch)
+						next, _, _ := applyChange(doc.Text, doc.Index, ch)
 						tree := analyzer.ParseRust(next, nil)
-						doc = &document{Path: path, Text: next, Index: span.NewIndex(next), Tree: tree}
+						doc = &document{Overlay: &project.Overlay{Path: path, Text: next, Index: span.NewIndex(next)}}
 						if parsed != nil {
 							parsed.Close()
 						}
@@ -170,14 +172,14 @@ func BenchmarkAnalyseAfterEdit(b *testing.B) {
 		b.Run(mode, func(b *testing.B) {
 			var latencies []time.Duration
 			for range b.N {
-				doc := newDocument("", path, 1, text, nil, nil)
+				doc := &document{Overlay: project.NewOverlay(path, 1, text)}
 				for i, ch := range changes {
 					start := time.Now()
-					doc = doc.changed(int32(i+2), []contentChange{ch})
+					doc = applyChanges(doc, int32(i+2), []contentChange{ch})
 					crate := analyzer.Crate{Name: "big", Dir: dir, Targets: []analyzer.Target{{Kind: analyzer.Lib, Path: path}},
 						Read: func(string) ([]byte, error) { return doc.Text, nil }}
 					if mode == "incremental" {
-						crate.Parse = func(string, []byte) *analyzer.Syntax { return doc.Syntax }
+						crate.Parse = func(string, []byte) *analyzer.Syntax { return doc.Syntax() }
 					}
 					if sum := analyzer.AnalyzeCrate(crate); len(sum.Uses) == 0 {
 						b.Fatal("no uses found")

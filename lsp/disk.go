@@ -1,10 +1,6 @@
 package lsp
 
-import "github.com/cargo-caps/cargo-caps/srcread"
+import "github.com/cargo-caps/cargo-caps/project"
 
-// readDisk reads a file from disk the way the analysis does: only a regular
-// file of at most srcread.MaxBytes, opened without blocking. A FIFO or device
-// that a watched-file event or a finding names must not stall the server.
-func readDisk(path string) ([]byte, error) {
-	return srcread.NewDir("", "").Read(path)
-}
+// readDisk reads a file from disk as the session does (project.ReadDisk).
+func readDisk(path string) ([]byte, error) { return project.ReadDisk(path) }

@@ -1,13 +1,11 @@
 package lsp
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/url"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 
@@ -16,90 +14,54 @@ import (
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
 
-	"github.com/cargo-caps/cargo-caps/analyzer"
+	"github.com/cargo-caps/cargo-caps/project"
 	"github.com/cargo-caps/cargo-caps/span"
 )
 
-// document is one open editor buffer at one version. It is a value: a change
-// makes a new document, so a snapshot taken for an analysis stays valid.
+// document is one open editor buffer at one version: the session's
+// overlay (a value: a change makes a new one) and the URI the client
+// named it by.
 type document struct {
-	URI     protocol.DocumentURI
-	Path    string // absolute
-	Version int32
-	Text    []byte
-	Index   *span.Index
-	// Tree is the syntax tree of a Rust buffer, kept current by incremental
-	// reparses (Tree.Edit + the old tree) as the buffer changes; nil for
-	// other files. It is closed when the document is no longer reachable.
-	Tree *sitter.Tree
-	// Syntax is the analyser's copy of Tree, made from the previous
-	// version's for the subtrees the reparse shared with it.
-	Syntax *analyzer.Syntax
+	URI protocol.DocumentURI
+	*project.Overlay
 }
 
-// newDocument makes a document, parsing Rust text; old is the document
-// before edits (nil for a fresh one), whose tree the parse reuses.
-func newDocument(uri protocol.DocumentURI, path string, version int32, text []byte, old *document, edits []sitter.InputEdit) *document {
-	doc := &document{URI: uri, Path: path, Version: version, Text: text, Index: span.NewIndex(text)}
-	if filepath.Ext(path) != ".rs" {
-		return doc
-	}
-	var prev *sitter.Tree
-	if old != nil && old.Tree != nil {
-		// Edit a copy: the old document's tree may still be read.
-		prev = old.Tree.Clone()
-		defer prev.Close()
-		for i := range edits {
-			prev.Edit(&edits[i])
-		}
-	}
-	doc.Tree = analyzer.ParseRust(text, prev)
-	if doc.Tree == nil {
-		return doc
-	}
-	runtime.AddCleanup(doc, func(t *sitter.Tree) { t.Close() }, doc.Tree)
-	if prev != nil && old.Syntax != nil {
-		doc.Syntax = old.Syntax.Reparsed(doc.Tree, text)
-		runtime.KeepAlive(old) // its tree stays open until Reparsed is done
-	} else {
-		doc.Syntax = analyzer.NewSyntax(doc.Tree, text)
-	}
-	return doc
-}
-
-// documents holds the open buffers by absolute path; they win over disk.
+// documents reads the session's open buffers (they win over disk) and
+// keeps the URI the client opened each by, which diagnostics echo.
 type documents struct {
-	mu     sync.Mutex
-	byPath map[string]*document
+	s    *server
+	mu   sync.Mutex
+	uris map[string]protocol.DocumentURI // by absolute path
 }
 
-func newDocuments() *documents { return &documents{byPath: map[string]*document{}} }
-
+// get returns the open buffer of path, or nil.
 func (d *documents) get(path string) *document {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.byPath[path]
+	a := d.s.currentAnalysis()
+	if a == nil {
+		return nil
+	}
+	return d.wrap(a.session.Overlay(path))
 }
 
-func (d *documents) put(doc *document) {
+// wrap names an overlay by its URI; nil stays nil.
+func (d *documents) wrap(o *project.Overlay) *document {
+	if o == nil {
+		return nil
+	}
 	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.byPath[doc.Path] = doc
+	uri, ok := d.uris[o.Path]
+	d.mu.Unlock()
+	if !ok {
+		uri = uriOf(o.Path)
+	}
+	return &document{URI: uri, Overlay: o}
 }
 
-func (d *documents) remove(path string) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	delete(d.byPath, path)
-}
-
-// snapshot returns the open buffers as they are now.
-func (d *documents) snapshot() map[string]*document {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	out := make(map[string]*document, len(d.byPath))
-	for p, doc := range d.byPath {
-		out[p] = doc
+// wrapAll names the overlays of a snapshot.
+func (d *documents) wrapAll(overlays map[string]*project.Overlay) map[string]*document {
+	out := make(map[string]*document, len(overlays))
+	for path, o := range overlays {
+		out[path] = d.wrap(o)
 	}
 	return out
 }
@@ -112,10 +74,11 @@ type contentChange struct {
 }
 
 // applyChange applies one content change to text, converting its UTF-16
-// range with the text's index. It also returns the change as tree-sitter's
-// Tree.Edit wants it: bytes and rows/byte-columns before (start, old end)
-// and after (new end) the change.
-func applyChange(text []byte, index *span.Index, ch contentChange) ([]byte, sitter.InputEdit) {
+// range with the text's index. It returns the new text, its index (derived
+// from the old one: a keystroke does not rescan the buffer) and the change
+// as tree-sitter's Tree.Edit wants it: bytes and rows/byte-columns before
+// (start, old end) and after (new end) the change.
+func applyChange(text []byte, index *span.Index, ch contentChange) ([]byte, *span.Index, sitter.InputEdit) {
 	start, end := 0, len(text)
 	if ch.Range != nil {
 		start = index.Offset(int(ch.Range.Start.Line), int(ch.Range.Start.Character))
@@ -135,7 +98,7 @@ func applyChange(text []byte, index *span.Index, ch contentChange) ([]byte, sitt
 	} else {
 		newEnd.Column += uint(len(ch.Text))
 	}
-	return out, sitter.InputEdit{
+	return out, index.Replaced(out, start, end, []byte(ch.Text)), sitter.InputEdit{
 		StartByte: uint(start), OldEndByte: uint(end), NewEndByte: uint(start + len(ch.Text)),
 		StartPosition: startPoint, OldEndPosition: point(index, end), NewEndPosition: newEnd,
 	}
@@ -147,20 +110,18 @@ func point(index *span.Index, off int) sitter.Point {
 	return sitter.Point{Row: uint(line), Column: uint(off - index.LineStart(line))}
 }
 
-// changed returns doc after the changes, applied in order as LSP asks: each
-// range refers to the text the previous change produced.
-func (doc *document) changed(version int32, changes []contentChange) *document {
+// applyChanges returns doc after the changes, applied in order as LSP
+// asks: each range refers to the text the previous change produced. It
+// does not parse: the edits are recorded for the next parse.
+func applyChanges(doc *document, version int32, changes []contentChange) *document {
 	text, index := doc.Text, doc.Index
 	edits := make([]sitter.InputEdit, 0, len(changes))
-	for i, ch := range changes {
+	for _, ch := range changes {
 		var e sitter.InputEdit
-		text, e = applyChange(text, index, ch)
-		if i < len(changes)-1 {
-			index = span.NewIndex(text)
-		}
+		text, index, e = applyChange(text, index, ch)
 		edits = append(edits, e)
 	}
-	return newDocument(doc.URI, doc.Path, version, text, doc, edits)
+	return &document{URI: doc.URI, Overlay: doc.Edited(version, text, index, edits)}
 }
 
 // pathOf returns the absolute path of a file URI.
@@ -208,48 +169,16 @@ func (s *server) didOpen(_ context.Context, params json.RawMessage) (any, error)
 	if !ok {
 		return nil, nil // not a file: nothing cargo builds
 	}
-	text := []byte(p.TextDocument.Text)
-	doc := newDocument(protocol.DocumentURI(p.TextDocument.URI), path, p.TextDocument.Version, text, nil, nil)
-	s.docs.put(doc)
-	s.adopt(path)
-	s.opened(path, text)
+	s.docs.mu.Lock()
+	s.docs.uris[path] = protocol.DocumentURI(p.TextDocument.URI)
+	s.docs.mu.Unlock()
+	s.modify(project.Modification{Kind: project.Opened, Path: path,
+		Overlay: project.NewOverlay(path, p.TextDocument.Version, []byte(p.TextDocument.Text))})
 	return nil, nil
 }
 
-// opened queues what a buffer just opened changes for the analysis: nothing
-// when the text is what the analysis read (or, for a file it never read,
-// what is on disk). A text equal to the disk is not enough: the disk may
-// have changed since the analysis read it (a quick-fix applied and saved
-// while the manifest was not open), and a manifest changed on disk changes
-// the graph.
-func (s *server) opened(path string, text []byte) {
-	disk, err := readDisk(path)
-	onDisk := err == nil && bytes.Equal(disk, text)
-	if a := s.currentAnalysis(); a != nil {
-		if ws := a.owner(path); ws != nil {
-			switch read, same := ws.readAs(path, text); {
-			case same:
-				return
-			case read && onDisk && isGraphFile(path):
-				ws.requestReload()
-				return
-			case read:
-				s.changed(path)
-				return
-			}
-		}
-	}
-	if !onDisk {
-		s.changed(path)
-	}
-}
-
-// isGraphFile reports whether path is a manifest or lockfile, from which
-// (on disk) the dependency graph is resolved.
-func isGraphFile(path string) bool {
-	return filepath.Base(path) == "Cargo.toml" || filepath.Base(path) == "Cargo.lock"
-}
-
+// didChange applies the changes on the reader, which is cheap (the text
+// and its line index); the session parses and analyses off it.
 func (s *server) didChange(_ context.Context, params json.RawMessage) (any, error) {
 	var p didChangeParams
 	if err := decode(params, &p); err != nil {
@@ -263,8 +192,7 @@ func (s *server) didChange(_ context.Context, params json.RawMessage) (any, erro
 	if doc == nil {
 		return nil, fmt.Errorf("didChange of %s, which is not open", p.TextDocument.URI)
 	}
-	s.docs.put(doc.changed(p.TextDocument.Version, p.ContentChanges))
-	s.changed(path)
+	s.modify(project.Modification{Kind: project.Changed, Path: path, Overlay: applyChanges(doc, p.TextDocument.Version, p.ContentChanges).Overlay})
 	return nil, nil
 }
 
@@ -275,16 +203,11 @@ func (s *server) didClose(_ context.Context, params json.RawMessage) (any, error
 	}
 	if path, ok := pathOf(p.TextDocument.URI); ok {
 		doc := s.docs.get(path)
-		s.docs.remove(path)
-		if doc == nil {
-			return nil, nil
-		}
-		if disk, err := readDisk(path); err != nil || !bytes.Equal(disk, doc.Text) {
-			s.changed(path) // unsaved changes are gone: the file on disk counts again
-		} else {
-			s.forgetBuffer(path) // the same text is on disk: nothing to analyse
-		}
-		if len(doc.Text) >= largeBuffer {
+		s.modify(project.Modification{Kind: project.Closed, Path: path})
+		s.docs.mu.Lock()
+		delete(s.docs.uris, path)
+		s.docs.mu.Unlock()
+		if doc != nil && len(doc.Text) >= largeBuffer {
 			go returnMemory() // its text, tree and Syntax: back to the system now, not in minutes
 		}
 	}
@@ -295,16 +218,13 @@ func (s *server) didClose(_ context.Context, params json.RawMessage) (any, error
 // the system at once.
 const largeBuffer = 1 << 20
 
-// didSave of a manifest or lockfile resolves the graph again: cargo (and the
-// lockfile reader) see only what is on disk, so dependency edits count from
-// here. Other saves change nothing: the buffer already won over disk.
 func (s *server) didSave(_ context.Context, params json.RawMessage) (any, error) {
 	var p documentParams
 	if err := decode(params, &p); err != nil {
 		return nil, err
 	}
-	if path, ok := pathOf(p.TextDocument.URI); ok && isGraphFile(path) {
-		s.resolveAgain(path)
+	if path, ok := pathOf(p.TextDocument.URI); ok {
+		s.modify(project.Modification{Kind: project.Saved, Path: path})
 	}
 	return nil, nil
 }

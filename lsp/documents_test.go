@@ -17,7 +17,7 @@ import (
 	sitter "github.com/tree-sitter/go-tree-sitter"
 	"go.lsp.dev/protocol"
 
-	"github.com/cargo-caps/cargo-caps/analyzer"
+	"github.com/cargo-caps/cargo-caps/project"
 	"github.com/cargo-caps/cargo-caps/span"
 )
 
@@ -111,37 +111,6 @@ func treeShape(t *sitter.Tree) string {
 	return b.String()
 }
 
-// TestIncrementalTreeMatchesFreshParse: after every change, the tree the
-// document store reparsed incrementally equals a fresh parse of the text.
-func TestIncrementalTreeMatchesFreshParse(t *testing.T) {
-	text := "// é𝕏 comment\nfn main() {\n    let s = \"𝕏\";\n    println!(\"{}\", s);\n}\n\nstruct A { x: u32 }\n"
-	doc := newDocument("", "/x/lib.rs", 1, []byte(text), nil, nil)
-	changes := []contentChange{
-		{Range: &protocol.Range{Start: protocol.Position{Line: 2, Character: 14}, End: protocol.Position{Line: 2, Character: 14}}, Text: "y"},
-		{Range: &protocol.Range{Start: protocol.Position{Line: 1, Character: 11}, End: protocol.Position{Line: 4, Character: 0}}, Text: "\n    let n = 1;\n    let m = n + 1;\n"},
-		{Range: &protocol.Range{Start: protocol.Position{Line: 0, Character: 3}, End: protocol.Position{Line: 0, Character: 6}}, Text: ""},
-		{Range: &protocol.Range{Start: protocol.Position{Line: 5, Character: 0}, End: protocol.Position{Line: 5, Character: 0}}, Text: "fn half( {\n"},
-		{Range: &protocol.Range{Start: protocol.Position{Line: 5, Character: 8}, End: protocol.Position{Line: 5, Character: 8}}, Text: ")"},
-		{Text: "fn whole() {}\n"},
-	}
-	for i, ch := range changes {
-		doc = doc.changed(int32(i+2), []contentChange{ch})
-		fresh := analyzer.ParseRust(doc.Text, nil)
-		if got, want := treeShape(doc.Tree), treeShape(fresh); got != want {
-			t.Errorf("after change %d (%q): incremental tree\n%s\nfresh tree\n%s", i, doc.Text, got, want)
-		}
-		fresh.Close()
-	}
-	// Several changes in one notification, each against the previous text.
-	doc = newDocument("", "/x/lib.rs", 1, []byte(text), nil, nil)
-	doc = doc.changed(2, changes[:5])
-	fresh := analyzer.ParseRust(doc.Text, nil)
-	defer fresh.Close()
-	if treeShape(doc.Tree) != treeShape(fresh) {
-		t.Errorf("after a batch of changes the incremental tree differs from a fresh parse of %q", doc.Text)
-	}
-}
-
 // FuzzApplyChange: any change to any text applies without panic, and the
 // result is the text with the UTF-16 range, clamped, replaced.
 func FuzzApplyChange(f *testing.F) {
@@ -153,13 +122,16 @@ func FuzzApplyChange(f *testing.F) {
 		}
 		idx := span.NewIndex([]byte(text))
 		ch := contentChange{Range: &protocol.Range{Start: protocol.Position{Line: uint32(l1), Character: uint32(c1)}, End: protocol.Position{Line: uint32(l2), Character: uint32(c2)}}, Text: insert}
-		got, e := applyChange([]byte(text), idx, ch)
+		got, gotIdx, e := applyChange([]byte(text), idx, ch)
 		start, end := utf16Offset(text, l1, c1), utf16Offset(text, l2, c2)
 		if end < start {
 			start, end = end, start
 		}
 		if want := text[:start] + insert + text[end:]; string(got) != want {
 			t.Errorf("got %q, want %q", got, want)
+		}
+		if want := span.NewIndex(got); gotIdx.Lines() != want.Lines() || gotIdx.Offset(l1, c1) != want.Offset(l1, c1) {
+			t.Errorf("the index after the change differs from a fresh one")
 		}
 		if int(e.StartByte) != start || int(e.OldEndByte) != end || int(e.NewEndByte) != start+len(insert) {
 			t.Errorf("edit %+v for bytes %d-%d", e, start, end)
@@ -193,7 +165,7 @@ func utf16Offset(text string, line, col int) int {
 // the server holds it (its text, tree and Syntax), though the analysis read
 // it while it was open.
 func TestClosedBufferIsFreed(t *testing.T) {
-	var held weak.Pointer[document]
+	var held weak.Pointer[project.Overlay]
 	s := openCaseWith(t, "testdata/diagnostics/own-code.txtar", map[string]method{"test/hold": {run: func(srv *server, _ context.Context, params json.RawMessage) (any, error) {
 		var p documentParams
 		if err := decode(params, &p); err != nil {
@@ -201,7 +173,7 @@ func TestClosedBufferIsFreed(t *testing.T) {
 		}
 		path, _ := pathOf(p.TextDocument.URI)
 		if doc := srv.docs.get(path); doc != nil {
-			held = weak.Make(doc)
+			held = weak.Make(doc.Overlay)
 		}
 		return nil, nil
 	}}})

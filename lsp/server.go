@@ -19,6 +19,8 @@ import (
 
 	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
+
+	"github.com/cargo-caps/cargo-caps/audits"
 )
 
 // Serve runs the language server on rwc (stdin/stdout for `cargo-caps lsp`)
@@ -92,18 +94,16 @@ type server struct {
 	inflight    map[string]context.CancelFunc // by idKey
 	client      clientCapabilities
 	settings    Settings
-	folders     []string // absolute workspace folder paths
-	singleFile  bool     // initialized without folders: workspaces come from opened files
-	analysis    *analysis
+	analysis    *analysis // from initialize on
 }
 
 func newServer(log *slog.Logger) *server {
 	s := &server{
 		log:      log,
-		docs:     newDocuments(),
 		inflight: map[string]context.CancelFunc{},
 		settings: defaultSettings(),
 	}
+	s.docs = &documents{s: s, uris: map[string]protocol.DocumentURI{}}
 	s.methods = map[string]method{
 		"initialize":                          {run: (*server).initialize, inOrder: true},
 		"initialized":                         {run: (*server).initializedNotification, inOrder: true},
@@ -338,8 +338,6 @@ func (s *server) initialize(_ context.Context, params json.RawMessage) (any, err
 	}
 	s.mu.Lock()
 	s.initialized = true
-	s.folders = folders
-	s.singleFile = len(folders) == 0
 	s.settings = settings
 	s.client = clientCapabilities{
 		workDoneProgress: p.Capabilities.Window.WorkDoneProgress,
@@ -347,6 +345,10 @@ func (s *server) initialize(_ context.Context, params json.RawMessage) (any, err
 		watchFiles:       p.Capabilities.Workspace.DidChangeWatchedFiles.DynamicRegistration,
 		configuration:    p.Capabilities.Workspace.Configuration,
 	}
+	s.mu.Unlock()
+	a := s.newAnalysis(folders) // buffers may open before initialized
+	s.mu.Lock()
+	s.analysis = a
 	s.mu.Unlock()
 	s.log.Info("initialize", "folders", folders, "settings", settings)
 	return initializeResult{
@@ -386,7 +388,7 @@ func (s *server) initializedNotification(context.Context, json.RawMessage) (any,
 	go func() {
 		defer a.wg.Done()
 		if !s.registerWatchers(a) {
-			a.watch()
+			a.session.Watch(a.ctx, pollInterval)
 		}
 	}()
 	return nil, nil
@@ -395,7 +397,7 @@ func (s *server) initializedNotification(context.Context, json.RawMessage) (any,
 // watchedFiles are the files whose changes on disk the server must hear
 // of: manifests and lockfiles re-resolve a graph, Rust files not open in
 // the editor are re-analysed.
-var watchedFiles = []string{"**/Cargo.toml", "**/Cargo.lock", "**/*.rs"}
+var watchedFiles = []string{"**/Cargo.toml", "**/Cargo.lock", "**/*.rs", "**/" + audits.FileName}
 
 type fileSystemWatcher struct {
 	GlobPattern string `json:"globPattern"`

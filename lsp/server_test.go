@@ -285,7 +285,7 @@ func TestRegistersFileWatchers(t *testing.T) {
 			}
 		}
 	}
-	if strings.Join(globs, " ") != "**/Cargo.toml **/Cargo.lock **/*.rs" {
+	if strings.Join(globs, " ") != "**/Cargo.toml **/Cargo.lock **/*.rs **/caps-audits.lock" {
 		t.Errorf("watchers registered: %v", globs)
 	}
 

@@ -112,17 +112,3 @@ func TestNoPollWithClientWatchers(t *testing.T) {
 		t.Error("the server polls though the client watches files")
 	}
 }
-
-// Two discoveries at once (folders added while the first load runs) list a
-// manifest's workspace once: checked and listed under one lock.
-func TestDiscoveryListsAWorkspaceOnce(t *testing.T) {
-	a := &analysis{unassigned: map[string]bool{}}
-	dir := t.TempDir()
-	first := a.add(dir + "/Cargo.toml")
-	if first == nil || a.add(dir+"/Cargo.toml") != nil || a.add(dir+"/member/Cargo.toml") != nil {
-		t.Fatal("a manifest under a listed workspace was listed again")
-	}
-	if n := len(a.all()); n != 1 {
-		t.Errorf("%d workspaces listed, want 1", n)
-	}
-}

@@ -103,6 +103,7 @@ func (w *Workspace) Update(ctx context.Context, changed []string) (*Workspace, e
 		vetErr:    w.vetErr,
 		audits:    w.audits,
 		auditsErr: w.auditsErr,
+		failure:   w.failure,
 	}
 	changed = slices.Clone(changed)
 	for i := range changed {
@@ -498,6 +499,12 @@ func (w *Workspace) evaluate() {
 	}
 	for _, warning := range w.Graph.Warnings {
 		f := finding.New(finding.Unanalysed, finding.Location{File: rootPath}, warning)
+		f.CrateDir = w.Root
+		res.Findings = append(res.Findings, f)
+	}
+	if w.failure != nil {
+		f := finding.New(finding.Unanalysed, finding.Location{File: rootPath},
+			fmt.Sprintf("the dependency graph could not be resolved, so nothing here is analysed: %v (fix and save %s to try again)", w.failure, filepath.Base(rootPath)))
 		f.CrateDir = w.Root
 		res.Findings = append(res.Findings, f)
 	}

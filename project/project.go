@@ -60,6 +60,9 @@ type Workspace struct {
 	// audits is caps-audits.lock (audits.go); auditsErr says why it could not be read.
 	audits    *audits.Lock
 	auditsErr error
+	// failure is why the graph could not be resolved (a language server's
+	// workspace whose load failed): a finding on the manifest says so.
+	failure error
 }
 
 // Load resolves and analyses the workspace of manifestPath.

@@ -1,6 +1,9 @@
 package span
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 func TestPositions(t *testing.T) {
 	text := []byte("ab\r\nλ😀x\nend")
@@ -32,5 +35,25 @@ func TestPositions(t *testing.T) {
 	}
 	if got := x.Offset(9, 0); got != len(text) {
 		t.Errorf("Offset past end = %d", got)
+	}
+}
+
+// Replaced gives the index a fresh one would, for edits of every shape.
+func TestReplaced(t *testing.T) {
+	texts := []string{"", "a", "\n", "ab\ncd\n", "one\ntwo\r\nthree", "\n\n\n", "é\n𝕏\nz"}
+	inserts := []string{"", "x", "\n", "a\nb", "\n\n", "中\n文\n"}
+	for _, text := range texts {
+		for start := 0; start <= len(text); start++ {
+			for end := start; end <= len(text); end++ {
+				for _, ins := range inserts {
+					next := text[:start] + ins + text[end:]
+					got := NewIndex([]byte(text)).Replaced([]byte(next), start, end, []byte(ins))
+					want := NewIndex([]byte(next))
+					if !slices.Equal(got.lineStarts, want.lineStarts) {
+						t.Fatalf("%q [%d,%d) ← %q: line starts %v, want %v", text, start, end, ins, got.lineStarts, want.lineStarts)
+					}
+				}
+			}
+		}
 	}
 }

@@ -1,0 +1,160 @@
+package project
+
+import (
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sync"
+
+	sitter "github.com/tree-sitter/go-tree-sitter"
+
+	"github.com/cargo-caps/cargo-caps/analyzer"
+	"github.com/cargo-caps/cargo-caps/span"
+)
+
+// Overlay is one open editor buffer at one version; its text wins over the
+// disk. It is a value: an edit makes a new one, so a snapshot keeps the
+// texts it was computed from. Making one is cheap (the text and its line
+// index), so that a language server can apply each edit as it reads it;
+// the parse waits until an analysis asks for the version it reads
+// (Syntax), so a burst of edits is parsed once.
+type Overlay struct {
+	Path    string // absolute
+	Version int32
+	Text    []byte
+	Index   *span.Index
+	// parses is the buffer's syntax, kept current by incremental reparses,
+	// shared by every version of a Rust buffer; nil for other files.
+	parses *parses
+	edits  int // how many edits of the buffer lead to this version
+}
+
+// NewOverlay is the overlay of a buffer just opened.
+func NewOverlay(path string, version int32, text []byte) *Overlay {
+	o := &Overlay{Path: path, Version: version, Text: text, Index: span.NewIndex(text)}
+	if filepath.Ext(path) == ".rs" {
+		o.parses = newParses()
+	}
+	return o
+}
+
+// Edited is o after edits that made text (with its index) of it; each edit
+// is as tree-sitter's Tree.Edit takes it, in order. The edits are recorded
+// for the next parse; nothing is parsed now. Edited must be called on the
+// newest version of a buffer only.
+func (o *Overlay) Edited(version int32, text []byte, index *span.Index, edits []sitter.InputEdit) *Overlay {
+	next := &Overlay{Path: o.Path, Version: version, Text: text, Index: index, parses: o.parses, edits: o.edits}
+	if o.parses != nil {
+		next.edits = o.parses.add(o.edits, edits)
+	}
+	return next
+}
+
+// Syntax is the analyser's syntax of o's text: the buffer's latest parse
+// brought up to this version by one incremental reparse over every edit
+// since, or nil for a file that is not Rust or a version older than the
+// latest parse (the analyser then parses afresh). It may take a parse's
+// time: a language server never calls it on its reader.
+func (o *Overlay) Syntax() *analyzer.Syntax {
+	if o.parses == nil {
+		return nil
+	}
+	return o.parses.at(o)
+}
+
+// parses is one Rust buffer's incremental parse: the tree and Syntax of
+// the latest version an analysis asked for, and the edits made since, as
+// the reader appends them. Two locks, so that the reader never waits for a
+// parse: edit guards the edits, parse the tree.
+type parses struct {
+	edit struct {
+		sync.Mutex
+		first int                // the number of the first edit in list
+		list  []sitter.InputEdit // edit first+i leads from version first+i to first+i+1
+	}
+	parse struct {
+		sync.Mutex
+		tree   *treeBox
+		syntax *analyzer.Syntax
+		edits  int // the version parsed, as a count of edits; -1 before the first parse
+	}
+}
+
+// treeBox holds the latest tree, so that a cleanup can close whichever
+// tree it is when the buffer is no longer reachable.
+type treeBox struct{ tree *sitter.Tree }
+
+func newParses() *parses {
+	p := &parses{}
+	p.parse.tree = &treeBox{}
+	p.parse.edits = -1
+	runtime.AddCleanup(p, func(b *treeBox) {
+		if b.tree != nil {
+			b.tree.Close()
+		}
+	}, p.parse.tree)
+	return p
+}
+
+// add records the edits that lead from the version of count edits to the
+// next one, and returns the new count.
+func (p *parses) add(count int, es []sitter.InputEdit) int {
+	p.edit.Lock()
+	defer p.edit.Unlock()
+	if p.edit.first+len(p.edit.list) != count {
+		panic(fmt.Sprintf("overlay edit %d recorded after %d: Edited of an older version", count, p.edit.first+len(p.edit.list)))
+	}
+	p.edit.list = append(p.edit.list, es...)
+	return count + len(es)
+}
+
+// take returns the edits from version from to version to and forgets
+// every edit before to: the next parse starts from there, and no older
+// version is parsed again.
+func (p *parses) take(from, to int) []sitter.InputEdit {
+	p.edit.Lock()
+	defer p.edit.Unlock()
+	out := slices.Clone(p.edit.list[max(from-p.edit.first, 0) : to-p.edit.first])
+	p.edit.list = slices.Delete(p.edit.list, 0, to-p.edit.first) // keeps the capacity: the reader appends on
+	p.edit.first = to
+	return out
+}
+
+func (p *parses) at(o *Overlay) *analyzer.Syntax {
+	p.parse.Lock()
+	defer p.parse.Unlock()
+	switch {
+	case o.edits == p.parse.edits:
+		return p.parse.syntax
+	case o.edits < p.parse.edits:
+		return nil
+	}
+	old, oldSyntax := p.parse.tree.tree, p.parse.syntax
+	var prev *sitter.Tree
+	if old != nil {
+		// Edit a copy: old must stay as it was for Reparsed.
+		prev = old.Clone()
+		defer prev.Close()
+		edits := p.take(p.parse.edits, o.edits)
+		for i := range edits {
+			prev.Edit(&edits[i])
+		}
+	} else {
+		p.take(o.edits, o.edits)
+	}
+	tree := analyzer.ParseRust(o.Text, prev)
+	if old != nil {
+		defer old.Close() // after Reparsed
+	}
+	p.parse.tree.tree, p.parse.edits, p.parse.syntax = tree, o.edits, nil
+	if tree == nil {
+		return nil // over the parse budget: the analyser reports it; the next version parses afresh
+	}
+	if prev != nil && oldSyntax != nil {
+		p.parse.syntax = oldSyntax.Reparsed(tree, o.Text)
+	} else {
+		p.parse.syntax = analyzer.NewSyntax(tree, o.Text)
+	}
+	return p.parse.syntax
+}
