@@ -273,6 +273,9 @@ async function reviewView(page) {
     const text = await poll('the hover on the helper entry with its review', async () => {
       // On the key `helper`, at the start of the line.
       const box = await line.locator('span').first().boundingBox();
+      if (!box) {
+        return undefined; // the editor has not rendered the line yet
+      }
       await page.mouse.move(box.x + 12, box.y + box.height / 2);
       if (!(await visibleWithin(hover.first(), 3000))) {
         await page.mouse.move(0, 0);
