@@ -66,6 +66,9 @@ func ReviewText(w io.Writer, r policy.Review) error {
 		if len(c.Paths) > 0 {
 			fmt.Fprintf(&b, "      via %s\n", strings.Join(c.Paths[0], " → "))
 		}
+		for _, s := range c.StaleAudits {
+			fmt.Fprintf(&b, "      %s: %s to read; %s\n", s.Cap, plural(len(s.Unrecorded), "new or changed site"), stillCovers(s))
+		}
 	}
 	if len(r.Audited) > 0 {
 		fmt.Fprintln(&b, "\nAccepted by an audit:")
@@ -113,6 +116,8 @@ type jsonReviewCrate struct {
 	SiteCount int              `json:"site_count,omitempty"`
 	Functions int              `json:"functions,omitempty"`
 	SiteLines int              `json:"site_lines,omitempty"`
+	// Stale audits of crates needing review: what the audit still covers.
+	StaleAudits []jsonStaleAudit `json:"stale_audits,omitempty"`
 }
 
 // jsonReviewSite is one use and the function holding it (report and diff JSON);
@@ -141,6 +146,20 @@ func sitesJSON(uses []analyzer.Use, dir string, src *Sources) []jsonReviewSite {
 	return out
 }
 
+// stillCovers says what a stale audit's record still holds of its capability.
+func stillCovers(s policy.StaleAudit) string {
+	return fmt.Sprintf("the audit of %s still covers %d of %d", strings.Join(s.Versions, ", "), s.Covered, s.Covered+len(s.Unrecorded))
+}
+
+// jsonStaleAudit is a capability whose audit's record lacks some of its
+// sites: only those are in its crate's sites and counts.
+type jsonStaleAudit struct {
+	Capability string   `json:"capability"`
+	Versions   []string `json:"audited_versions"` // the versions the record was made for
+	ToRead     int      `json:"to_read"`          // its new and changed sites
+	Covered    int      `json:"covered"`          // its sites the record still holds
+}
+
 // ReviewJSON writes the review as one JSON object; src gives the sites' lines.
 func ReviewJSON(w io.Writer, r policy.Review, src *Sources) error {
 	list := func(cs []policy.CrateReport, withSites bool) []jsonReviewCrate {
@@ -158,6 +177,10 @@ func ReviewJSON(w io.Writer, r policy.Review, src *Sources) error {
 			if withSites {
 				j.Sites = sitesJSON(c.ReviewSites(), c.Dir, src)
 				j.SiteCount, j.Functions, j.SiteLines = c.ToRead.Sites, c.ToRead.Functions, c.ToRead.Lines
+				for _, s := range c.StaleAudits {
+					j.StaleAudits = append(j.StaleAudits, jsonStaleAudit{Capability: s.Cap.String(), Versions: s.Versions,
+						ToRead: len(s.Unrecorded), Covered: s.Covered})
+				}
 			}
 			out = append(out, j)
 		}
@@ -205,7 +228,11 @@ func ReviewSitesText(w io.Writer, r policy.Review, src *Sources) error {
 			if len(of) == 0 {
 				continue
 			}
-			fmt.Fprintf(&b, "  %s (%d):\n", cp, len(of))
+			if s := c.StaleAudit(cp); s != nil {
+				fmt.Fprintf(&b, "  %s (%d new or changed; %s):\n", cp, len(of), stillCovers(*s))
+			} else {
+				fmt.Fprintf(&b, "  %s (%d):\n", cp, len(of))
+			}
 			for _, u := range of {
 				fmt.Fprintf(&b, "    %s:%d  %s  in %s (%d lines)\n", relative(u.File, src.Base),
 					src.Index(u.File).Pos(u.Range.Start).Line, u.API, u.Site.Function, u.Site.Lines())

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -116,4 +117,20 @@ func TestAuditStaleJSON(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	matchGolden(t, out, carry, "testdata/audit-carry.json")
+}
+
+// TestAuditStaleReport holds `report` (text, --sites and JSON) on the same
+// workspace to its golden: of memscan's `unsafe`, whose audit is stale, only
+// the changed site is to read, and the report says the audit still covers
+// the other two.
+func TestAuditStaleReport(t *testing.T) {
+	var out strings.Builder
+	for _, args := range [][]string{{}, {"--sites"}, {"--format", "json"}} {
+		code, stdout, errOut := runCLI(t, append([]string{"report", "--manifest-path", carry + "Cargo.toml", "--no-cargo"}, args...)...)
+		if code != 0 {
+			t.Fatalf("report %v: exit %d: %s", args, code, errOut)
+		}
+		fmt.Fprintf(&out, "## %s\n%s", strings.Join(append([]string{"report"}, args...), " "), stdout)
+	}
+	matchGolden(t, out.String(), carry, "testdata/audit-carry-report.txt")
 }
