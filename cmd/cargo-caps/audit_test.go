@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/cargo-caps/cargo-caps/internal/testfs"
 )
 
 // carry is the workspace of the audit carry-over tests: memscan and steady
@@ -28,13 +30,7 @@ func TestAuditCarriesOver(t *testing.T) {
 		t.Fatal(err)
 	}
 	before, _, _ := strings.Cut(string(text), "\n# Both audits")
-	write := func(path, text string) {
-		t.Helper()
-		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write(root, before+"\n")
+	testfs.Write(t, root, before+"\n")
 	if err := os.Remove(filepath.Join(ws, "caps-audits.lock")); err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +40,7 @@ func TestAuditCarriesOver(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		write(filepath.Join(ws, "Cargo.lock"), string(text))
+		testfs.Write(t, filepath.Join(ws, "Cargo.lock"), string(text))
 	}
 	lock("old.lock")
 	for _, args := range [][]string{{"memscan"}, {"steady@1.0.0", "unsafe"}} {
