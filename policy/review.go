@@ -6,6 +6,7 @@ import (
 
 	"github.com/cargo-caps/cargo-caps/analyzer"
 	"github.com/cargo-caps/cargo-caps/caps"
+	"github.com/cargo-caps/cargo-caps/finding"
 	"github.com/cargo-caps/cargo-caps/graph"
 	"github.com/cargo-caps/cargo-caps/manifest"
 )
@@ -160,6 +161,12 @@ func (c CrateReport) ReviewSites() []analyzer.Use {
 		out = append(out, u)
 	}
 	return out
+}
+
+// SiteOf is a use as a finding (and the JSON) names a site.
+func SiteOf(u analyzer.Use) finding.Site {
+	return finding.Site{Location: finding.Location{File: u.File, Range: u.Range}, Capability: u.Cap, API: u.API,
+		Function: u.Site.Function, Lines: u.Site.Lines(), Fingerprint: u.Site.Fingerprint}
 }
 
 // StaleAudit returns the stale audit of c's capability cp, nil when it has none.

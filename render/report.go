@@ -8,6 +8,7 @@ import (
 
 	"github.com/cargo-caps/cargo-caps/analyzer"
 	"github.com/cargo-caps/cargo-caps/caps"
+	"github.com/cargo-caps/cargo-caps/finding"
 	"github.com/cargo-caps/cargo-caps/policy"
 )
 
@@ -112,17 +113,18 @@ type jsonReviewCrate struct {
 	Paths        [][]string `json:"paths"`
 	AuditedBy    []string   `json:"audited_by,omitempty"` // cargo vet certifications that audit it
 	// For crates needing review: the sites to read and their counts.
-	Sites     []jsonReviewSite `json:"sites,omitempty"`
-	SiteCount int              `json:"site_count,omitempty"`
-	Functions int              `json:"functions,omitempty"`
-	SiteLines int              `json:"site_lines,omitempty"`
+	Sites     []jsonSite `json:"sites,omitempty"`
+	SiteCount int        `json:"site_count,omitempty"`
+	Functions int        `json:"functions,omitempty"`
+	SiteLines int        `json:"site_lines,omitempty"`
 	// Stale audits of crates needing review: what the audit still covers.
 	StaleAudits []jsonStaleAudit `json:"stale_audits,omitempty"`
 }
 
-// jsonReviewSite is one use and the function holding it (report and diff JSON);
-// file is relative to its crate's directory.
-type jsonReviewSite struct {
+// jsonSite is one use and the item holding it, wherever the JSON names a
+// site: report's sites to read, diff's sites, check's sample sites of a
+// finding's crates. file is relative to its crate's directory (diff: absolute).
+type jsonSite struct {
 	Capability  string `json:"capability"`
 	API         string `json:"api"`
 	File        string `json:"file"`
@@ -132,16 +134,15 @@ type jsonReviewSite struct {
 	Fingerprint string `json:"fingerprint"`
 }
 
-func siteJSON(u analyzer.Use, dir string, src *Sources) jsonReviewSite {
-	return jsonReviewSite{Capability: u.Cap.String(), API: u.API, File: relative(u.File, dir),
-		Line: src.Index(u.File).Pos(u.Range.Start).Line, Function: u.Site.Function,
-		Lines: u.Site.Lines(), Fingerprint: u.Site.Fingerprint}
+func siteJSON(s finding.Site, dir string, src *Sources) jsonSite {
+	return jsonSite{Capability: s.Capability.String(), API: s.API, File: relative(s.File, dir),
+		Line: src.Index(s.File).Pos(s.Range.Start).Line, Function: s.Function, Lines: s.Lines, Fingerprint: s.Fingerprint}
 }
 
-func sitesJSON(uses []analyzer.Use, dir string, src *Sources) []jsonReviewSite {
-	out := []jsonReviewSite{}
+func sitesJSON(uses []analyzer.Use, dir string, src *Sources) []jsonSite {
+	out := []jsonSite{}
 	for _, u := range uses {
-		out = append(out, siteJSON(u, dir, src))
+		out = append(out, siteJSON(policy.SiteOf(u), dir, src))
 	}
 	return out
 }
