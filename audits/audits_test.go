@@ -11,6 +11,7 @@ import (
 	"golang.org/x/tools/txtar"
 
 	"github.com/cargo-caps/cargo-caps/caps"
+	"github.com/cargo-caps/cargo-caps/internal/testfs"
 )
 
 var update = flag.Bool("update", false, "rewrite the want sections of testdata/*.txtar")
@@ -92,12 +93,8 @@ func TestRead(t *testing.T) {
 	}
 	// A lockfile that is a link out of the workspace is not read.
 	outside := filepath.Join(t.TempDir(), "x")
-	if err := os.WriteFile(outside, []byte("version = 1\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink(outside, filepath.Join(dir, FileName)); err != nil {
-		t.Fatal(err)
-	}
+	testfs.Write(t, outside, "version = 1\n")
+	testfs.Link(t, outside, filepath.Join(dir, FileName))
 	if _, err := Read(dir, nil); err == nil || !strings.Contains(err.Error(), FileName) {
 		t.Errorf("a lockfile linking out of the workspace: %v, want an error naming it", err)
 	}

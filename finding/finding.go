@@ -130,11 +130,16 @@ type Link struct {
 	Entry                Location
 }
 
-// Site is one use of a capability in a dependency's code.
+// Site is one use of a capability in a dependency's code, with the item
+// holding it as the analyser names it: what a reviewer reads, and what
+// caps-audits.lock records by fingerprint.
 type Site struct {
 	Location
-	Capability caps.Capability
-	API        string
+	Capability  caps.Capability
+	API         string
+	Function    string // the item's path (`memchr::memchr`, `<Buf as Drop>::drop`)
+	Lines       int    // the item's lines
+	Fingerprint string // of the item's tokens
 }
 
 // New returns a finding with the code's default severity.

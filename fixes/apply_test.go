@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/cargo-caps/cargo-caps/finding"
+	"github.com/cargo-caps/cargo-caps/internal/testfs"
 	"github.com/cargo-caps/cargo-caps/span"
 )
 
@@ -74,13 +75,9 @@ func TestWrite(t *testing.T) {
 		}
 	}
 	outside := filepath.Join(t.TempDir(), "c.toml")
-	if err := os.WriteFile(outside, []byte("old"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	testfs.Write(t, outside, "old")
 	link := filepath.Join(root, "link.toml")
-	if err := os.Symlink(outside, link); err != nil {
-		t.Fatal(err)
-	}
+	testfs.Link(t, outside, link)
 	read := func(p string) string { data, _ := os.ReadFile(p); return string(data) }
 
 	if _, err := Write(root, []finding.FileChange{change(a, "old", edit(0, 3, "new")), change(b, "stale", edit(0, 1, ""))}); !errors.Is(err, ErrStale) {
@@ -106,9 +103,7 @@ func TestWrite(t *testing.T) {
 func TestWriteCreate(t *testing.T) {
 	root := t.TempDir()
 	lock, a := filepath.Join(root, "caps-audits.lock"), filepath.Join(root, "a.toml")
-	if err := os.WriteFile(a, []byte("old"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	testfs.Write(t, a, "old")
 	create := change(lock, "", edit(0, 0, "version = 1\n"))
 	create.Create = true
 	if _, err := Write(root, []finding.FileChange{change(a, "old", edit(0, 3, "new")), create}); err != nil {
@@ -124,9 +119,7 @@ func TestWriteCreate(t *testing.T) {
 		t.Errorf("a refused write changed a.toml: %q", data)
 	}
 	outside := t.TempDir()
-	if err := os.Symlink(outside, filepath.Join(root, "out")); err != nil {
-		t.Fatal(err)
-	}
+	testfs.Link(t, outside, filepath.Join(root, "out"))
 	escape := change(filepath.Join(root, "out", "x.lock"), "", edit(0, 0, "x"))
 	escape.Create = true
 	if _, err := Write(root, []finding.FileChange{escape}); err == nil || !strings.Contains(err.Error(), "outside the workspace") {

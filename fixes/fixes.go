@@ -155,9 +155,36 @@ func (b *builder) dependency(f finding.Finding) {
 	case !lacking.IsEmpty():
 		b.add(fmt.Sprintf("Declare %s for crate `%s`", listed(lacking), member.Name), m, declare)
 	}
-	if len(f.Chain) > 0 {
-		b.audit(f.Chain[len(f.Chain)-1], f.Capability)
+	for _, r := range responsible(f) {
+		b.audit(r.crate, r.caps)
 	}
+}
+
+// responsibility is what one crate of a dependency finding uses beyond the
+// member's limits, over every version of it the finding names.
+type responsibility struct {
+	crate string
+	caps  caps.Set
+}
+
+// responsible lists a dependency finding's crates with what each is
+// responsible for, in the finding's order: an audit is recorded per crate
+// (for every version, as the `audited` entry says), so two versions of one
+// crate are one.
+func responsible(f finding.Finding) []responsibility {
+	var out []responsibility
+	for _, c := range f.Causes {
+		i := slices.IndexFunc(out, func(r responsibility) bool { return r.crate == c.Crate })
+		if i < 0 {
+			out = append(out, responsibility{crate: c.Crate})
+			i = len(out) - 1
+		}
+		out[i].caps = out[i].caps.Union(c.Capabilities)
+	}
+	if len(out) == 0 && len(f.Chain) > 0 { // a finding not grouped: the chain's last crate uses it
+		out = append(out, responsibility{crate: f.Chain[len(f.Chain)-1], caps: caps.Of(f.Capability)})
+	}
+	return out
 }
 
 // fewest drops from s what another member of s implies: granting `fs`
@@ -295,16 +322,19 @@ func (b *builder) allowed(id graph.ID) caps.Set {
 }
 
 // audit records in the workspace root that a person accepts what crate
-// does: the `audited` entry, and the sites reviewed in caps-audits.lock.
-func (b *builder) audit(crate string, c caps.Capability) {
+// does with cs: the `audited` entry, and the sites reviewed in caps-audits.lock.
+func (b *builder) audit(crate string, cs caps.Set) {
 	m := b.w.RootManifest()
-	edits := manifest.RecordAudit(m, crate, "", c)
-	if m == nil || len(edits) == 0 {
+	if m == nil {
 		return
 	}
-	fix := finding.Fix{Title: fmt.Sprintf("Record an audit: `%s` may use `%s` (I reviewed it)", crate, c), Kind: finding.QuickFix,
+	edits := manifest.RecordAudits(m, crate, "", cs)
+	if len(edits) == 0 {
+		return
+	}
+	fix := finding.Fix{Title: fmt.Sprintf("Record an audit: `%s` may use %s (I reviewed it)", crate, listed(fewest(cs))), Kind: finding.QuickFix,
 		Changes: []finding.FileChange{{File: m.Path, Base: sha256.Sum256(m.Text), Edits: edits}}}
-	if lock, ok := b.lockChange(crate, "", c); ok {
+	if lock, ok := b.lockChange(crate, "", cs); ok {
 		fix.Changes = append(fix.Changes, lock)
 	}
 	b.fixes = append(b.fixes, fix)
@@ -313,16 +343,16 @@ func (b *builder) audit(crate string, c caps.Capability) {
 // reRecord records a stale audit again for the crate's locked version: the
 // reviewer has read the new and changed sites; the entry stands as it is.
 func (b *builder) reRecord(crate, version string, c caps.Capability) {
-	if lock, ok := b.lockChange(crate, version, c); ok {
+	if lock, ok := b.lockChange(crate, version, caps.Of(c)); ok {
 		b.fixes = append(b.fixes, finding.Fix{Kind: finding.QuickFix, Changes: []finding.FileChange{lock},
 			Title: fmt.Sprintf("Record the audit of `%s` %s for `%s` again (I read the new and changed sites)", crate, version, c)})
 	}
 }
 
 // lockChange is the change to caps-audits.lock that records crate's sites of
-// c: the bytes between what the old and new lockfile share.
-func (b *builder) lockChange(crate, version string, c caps.Capability) (finding.FileChange, bool) {
-	r, err := b.w.RecordAudit(crate, version, caps.Of(c), false)
+// cs: the bytes between what the old and new lockfile share.
+func (b *builder) lockChange(crate, version string, cs caps.Set) (finding.FileChange, bool) {
+	r, err := b.w.RecordAudit(crate, version, cs, false)
 	if err != nil {
 		return finding.FileChange{}, false // an unreadable lockfile is a finding of its own
 	}

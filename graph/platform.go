@@ -13,43 +13,21 @@ type Platform struct {
 }
 
 // HostPlatform describes the machine cargo-caps runs on, as rustc would for
-// its default target.
+// its default target: the triple Go's GOARCH and GOOS name, read as any
+// other triple.
 func HostPlatform() Platform {
-	arch := map[string]string{"amd64": "x86_64", "arm64": "aarch64", "386": "x86", "arm": "arm",
-		"riscv64": "riscv64", "ppc64le": "powerpc64", "ppc64": "powerpc64", "s390x": "s390x",
-		"mips": "mips", "mipsle": "mips", "mips64": "mips64", "mips64le": "mips64", "loong64": "loongarch64", "wasm": "wasm32"}[runtime.GOARCH]
+	arch := map[string]string{"amd64": "x86_64", "arm64": "aarch64", "386": "i686", "arm": "armv7",
+		"riscv64": "riscv64gc", "ppc64le": "powerpc64le", "ppc64": "powerpc64", "loong64": "loongarch64",
+		"wasm": "wasm32"}[runtime.GOARCH]
 	if arch == "" {
-		arch = runtime.GOARCH
+		arch = runtime.GOARCH // s390x, mips, mips64: Go spells them as rustc does
 	}
-	width, endian := "64", "little"
-	switch runtime.GOARCH {
-	case "386", "arm", "mips", "mipsle", "wasm":
-		width = "32"
+	rest := map[string]string{"linux": "unknown-linux-gnu", "android": "linux-android", "darwin": "apple-darwin",
+		"windows": "pc-windows-msvc", "js": "unknown-unknown", "wasip1": "wasip1"}[runtime.GOOS]
+	if rest == "" {
+		rest = "unknown-" + runtime.GOOS // freebsd, netbsd, openbsd, illumos…
 	}
-	switch runtime.GOARCH {
-	case "ppc64", "s390x", "mips", "mips64":
-		endian = "big"
-	}
-	os, family, env, vendor := runtime.GOOS, "unix", "", "unknown"
-	switch runtime.GOOS {
-	case "linux":
-		env = "gnu"
-	case "darwin":
-		os, vendor = "macos", "apple"
-	case "windows":
-		family, env, vendor = "windows", "msvc", "pc"
-	}
-	triple := arch + "-" + vendor + "-" + os
-	if os == "macos" {
-		triple = arch + "-apple-darwin"
-	} else if env != "" {
-		triple += "-" + env
-	}
-	return Platform{Triple: triple, Cfg: map[string][]string{
-		family: {""}, "target_family": {family}, "target_os": {os}, "target_arch": {arch},
-		"target_pointer_width": {width}, "target_endian": {endian}, "target_env": {env}, "target_vendor": {vendor},
-		"target_has_atomic": {"8", "16", "32", width, "ptr"},
-	}}
+	return TriplePlatform(arch + "-" + rest)
 }
 
 // Applies reports whether the edge's dependency is built for platform p:

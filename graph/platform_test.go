@@ -1,6 +1,9 @@
 package graph
 
-import "testing"
+import (
+	"runtime"
+	"testing"
+)
 
 func TestPlatformMatches(t *testing.T) {
 	linux := Platform{Triple: "x86_64-unknown-linux-gnu", Cfg: map[string][]string{
@@ -44,6 +47,9 @@ func TestHostPlatform(t *testing.T) {
 	}
 	if !h.Matches(h.Triple) || !h.Matches(`cfg(target_os = "`+h.Cfg["target_os"][0]+`")`) {
 		t.Errorf("host does not match itself: %+v", h)
+	}
+	if runtime.GOOS == "linux" && runtime.GOARCH == "amd64" && h.Triple != "x86_64-unknown-linux-gnu" {
+		t.Errorf("host triple %s, want x86_64-unknown-linux-gnu", h.Triple)
 	}
 }
 

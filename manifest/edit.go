@@ -147,16 +147,12 @@ func (e *editor) setLists(sub string, limits []Limit, have map[string][]Value) [
 	return e.setKeys(table, kvs)
 }
 
-// RecordAudit records in the workspace root manifest m that a person accepts
-// crate using c; version "" means every version. It returns nil for a
-// manifest without [workspace]: adding one would make it a workspace root.
-func RecordAudit(m *Manifest, crate, version string, c caps.Capability) []Edit {
-	return RecordAudits(m, crate, version, caps.Of(c))
-}
-
-// RecordAudits is RecordAudit for every capability of cs the entry does not
-// cover yet, in one edit; one that another of cs implies is not written
-// (`fs` says `fs-readonly` too).
+// RecordAudits records in the workspace root manifest m that a person
+// accepts crate using cs; version "" means every version. One edit adds
+// every capability of cs the entry does not cover yet; one that another of
+// cs implies is not written (`fs` says `fs-readonly` too). It returns nil
+// for a manifest without [workspace]: adding one would make it a workspace
+// root.
 func RecordAudits(m *Manifest, crate, version string, cs caps.Set) []Edit {
 	if m.Workspace == nil || crate == "" {
 		return nil

@@ -125,9 +125,8 @@ func (e *evaluation) staleAuditFindings() {
 				uses  []analyzer.Use
 			}{{"new since the audit", s.new}, {"changed since the audit", s.changed}} {
 				for _, u := range group.uses {
-					loc := finding.Location{File: u.File, Range: u.Range}
-					cause.Sites = append(cause.Sites, finding.Site{Location: loc, Capability: u.Cap, API: u.API})
-					f.Related = append(f.Related, finding.Related{Location: loc,
+					cause.Sites = append(cause.Sites, SiteOf(u))
+					f.Related = append(f.Related, finding.Related{Location: finding.Location{File: u.File, Range: u.Range},
 						Message: fmt.Sprintf("%s: `%s` in %s", group.label, u.API, u.Site.Function)})
 				}
 			}

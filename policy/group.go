@@ -125,8 +125,7 @@ func (e *evaluation) report(root *graph.Crate, vs *violations) {
 						break
 					}
 					samples++
-					causes[i].Sites = append(causes[i].Sites, finding.Site{
-						Location: finding.Location{File: u.File, Range: u.Range}, Capability: cp, API: u.API})
+					causes[i].Sites = append(causes[i].Sites, SiteOf(u))
 					f.Related = append(f.Related, finding.Related{
 						Location: finding.Location{File: u.File, Range: u.Range},
 						Message:  fmt.Sprintf("`%s` uses %s here (%s)", c.crate.Name, cp, u.API),

@@ -63,9 +63,22 @@ type CrateReport struct {
 	Sites []analyzer.Use
 	// ToRead is what its ReviewSites ask a reviewer to read.
 	ToRead Reading
+	// StaleAudits are its capabilities whose audit's record lacks some of
+	// their sites (audit-stale): only those sites are left to read.
+	StaleAudits []StaleAudit
 	// Missing says why its sources were not on disk; "" when they were.
 	Missing string
 	Reach   Reach
+}
+
+// StaleAudit is an audit of one capability that no longer holds every site
+// of the crate's version: Unrecorded are the new and changed sites (those
+// its audit-stale finding names), Covered how many the record still holds.
+type StaleAudit struct {
+	Cap        caps.Capability
+	Versions   []string // the versions the record was made for
+	Unrecorded []analyzer.Use
+	Covered    int
 }
 
 // VetAudit is a cargo vet certification of a crate version for a criterion

@@ -1,10 +1,12 @@
 package policy
 
 import (
+	"slices"
 	"sort"
 
 	"github.com/cargo-caps/cargo-caps/analyzer"
 	"github.com/cargo-caps/cargo-caps/caps"
+	"github.com/cargo-caps/cargo-caps/finding"
 	"github.com/cargo-caps/cargo-caps/graph"
 	"github.com/cargo-caps/cargo-caps/manifest"
 )
@@ -26,6 +28,10 @@ func (e *evaluation) review(r *CrateReport, c *graph.Crate, reach map[graph.ID]R
 	r.Sites = e.compiledUses(c)
 	r.Missing = c.Missing
 	r.Reach = reach[c.ID]
+	for _, s := range e.stale[c.ID] {
+		r.StaleAudits = append(r.StaleAudits, StaleAudit{Cap: s.cap, Versions: s.versions,
+			Unrecorded: append(slices.Clone(s.new), s.changed...), Covered: s.sites - len(s.new) - len(s.changed)})
+	}
 	r.ToRead = ReadingOf(r.ReviewSites())
 }
 
@@ -139,15 +145,38 @@ func power(s caps.Set) int {
 }
 
 // ReviewSites are the uses a reviewer must read in c's own code: those of
-// capabilities no audit accepted.
+// capabilities no audit accepted, and of a stale audit's capability only
+// the sites its record lacks.
 func (c CrateReport) ReviewSites() []analyzer.Use {
 	var out []analyzer.Use
 	for _, u := range c.Sites {
-		if !c.Audited.Has(u.Cap) {
-			out = append(out, u)
+		if c.Audited.Has(u.Cap) {
+			continue
 		}
+		if s := c.StaleAudit(u.Cap); s != nil && !slices.ContainsFunc(s.Unrecorded, func(v analyzer.Use) bool {
+			return v.File == u.File && v.Range == u.Range
+		}) {
+			continue
+		}
+		out = append(out, u)
 	}
 	return out
+}
+
+// SiteOf is a use as a finding (and the JSON) names a site.
+func SiteOf(u analyzer.Use) finding.Site {
+	return finding.Site{Location: finding.Location{File: u.File, Range: u.Range}, Capability: u.Cap, API: u.API,
+		Function: u.Site.Function, Lines: u.Site.Lines(), Fingerprint: u.Site.Fingerprint}
+}
+
+// StaleAudit returns the stale audit of c's capability cp, nil when it has none.
+func (c CrateReport) StaleAudit(cp caps.Capability) *StaleAudit {
+	for i := range c.StaleAudits {
+		if c.StaleAudits[i].Cap == cp {
+			return &c.StaleAudits[i]
+		}
+	}
+	return nil
 }
 
 // Reading is how much code a list of uses asks a reviewer to read.

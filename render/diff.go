@@ -85,9 +85,9 @@ func orNone(s string) string {
 // versions of a crate live in two directories).
 func DiffJSON(w io.Writer, changes []policy.Change, src *Sources) error {
 	type sites struct {
-		Added   []jsonReviewSite `json:"added"`
-		Changed []jsonReviewSite `json:"changed"`
-		Removed []jsonReviewSite `json:"removed"`
+		Added   []jsonSite `json:"added"`
+		Changed []jsonSite `json:"changed"`
+		Removed []jsonSite `json:"removed"`
 	}
 	type change struct {
 		Name       string   `json:"name"`

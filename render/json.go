@@ -45,14 +45,6 @@ type jsonCause struct {
 	Sites        []jsonSite `json:"sites"`
 }
 
-// jsonSite is a sample use; file is relative to the using crate's directory.
-type jsonSite struct {
-	File       string `json:"file"`
-	Line       int    `json:"line"`
-	API        string `json:"api"`
-	Capability string `json:"capability"`
-}
-
 type jsonUse struct {
 	Crate        string `json:"crate"`
 	CrateVersion string `json:"crate_version"`
@@ -102,8 +94,7 @@ func JSON(w io.Writer, res *policy.Result, src *Sources) error {
 		for _, c := range f.Causes {
 			jc := jsonCause{Name: c.Crate, Version: c.Version, Capabilities: c.Capabilities.Names(), Chain: c.Chain, Sites: []jsonSite{}}
 			for _, site := range c.Sites {
-				sp := src.place(site.File, c.Dir, site.Range)
-				jc.Sites = append(jc.Sites, jsonSite{File: sp.File, Line: sp.Line, API: site.API, Capability: site.Capability.String()})
+				jc.Sites = append(jc.Sites, siteJSON(site, c.Dir, src))
 			}
 			jf.Crates = append(jf.Crates, jc)
 		}

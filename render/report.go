@@ -8,6 +8,7 @@ import (
 
 	"github.com/cargo-caps/cargo-caps/analyzer"
 	"github.com/cargo-caps/cargo-caps/caps"
+	"github.com/cargo-caps/cargo-caps/finding"
 	"github.com/cargo-caps/cargo-caps/policy"
 )
 
@@ -66,6 +67,9 @@ func ReviewText(w io.Writer, r policy.Review) error {
 		if len(c.Paths) > 0 {
 			fmt.Fprintf(&b, "      via %s\n", strings.Join(c.Paths[0], " → "))
 		}
+		for _, s := range c.StaleAudits {
+			fmt.Fprintf(&b, "      %s: %s to read; %s\n", s.Cap, plural(len(s.Unrecorded), "new or changed site"), stillCovers(s))
+		}
 	}
 	if len(r.Audited) > 0 {
 		fmt.Fprintln(&b, "\nAccepted by an audit:")
@@ -109,15 +113,18 @@ type jsonReviewCrate struct {
 	Paths        [][]string `json:"paths"`
 	AuditedBy    []string   `json:"audited_by,omitempty"` // cargo vet certifications that audit it
 	// For crates needing review: the sites to read and their counts.
-	Sites     []jsonReviewSite `json:"sites,omitempty"`
-	SiteCount int              `json:"site_count,omitempty"`
-	Functions int              `json:"functions,omitempty"`
-	SiteLines int              `json:"site_lines,omitempty"`
+	Sites     []jsonSite `json:"sites,omitempty"`
+	SiteCount int        `json:"site_count,omitempty"`
+	Functions int        `json:"functions,omitempty"`
+	SiteLines int        `json:"site_lines,omitempty"`
+	// Stale audits of crates needing review: what the audit still covers.
+	StaleAudits []jsonStaleAudit `json:"stale_audits,omitempty"`
 }
 
-// jsonReviewSite is one use and the function holding it (report and diff JSON);
-// file is relative to its crate's directory.
-type jsonReviewSite struct {
+// jsonSite is one use and the item holding it, wherever the JSON names a
+// site: report's sites to read, diff's sites, check's sample sites of a
+// finding's crates. file is relative to its crate's directory (diff: absolute).
+type jsonSite struct {
 	Capability  string `json:"capability"`
 	API         string `json:"api"`
 	File        string `json:"file"`
@@ -127,18 +134,31 @@ type jsonReviewSite struct {
 	Fingerprint string `json:"fingerprint"`
 }
 
-func siteJSON(u analyzer.Use, dir string, src *Sources) jsonReviewSite {
-	return jsonReviewSite{Capability: u.Cap.String(), API: u.API, File: relative(u.File, dir),
-		Line: src.Index(u.File).Pos(u.Range.Start).Line, Function: u.Site.Function,
-		Lines: u.Site.Lines(), Fingerprint: u.Site.Fingerprint}
+func siteJSON(s finding.Site, dir string, src *Sources) jsonSite {
+	return jsonSite{Capability: s.Capability.String(), API: s.API, File: relative(s.File, dir),
+		Line: src.Index(s.File).Pos(s.Range.Start).Line, Function: s.Function, Lines: s.Lines, Fingerprint: s.Fingerprint}
 }
 
-func sitesJSON(uses []analyzer.Use, dir string, src *Sources) []jsonReviewSite {
-	out := []jsonReviewSite{}
+func sitesJSON(uses []analyzer.Use, dir string, src *Sources) []jsonSite {
+	out := []jsonSite{}
 	for _, u := range uses {
-		out = append(out, siteJSON(u, dir, src))
+		out = append(out, siteJSON(policy.SiteOf(u), dir, src))
 	}
 	return out
+}
+
+// stillCovers says what a stale audit's record still holds of its capability.
+func stillCovers(s policy.StaleAudit) string {
+	return fmt.Sprintf("the audit of %s still covers %d of %d", strings.Join(s.Versions, ", "), s.Covered, s.Covered+len(s.Unrecorded))
+}
+
+// jsonStaleAudit is a capability whose audit's record lacks some of its
+// sites: only those are in its crate's sites and counts.
+type jsonStaleAudit struct {
+	Capability string   `json:"capability"`
+	Versions   []string `json:"audited_versions"` // the versions the record was made for
+	ToRead     int      `json:"to_read"`          // its new and changed sites
+	Covered    int      `json:"covered"`          // its sites the record still holds
 }
 
 // ReviewJSON writes the review as one JSON object; src gives the sites' lines.
@@ -158,6 +178,10 @@ func ReviewJSON(w io.Writer, r policy.Review, src *Sources) error {
 			if withSites {
 				j.Sites = sitesJSON(c.ReviewSites(), c.Dir, src)
 				j.SiteCount, j.Functions, j.SiteLines = c.ToRead.Sites, c.ToRead.Functions, c.ToRead.Lines
+				for _, s := range c.StaleAudits {
+					j.StaleAudits = append(j.StaleAudits, jsonStaleAudit{Capability: s.Cap.String(), Versions: s.Versions,
+						ToRead: len(s.Unrecorded), Covered: s.Covered})
+				}
 			}
 			out = append(out, j)
 		}
@@ -205,7 +229,11 @@ func ReviewSitesText(w io.Writer, r policy.Review, src *Sources) error {
 			if len(of) == 0 {
 				continue
 			}
-			fmt.Fprintf(&b, "  %s (%d):\n", cp, len(of))
+			if s := c.StaleAudit(cp); s != nil {
+				fmt.Fprintf(&b, "  %s (%d new or changed; %s):\n", cp, len(of), stillCovers(*s))
+			} else {
+				fmt.Fprintf(&b, "  %s (%d):\n", cp, len(of))
+			}
 			for _, u := range of {
 				fmt.Fprintf(&b, "    %s:%d  %s  in %s (%d lines)\n", relative(u.File, src.Base),
 					src.Index(u.File).Pos(u.Range.Start).Line, u.API, u.Site.Function, u.Site.Lines())

@@ -7,20 +7,22 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
+
+	"github.com/cargo-caps/cargo-caps/internal/testfs"
 )
 
 func TestRead(t *testing.T) {
 	tmp := t.TempDir()
 	pkg := filepath.Join(tmp, "pkg")
 	secret := filepath.Join(tmp, "secret.txt")
-	write(t, secret, "SECRET")
-	write(t, filepath.Join(pkg, "src/lib.rs"), "mod a;")
-	write(t, filepath.Join(pkg, "src/inner.rs"), "fn f() {}")
-	link(t, "../../secret.txt", filepath.Join(pkg, "src/secret.rs"))
-	link(t, "inner.rs", filepath.Join(pkg, "src/alias.rs"))
-	link(t, "/proc/self/environ", filepath.Join(pkg, "src/environ.rs"))
-	link(t, "/dev/zero", filepath.Join(pkg, "src/zero.rs"))
-	link(t, tmp, filepath.Join(pkg, "src/up"))
+	testfs.Write(t, secret, "SECRET")
+	testfs.Write(t, filepath.Join(pkg, "src/lib.rs"), "mod a;")
+	testfs.Write(t, filepath.Join(pkg, "src/inner.rs"), "fn f() {}")
+	testfs.Link(t, "../../secret.txt", filepath.Join(pkg, "src/secret.rs"))
+	testfs.Link(t, "inner.rs", filepath.Join(pkg, "src/alias.rs"))
+	testfs.Link(t, "/proc/self/environ", filepath.Join(pkg, "src/environ.rs"))
+	testfs.Link(t, "/dev/zero", filepath.Join(pkg, "src/zero.rs"))
+	testfs.Link(t, tmp, filepath.Join(pkg, "src/up"))
 	if err := syscall.Mkfifo(filepath.Join(pkg, "src/fifo.rs"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -93,9 +95,9 @@ func TestRead(t *testing.T) {
 func TestThroughBuffers(t *testing.T) {
 	tmp := t.TempDir()
 	pkg := filepath.Join(tmp, "pkg")
-	write(t, filepath.Join(tmp, "secret.txt"), "SECRET")
-	write(t, filepath.Join(pkg, "src/lib.rs"), "on disk")
-	link(t, "../../secret.txt", filepath.Join(pkg, "src/secret.rs"))
+	testfs.Write(t, filepath.Join(tmp, "secret.txt"), "SECRET")
+	testfs.Write(t, filepath.Join(pkg, "src/lib.rs"), "on disk")
+	testfs.Link(t, "../../secret.txt", filepath.Join(pkg, "src/secret.rs"))
 	buffers := map[string]string{
 		filepath.Join(pkg, "src/lib.rs"):    "buffer",
 		filepath.Join(pkg, "src/new.rs"):    "unsaved new file",
@@ -112,25 +114,5 @@ func TestThroughBuffers(t *testing.T) {
 		if string(text) != want || (want == "") != (err != nil) {
 			t.Errorf("%s: %q, %v; want %q", file, text, err, want)
 		}
-	}
-}
-
-func write(t *testing.T, path, text string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func link(t *testing.T, target, path string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink(target, path); err != nil {
-		t.Fatal(err)
 	}
 }

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/cargo-caps/cargo-caps/internal/testfs"
 )
 
 // carry is the workspace of the audit carry-over tests: memscan and steady
@@ -27,13 +30,7 @@ func TestAuditCarriesOver(t *testing.T) {
 		t.Fatal(err)
 	}
 	before, _, _ := strings.Cut(string(text), "\n# Both audits")
-	write := func(path, text string) {
-		t.Helper()
-		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write(root, before+"\n")
+	testfs.Write(t, root, before+"\n")
 	if err := os.Remove(filepath.Join(ws, "caps-audits.lock")); err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +40,7 @@ func TestAuditCarriesOver(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		write(filepath.Join(ws, "Cargo.lock"), string(text))
+		testfs.Write(t, filepath.Join(ws, "Cargo.lock"), string(text))
 	}
 	lock("old.lock")
 	for _, args := range [][]string{{"memscan"}, {"steady@1.0.0", "unsafe"}} {
@@ -116,4 +113,20 @@ func TestAuditStaleJSON(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	matchGolden(t, out, carry, "testdata/audit-carry.json")
+}
+
+// TestAuditStaleReport holds `report` (text, --sites and JSON) on the same
+// workspace to its golden: of memscan's `unsafe`, whose audit is stale, only
+// the changed site is to read, and the report says the audit still covers
+// the other two.
+func TestAuditStaleReport(t *testing.T) {
+	var out strings.Builder
+	for _, args := range [][]string{{}, {"--sites"}, {"--format", "json"}} {
+		code, stdout, errOut := runCLI(t, append([]string{"report", "--manifest-path", carry + "Cargo.toml", "--no-cargo"}, args...)...)
+		if code != 0 {
+			t.Fatalf("report %v: exit %d: %s", args, code, errOut)
+		}
+		fmt.Fprintf(&out, "## %s\n%s", strings.Join(append([]string{"report"}, args...), " "), stdout)
+	}
+	matchGolden(t, out.String(), carry, "testdata/audit-carry-report.txt")
 }

@@ -22,6 +22,7 @@ import (
 	"go.lsp.dev/uri"
 	"golang.org/x/tools/txtar"
 
+	"github.com/cargo-caps/cargo-caps/internal/testfs"
 	"github.com/cargo-caps/cargo-caps/lsp"
 	"github.com/cargo-caps/cargo-caps/span"
 )
@@ -171,7 +172,7 @@ func writeArchive(t *testing.T, ar *txtar.Archive) string {
 		if strings.HasPrefix(f.Name, "want/") || strings.HasPrefix(f.Name, "after/") {
 			continue
 		}
-		write(t, filepath.Join(dir, filepath.FromSlash(f.Name)), string(f.Data))
+		testfs.Write(t, filepath.Join(dir, filepath.FromSlash(f.Name)), string(f.Data))
 	}
 	return dir
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/cargo-caps/cargo-caps/internal/testfs"
 )
 
 // FuzzHostilePackage builds whole packages — a manifest and a small module
@@ -32,8 +34,8 @@ func FuzzHostilePackage(f *testing.F) {
 		tmp := t.TempDir()
 		pkg := filepath.Join(tmp, "pkg")
 		secret := fmt.Sprintf("pub fn leak() { std::fs::write(%q, \"\"); } // %s\n%s (((\n", fileMarker, fileMarker, fileMarker)
-		mustWrite(t, filepath.Join(tmp, "secret.rs"), secret)
-		mustWrite(t, filepath.Join(tmp, "outside/mod.rs"), secret)
+		testfs.Write(t, filepath.Join(tmp, "secret.rs"), secret)
+		testfs.Write(t, filepath.Join(tmp, "outside/mod.rs"), secret)
 		manifest := "[package]\nname = \"fuzzed\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"
 		lib := code + "\n"
 		for i, step := range plan {
@@ -51,7 +53,7 @@ func FuzzHostilePackage(f *testing.F) {
 				mustLink(t, "../..", filepath.Join(pkg, "src", "up"+name))
 			case 3:
 				lib += "mod " + name + ";\n"
-				mustWrite(t, file, code)
+				testfs.Write(t, file, code)
 			case 4:
 				lib += "pub fn i" + name + "() { include!(\"" + name + ".rs\"); let _ = include_str!(\"" + name + ".rs\"); }\n"
 				mustLink(t, "../../secret.rs", file)
@@ -82,8 +84,8 @@ func FuzzHostilePackage(f *testing.F) {
 		if strings.Count(manifest, "[lib]") > 1 {
 			return // a duplicate table: one root link is enough
 		}
-		mustWrite(t, filepath.Join(pkg, "Cargo.toml"), manifest)
-		mustWrite(t, filepath.Join(pkg, "src/lib.rs"), lib)
+		testfs.Write(t, filepath.Join(pkg, "Cargo.toml"), manifest)
+		testfs.Write(t, filepath.Join(pkg, "src/lib.rs"), lib)
 		for _, args := range [][]string{{"--format", "text"}, {"--format", "json"}, {"--format", "sarif"}, {"--fix"}, {"init"}} {
 			command := []string{"check", "--manifest-path", filepath.Join(pkg, "Cargo.toml"), "--no-cargo", "--no-cache"}
 			if args[0] == "init" {
@@ -114,18 +116,11 @@ func randomMarker() string {
 	return "SECRET" + hex.EncodeToString(b)
 }
 
-func mustWrite(t *testing.T, path, text string) {
-	t.Helper()
-	os.MkdirAll(filepath.Dir(path), 0o755)
-	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
+// mustLink links path to target unless a name drawn twice made path already.
 func mustLink(t *testing.T, target, path string) {
 	t.Helper()
-	os.MkdirAll(filepath.Dir(path), 0o755)
-	if err := os.Symlink(target, path); err != nil && !os.IsExist(err) {
-		t.Fatal(err)
+	if _, err := os.Lstat(path); err == nil {
+		return
 	}
+	testfs.Link(t, target, path)
 }

@@ -1,12 +1,13 @@
 package main
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/cargo-caps/cargo-caps/internal/testfs"
 )
 
 // A package whose files link to secrets — a file outside it, the process
@@ -18,8 +19,8 @@ func TestHostilePackageOutput(t *testing.T) {
 	t.Setenv("CARGO_CAPS_HOSTILE_SECRET", envMarker)
 	tmp := t.TempDir()
 	pkg := filepath.Join(tmp, "pkg")
-	write(t, filepath.Join(tmp, "secret.rs"), "pub fn "+fileMarker+"() {}\n// "+fileMarker+"\n")
-	write(t, filepath.Join(pkg, "Cargo.toml"), `[package]
+	testfs.Write(t, filepath.Join(tmp, "secret.rs"), "pub fn "+fileMarker+"() {}\n// "+fileMarker+"\n")
+	testfs.Write(t, filepath.Join(pkg, "Cargo.toml"), `[package]
 name = "hostile"
 version = "0.1.0"
 edition = "2021"
@@ -32,12 +33,12 @@ path = "/dev/urandom"
 name = "fifo"
 path = "src/fifo_root.rs"
 `)
-	write(t, filepath.Join(pkg, "src/lib.rs"), "mod environ;\nmod secret;\nmod zero;\nmod fifo;\n#[path = \"up/secret.rs\"]\nmod via_dir;\npub fn f() {}\n")
-	link(t, "/proc/self/environ", filepath.Join(pkg, "src/environ.rs"))
-	link(t, "../../secret.rs", filepath.Join(pkg, "src/secret.rs"))
-	link(t, "/dev/zero", filepath.Join(pkg, "src/zero.rs"))
-	link(t, "../..", filepath.Join(pkg, "src/up"))
-	link(t, "../../secret.rs", filepath.Join(pkg, "src/stray.rs")) // reached by no mod: reported on the manifest, not read
+	testfs.Write(t, filepath.Join(pkg, "src/lib.rs"), "mod environ;\nmod secret;\nmod zero;\nmod fifo;\n#[path = \"up/secret.rs\"]\nmod via_dir;\npub fn f() {}\n")
+	testfs.Link(t, "/proc/self/environ", filepath.Join(pkg, "src/environ.rs"))
+	testfs.Link(t, "../../secret.rs", filepath.Join(pkg, "src/secret.rs"))
+	testfs.Link(t, "/dev/zero", filepath.Join(pkg, "src/zero.rs"))
+	testfs.Link(t, "../..", filepath.Join(pkg, "src/up"))
+	testfs.Link(t, "../../secret.rs", filepath.Join(pkg, "src/stray.rs")) // reached by no mod: reported on the manifest, not read
 	if err := syscall.Mkfifo(filepath.Join(pkg, "src/stray_fifo.rs"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -89,26 +90,6 @@ path = "src/fifo_root.rs"
 	}
 }
 
-func write(t *testing.T, path, text string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func link(t *testing.T, target, path string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink(target, path); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // Manifest-side files go through the same guard: a Cargo.lock or a
 // .cargo/config.toml that links out of the workspace is not read.
 func TestHostileWorkspaceFiles(t *testing.T) {
@@ -116,11 +97,11 @@ func TestHostileWorkspaceFiles(t *testing.T) {
 	t.Setenv("CARGO_CAPS_HOSTILE_SECRET", envMarker)
 	tmp := t.TempDir()
 	pkg := filepath.Join(tmp, "pkg")
-	write(t, filepath.Join(tmp, "secret.toml"), "[source.x]\ndirectory = \"FILE-MARKER-93ab\"\n")
-	write(t, filepath.Join(pkg, "Cargo.toml"), "[package]\nname = \"p\"\nversion = \"0.1.0\"\n")
-	write(t, filepath.Join(pkg, "src/lib.rs"), "pub fn f() {}\n")
-	link(t, "../../secret.toml", filepath.Join(pkg, ".cargo/config.toml"))
-	link(t, "/proc/self/environ", filepath.Join(pkg, "Cargo.lock"))
+	testfs.Write(t, filepath.Join(tmp, "secret.toml"), "[source.x]\ndirectory = \"FILE-MARKER-93ab\"\n")
+	testfs.Write(t, filepath.Join(pkg, "Cargo.toml"), "[package]\nname = \"p\"\nversion = \"0.1.0\"\n")
+	testfs.Write(t, filepath.Join(pkg, "src/lib.rs"), "pub fn f() {}\n")
+	testfs.Link(t, "../../secret.toml", filepath.Join(pkg, ".cargo/config.toml"))
+	testfs.Link(t, "/proc/self/environ", filepath.Join(pkg, "Cargo.lock"))
 	code, out, errOut := runCLI(t, "check", "--manifest-path", filepath.Join(pkg, "Cargo.toml"), "--no-cargo", "--no-cache")
 	all := out + errOut
 	if code != 2 || !strings.Contains(all, "Cargo.lock: symlink leaves the workspace") {

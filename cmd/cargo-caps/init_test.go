@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/cargo-caps/cargo-caps/internal/testfs"
 )
 
 // copyWorkspace copies testdata/workspaces/NAME (its .cargo/config.toml
@@ -67,9 +69,9 @@ func TestInitThenCheck(t *testing.T) {
 // check still finds errors).
 func TestInitChangesNothingDeclared(t *testing.T) {
 	dir := t.TempDir()
-	write(t, filepath.Join(dir, "Cargo.toml"), "[workspace]\nmembers = [\"a\"]\n")
-	write(t, filepath.Join(dir, "a/Cargo.toml"), "[package]\nname = \"a\"\nversion = \"0.1.0\"\n\n[package.metadata.capabilities]\ndefault-capability = false\n")
-	write(t, filepath.Join(dir, "a/src/lib.rs"), "pub fn f() { let _ = std::fs::read(\"x\"); }\n")
+	testfs.Write(t, filepath.Join(dir, "Cargo.toml"), "[workspace]\nmembers = [\"a\"]\n")
+	testfs.Write(t, filepath.Join(dir, "a/Cargo.toml"), "[package]\nname = \"a\"\nversion = \"0.1.0\"\n\n[package.metadata.capabilities]\ndefault-capability = false\n")
+	testfs.Write(t, filepath.Join(dir, "a/src/lib.rs"), "pub fn f() { let _ = std::fs::read(\"x\"); }\n")
 	before := snapshot(t, dir)
 	code, out, errOut := runCLI(t, "init", "--no-cargo", "--manifest-path", filepath.Join(dir, "Cargo.toml"))
 	if code != 1 || !strings.Contains(out, "left alone: `a` declares its capabilities already") || !strings.Contains(out, "now finds 1 error(s)") {
@@ -109,23 +111,23 @@ func TestInitChangesNothingReal(t *testing.T) {
 func TestInitRefuses(t *testing.T) {
 	for name, setup := range map[string]func(t *testing.T, dir string){
 		"malformed": func(t *testing.T, dir string) {
-			write(t, filepath.Join(dir, "bad/Cargo.toml"), "[package]\nname = \"bad\"\nversion = \"0.1.0\"\n[dependencies\nx = 1\n")
+			testfs.Write(t, filepath.Join(dir, "bad/Cargo.toml"), "[package]\nname = \"bad\"\nversion = \"0.1.0\"\n[dependencies\nx = 1\n")
 		},
 		"wrong-type": func(t *testing.T, dir string) {
-			write(t, filepath.Join(dir, "bad/Cargo.toml"), "[package]\nname = \"bad\"\nversion = \"0.1.0\"\n\n[package.metadata.capabilities]\ncapability = \"fs\"\n")
+			testfs.Write(t, filepath.Join(dir, "bad/Cargo.toml"), "[package]\nname = \"bad\"\nversion = \"0.1.0\"\n\n[package.metadata.capabilities]\ncapability = \"fs\"\n")
 		},
 		"symlink-out": func(t *testing.T, dir string) {
 			outside := filepath.Join(t.TempDir(), "Cargo.toml")
-			write(t, outside, "[package]\nname = \"bad\"\nversion = \"0.1.0\"\n")
-			link(t, outside, filepath.Join(dir, "bad/Cargo.toml"))
+			testfs.Write(t, outside, "[package]\nname = \"bad\"\nversion = \"0.1.0\"\n")
+			testfs.Link(t, outside, filepath.Join(dir, "bad/Cargo.toml"))
 		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
-			write(t, filepath.Join(dir, "Cargo.toml"), "[workspace]\nmembers = [\"good\", \"bad\"]\n")
-			write(t, filepath.Join(dir, "good/Cargo.toml"), "[package]\nname = \"good\"\nversion = \"0.1.0\"\n")
-			write(t, filepath.Join(dir, "good/src/lib.rs"), "pub fn f() { let _ = std::fs::read(\"x\"); }\n")
-			write(t, filepath.Join(dir, "bad/src/lib.rs"), "pub fn g() {}\n")
+			testfs.Write(t, filepath.Join(dir, "Cargo.toml"), "[workspace]\nmembers = [\"good\", \"bad\"]\n")
+			testfs.Write(t, filepath.Join(dir, "good/Cargo.toml"), "[package]\nname = \"good\"\nversion = \"0.1.0\"\n")
+			testfs.Write(t, filepath.Join(dir, "good/src/lib.rs"), "pub fn f() { let _ = std::fs::read(\"x\"); }\n")
+			testfs.Write(t, filepath.Join(dir, "bad/src/lib.rs"), "pub fn g() {}\n")
 			setup(t, dir)
 			before := snapshot(t, dir)
 			code, out, errOut := runCLI(t, "init", "--no-cargo", "--manifest-path", filepath.Join(dir, "Cargo.toml"))
@@ -143,15 +145,15 @@ func TestInitRefuses(t *testing.T) {
 // opening sockets (the patch release of the xz story) fails check.
 func TestInitThenNewCapabilityFails(t *testing.T) {
 	dir := t.TempDir()
-	write(t, filepath.Join(dir, "Cargo.toml"), "[package]\nname = \"svc\"\nversion = \"0.1.0\"\n\n[dependencies]\nquiet = { path = \"quiet\" }\n")
-	write(t, filepath.Join(dir, "src/lib.rs"), "pub fn f() { quiet::g(); let _ = std::fs::read(\"x\"); }\n")
-	write(t, filepath.Join(dir, "quiet/Cargo.toml"), "[package]\nname = \"quiet\"\nversion = \"0.1.0\"\n")
-	write(t, filepath.Join(dir, "quiet/src/lib.rs"), "pub fn g() {}\n")
+	testfs.Write(t, filepath.Join(dir, "Cargo.toml"), "[package]\nname = \"svc\"\nversion = \"0.1.0\"\n\n[dependencies]\nquiet = { path = \"quiet\" }\n")
+	testfs.Write(t, filepath.Join(dir, "src/lib.rs"), "pub fn f() { quiet::g(); let _ = std::fs::read(\"x\"); }\n")
+	testfs.Write(t, filepath.Join(dir, "quiet/Cargo.toml"), "[package]\nname = \"quiet\"\nversion = \"0.1.0\"\n")
+	testfs.Write(t, filepath.Join(dir, "quiet/src/lib.rs"), "pub fn g() {}\n")
 	manifest := filepath.Join(dir, "Cargo.toml")
 	if code, out, errOut := runCLI(t, "init", "--no-cargo", "--manifest-path", manifest); code != 0 {
 		t.Fatalf("init: exit %d\n%s%s", code, out, errOut)
 	}
-	write(t, filepath.Join(dir, "quiet/src/lib.rs"), "pub fn g() { let _ = std::net::TcpStream::connect(\"10.0.0.1:80\"); }\n")
+	testfs.Write(t, filepath.Join(dir, "quiet/src/lib.rs"), "pub fn g() { let _ = std::net::TcpStream::connect(\"10.0.0.1:80\"); }\n")
 	code, out, errOut := runCLI(t, "check", "--no-cargo", "--manifest-path", manifest)
 	if code != 1 || !strings.Contains(out, "error[dependency-capability]: dependency `quiet` uses `net`") {
 		t.Errorf("check: exit %d\n%s%s", code, out, errOut)
@@ -163,8 +165,8 @@ func TestInitThenNewCapabilityFails(t *testing.T) {
 // takes it), test code to nothing, and check passes.
 func TestInitFeatureGates(t *testing.T) {
 	dir := t.TempDir()
-	write(t, filepath.Join(dir, "Cargo.toml"), "[package]\nname = \"gt\"\nversion = \"0.1.0\"\n\n[features]\ndisk = []\nnet = []\n")
-	write(t, filepath.Join(dir, "src/lib.rs"), `pub fn f() {
+	testfs.Write(t, filepath.Join(dir, "Cargo.toml"), "[package]\nname = \"gt\"\nversion = \"0.1.0\"\n\n[features]\ndisk = []\nnet = []\n")
+	testfs.Write(t, filepath.Join(dir, "src/lib.rs"), `pub fn f() {
     #[cfg(feature = "disk")]
     let _ = std::fs::remove_file("y");
     #[cfg(all(feature = "net", unix))]

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/cargo-caps/cargo-caps/internal/testfs"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata goldens")
@@ -163,14 +165,7 @@ func TestCheckInMemberDirectory(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A second member, clean: the package in whose directory check runs.
-	write := func(rel, text string) {
-		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, rel)), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, rel), []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	write := func(rel, text string) { testfs.Write(t, filepath.Join(dir, rel), text) }
 	root, err := os.ReadFile(filepath.Join(dir, "Cargo.toml"))
 	if err != nil {
 		t.Fatal(err)
