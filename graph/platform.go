@@ -1,33 +1,12 @@
 package graph
 
-import (
-	"runtime"
-	"strings"
-)
+import "strings"
 
 // Platform is what rustc knows of a compilation target: its triple and its
 // cfg values. Edge.Target is matched against it.
 type Platform struct {
 	Triple string
 	Cfg    map[string][]string // "unix" → {""}, "target_os" → {"linux"}, …
-}
-
-// HostPlatform describes the machine cargo-caps runs on, as rustc would for
-// its default target: the triple Go's GOARCH and GOOS name, read as any
-// other triple.
-func HostPlatform() Platform {
-	arch := map[string]string{"amd64": "x86_64", "arm64": "aarch64", "386": "i686", "arm": "armv7",
-		"riscv64": "riscv64gc", "ppc64le": "powerpc64le", "ppc64": "powerpc64", "loong64": "loongarch64",
-		"wasm": "wasm32"}[runtime.GOARCH]
-	if arch == "" {
-		arch = runtime.GOARCH // s390x, mips, mips64: Go spells them as rustc does
-	}
-	rest := map[string]string{"linux": "unknown-linux-gnu", "android": "linux-android", "darwin": "apple-darwin",
-		"windows": "pc-windows-msvc", "js": "unknown-unknown", "wasip1": "wasip1"}[runtime.GOOS]
-	if rest == "" {
-		rest = "unknown-" + runtime.GOOS // freebsd, netbsd, openbsd, illumos…
-	}
-	return TriplePlatform(arch + "-" + rest)
 }
 
 // Applies reports whether the edge's dependency is built for platform p:
