@@ -705,10 +705,8 @@ type resolver struct {
 	blocks []*scope
 	known  func(path string) bool // whether the API table knows a path: picks among globs
 	steps  int                    // work left for the current resolution: glob chains can branch
-	// selfType is what `Self` names inside an impl block, "" elsewhere;
-	// selfLocal says it is the crate's own type.
-	selfType  string
-	selfLocal bool
+	// self is what `Self` names inside an impl block, nil elsewhere.
+	self *selfType
 	// via are the crate paths the last resolveAll went through, as
 	// written before re-exports (`crate::fs::openat` on the way to
 	// crate::fs::at::openat): the crate's own API is listed by them.
@@ -753,8 +751,10 @@ func (r *resolver) resolveAll(segs []string, strict bool) []resolution {
 	r.steps = resolveBudget
 	r.via = r.via[:0]
 	first := segs[0]
-	if first == "Self" && r.selfType != "" {
-		return []resolution{{path: join(append([]string{r.selfType}, segs[1:]...)), local: r.selfLocal}}
+	if first == "Self" {
+		if t, local := r.self.get(); t != "" {
+			return []resolution{{path: join(append([]string{t}, segs[1:]...)), local: local}}
+		}
 	}
 	if len(segs) == 1 || !isKeywordSeg(first) {
 		for i := len(r.blocks) - 1; i >= 0; i-- {

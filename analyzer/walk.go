@@ -268,14 +268,14 @@ func (w *walker) visit(i int32) {
 			w.use(caps.Unsafe, api, s.nodes[u].start, s.nodes[u].end)
 		}
 		if body := s.child(i, fBody); body >= 0 {
-			savedSelf, savedLocal, savedGenerics := w.r.selfType, w.r.selfLocal, w.generics
-			w.r.selfType, w.r.selfLocal = "", false // a trait's Self is not evident
+			savedSelf, savedGenerics := w.r.self, w.generics
+			w.r.self = nil // a trait's Self is not evident
 			if n.kind == kImplItem {
 				w.generics = w.genericsOf(s, &w.r, i, w.generics)
-				w.r.selfType, w.r.selfLocal = w.implSelf(i)
+				w.r.self = w.implSelf(i)
 			}
 			w.children(body, false)
-			w.r.selfType, w.r.selfLocal, w.generics = savedSelf, savedLocal, savedGenerics
+			w.r.self, w.generics = savedSelf, savedGenerics
 		}
 		return
 	case kForeignModItem:
