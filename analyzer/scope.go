@@ -2,6 +2,7 @@ package analyzer
 
 import (
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -42,6 +43,9 @@ type module struct {
 	// value, by "Type::method", with the module of their impl.
 	methods map[string][]moduleMethod
 	all     []*module // root only: every module of the crate
+	// defined (root only) is every name some module of the crate defines:
+	// a name none does has no glob owner, whatever the globs.
+	defined map[string]bool
 	// globLocal and globExtern are what m's glob imports resolve to: crate
 	// modules and external paths, computed once (globState 0 → 1 → 2).
 	// globOwner and globPaths memoise lookups through them: crates such as
@@ -52,6 +56,10 @@ type module struct {
 	globState  uint8
 	globOwner  map[string][]globModule // name → the glob-imported modules that have it (nil: none, or in progress)
 	globPaths  map[string]resolution   // path → the external path it names through globs ("": none, or in progress)
+	// globReach is every external path m's globs reach, through the crate
+	// modules they import too (nil until computed): a path none of them
+	// leads to a known API through is not looked for module by module.
+	globReach []string
 }
 
 // bindCfg is the cfg an item is declared under, relative to its module:
@@ -147,6 +155,9 @@ func (r *resolver) globOwners(m *module, name string) []globModule {
 	if gm, ok := m.globOwner[name]; ok {
 		return gm
 	}
+	if d := m.root().defined; d != nil && !d[name] {
+		return nil
+	}
 	if m.globOwner == nil {
 		m.globOwner = map[string][]globModule{}
 	}
@@ -176,6 +187,27 @@ func (r *resolver) globPath(m *module, rest string) resolution {
 	if p, ok := m.globPaths[rest]; ok {
 		return p
 	}
+	if reach, ok := r.globReachOf(m); ok && !r.knownUnder(reach, rest) {
+		return resolution{}
+	}
+	return r.globPathIn(m, rest)
+}
+
+// knownUnder reports whether the API table knows rest under any of bases.
+func (r *resolver) knownUnder(bases []string, rest string) bool {
+	for _, b := range bases {
+		if r.known(b + "::" + rest) {
+			return true
+		}
+	}
+	return false
+}
+
+// globPathIn is globPath's search, module by module, memoised.
+func (r *resolver) globPathIn(m *module, rest string) resolution {
+	if p, ok := m.globPaths[rest]; ok {
+		return p
+	}
 	if m.globPaths == nil {
 		m.globPaths = map[string]resolution{}
 	}
@@ -190,12 +222,109 @@ func (r *resolver) globPath(m *module, rest string) resolution {
 	}
 	for i := 0; found.path == "" && i < len(m.globLocal); i++ {
 		gm := m.globLocal[i]
-		if found = r.globPath(gm.m, rest); found.path != "" {
+		if found = r.globPathIn(gm.m, rest); found.path != "" {
 			found.cfg = gm.cfg.join(found.cfg)
 		}
 	}
 	m.globPaths[rest] = found
 	return found
+}
+
+// globReachOf returns m.globReach, computing it for m and every module its
+// globs reach: one walk of the glob graph, whose cycles (web-sys' modules
+// all say `use super::*`) are strongly connected components sharing one
+// set. ok is false when a module on the way is still computing its glob
+// targets (a glob path resolved through globs): the set may be short then;
+// the walk stops there and keeps nothing.
+func (r *resolver) globReachOf(m *module) ([]string, bool) {
+	if m.globReach != nil {
+		return m.globReach, true
+	}
+	g := &reachWalk{r: r, index: map[*module]int{}, low: map[*module]int{}, onStack: map[*module]bool{}, complete: true}
+	g.visit(m)
+	if !g.complete {
+		return nil, false
+	}
+	for x, paths := range g.reach {
+		x.globReach = paths
+	}
+	return m.globReach, true
+}
+
+// reachWalk is Tarjan's strongly connected components over the glob graph.
+type reachWalk struct {
+	r        *resolver
+	index    map[*module]int
+	low      map[*module]int
+	onStack  map[*module]bool
+	stack    []*module
+	reach    map[*module][]string
+	complete bool
+}
+
+func (g *reachWalk) visit(m *module) {
+	g.index[m] = len(g.index)
+	g.low[m] = g.index[m]
+	g.stack = append(g.stack, m)
+	g.onStack[m] = true
+	g.r.globBases(m)
+	if m.globState != 2 {
+		g.complete = false
+	}
+	for _, gm := range m.globLocal {
+		if !g.complete {
+			return
+		}
+		x := gm.m
+		if x.globReach != nil {
+			continue
+		}
+		if _, seen := g.index[x]; !seen {
+			g.visit(x)
+			g.low[m] = min(g.low[m], g.low[x])
+		} else if g.onStack[x] {
+			g.low[m] = min(g.low[m], g.index[x])
+		}
+	}
+	if !g.complete || g.low[m] != g.index[m] {
+		return
+	}
+	var members []*module
+	for {
+		x := g.stack[len(g.stack)-1]
+		g.stack = g.stack[:len(g.stack)-1]
+		g.onStack[x] = false
+		members = append(members, x)
+		if x == m {
+			break
+		}
+	}
+	paths := []string{} // not nil: computed
+	add := func(p string) {
+		if !slices.Contains(paths, p) {
+			paths = append(paths, p)
+		}
+	}
+	for _, x := range members {
+		for _, b := range x.globExtern {
+			add(b.path)
+		}
+		for _, gm := range x.globLocal {
+			from := gm.m.globReach
+			if from == nil {
+				from = g.reach[gm.m]
+			}
+			for _, p := range from {
+				add(p)
+			}
+		}
+	}
+	if g.reach == nil {
+		g.reach = map[*module][]string{}
+	}
+	for _, x := range members {
+		g.reach[x] = paths
+	}
 }
 
 // fromModuleGlobs resolves segs through module m's glob imports.
@@ -234,7 +363,20 @@ func (m *module) index() {
 	m.typeNames = map[string]bool{}
 	m.fnNames = map[string]bool{}
 	m.methods = map[string][]moduleMethod{}
+	m.defined = map[string]bool{}
 	for _, x := range m.all {
+		for name := range x.mods {
+			m.defined[name] = true
+		}
+		for name := range x.names.uses {
+			m.defined[name] = true
+		}
+		for name := range x.names.externs {
+			m.defined[name] = true
+		}
+		for name := range x.names.items {
+			m.defined[name] = true
+		}
 		for key, ds := range x.names.methods {
 			for _, d := range ds {
 				m.methods[key] = append(m.methods[key], moduleMethod{x, d})
