@@ -790,7 +790,7 @@ func (w *walker) classifyPath(segs []string, start, end uint32, args int32, inMa
 			// path (which_all() inside crate which), as defined or as
 			// re-exported on the way
 			e, x.path, ok = w.ownAPI(x.path)
-			for i := 0; !ok && i < len(w.r.via); i++ {
+			for i := 0; !ok && w.a.ownListed && i < len(w.r.via); i++ {
 				e, x.path, ok = w.ownAPI(w.r.via[i].path())
 			}
 		} else if x.path != "" {
@@ -811,10 +811,10 @@ func (w *walker) classifyPath(segs []string, start, end uint32, args int32, inMa
 // under the crate's own name ("which::x"), and that path.
 func (w *walker) ownAPI(p string) (*apis.Entry, string, bool) {
 	rest, ok := strings.CutPrefix(p, "crate::")
-	if !ok || w.a.crate.Name == "" {
+	if !ok || !w.a.ownListed {
 		return nil, "", false
 	}
-	p = strings.ReplaceAll(w.a.crate.Name, "-", "_") + "::" + rest
+	p = w.a.ownName + "::" + rest
 	e, ok := w.table.Lookup(p)
 	return e, p, ok
 }
