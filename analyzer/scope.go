@@ -780,54 +780,56 @@ func appendPath(prefix, p []string) []string {
 // scoped_identifier (recursively), self/super/crate, generic wrappers.
 // A leading `::` gives a first segment "".
 func pathSegments(s *syntax, n int32) []string {
-	var segs []string
-	var rec func(n int32) bool
-	rec = func(n int32) bool {
-		switch s.nodes[n].kind {
-		case kIdentifier, kTypeIdentifier, kSelf, kSuper, kCrate, kMetavariable:
-			segs = append(segs, s.text(n))
-			return true
-		case kScopedIdentifier, kScopedTypeIdentifier:
-			path := s.child(n, fPath)
-			if path >= 0 {
-				if !rec(path) {
-					return false
-				}
-			} else if fc := s.nodes[n].firstChild; fc >= 0 && s.nodes[fc].kind == kColonColon {
-				segs = append(segs, "")
-			}
-			name := s.child(n, fName)
-			if name < 0 {
-				return false
-			}
-			return rec(name)
-		case kGenericType, kGenericTypeTurbofish:
-			if t := s.child(n, fType); t >= 0 {
-				return rec(t)
-			}
-		case kGenericFunction:
-			if fn := s.child(n, fFunction); fn >= 0 {
-				return rec(fn)
-			}
-		case kBracketedType: // <T as Trait>::f resolves through Trait
-			if q := s.childKind(n, kQualifiedType); q >= 0 {
-				if al := s.child(q, fAlias); al >= 0 {
-					return rec(al)
-				}
-			} else if fc := s.nodes[n].firstChild; fc >= 0 {
-				for c := fc; c >= 0; c = s.nodes[c].nextSibling {
-					if s.nodes[c].field == fNone && isPathKind(s.nodes[c].kind) {
-						return rec(c)
-					}
-				}
-			}
-		}
-		return false
-	}
-	if !rec(n) {
+	segs, ok := appendPathSegments(nil, s, n)
+	if !ok {
 		return nil
 	}
 	return segs
+}
+
+// appendPathSegments appends the segments of path node n to segs, and
+// reports whether n is a path (a recursive function, not a closure: one
+// call per path node, so no allocation beyond the segments).
+func appendPathSegments(segs []string, s *syntax, n int32) ([]string, bool) {
+	switch s.nodes[n].kind {
+	case kIdentifier, kTypeIdentifier, kSelf, kSuper, kCrate, kMetavariable:
+		return append(segs, s.text(n)), true
+	case kScopedIdentifier, kScopedTypeIdentifier:
+		if path := s.child(n, fPath); path >= 0 {
+			var ok bool
+			if segs, ok = appendPathSegments(segs, s, path); !ok {
+				return segs, false
+			}
+		} else if fc := s.nodes[n].firstChild; fc >= 0 && s.nodes[fc].kind == kColonColon {
+			segs = append(segs, "")
+		}
+		name := s.child(n, fName)
+		if name < 0 {
+			return segs, false
+		}
+		return appendPathSegments(segs, s, name)
+	case kGenericType, kGenericTypeTurbofish:
+		if t := s.child(n, fType); t >= 0 {
+			return appendPathSegments(segs, s, t)
+		}
+	case kGenericFunction:
+		if fn := s.child(n, fFunction); fn >= 0 {
+			return appendPathSegments(segs, s, fn)
+		}
+	case kBracketedType: // <T as Trait>::f resolves through Trait
+		if q := s.childKind(n, kQualifiedType); q >= 0 {
+			if al := s.child(q, fAlias); al >= 0 {
+				return appendPathSegments(segs, s, al)
+			}
+		} else if fc := s.nodes[n].firstChild; fc >= 0 {
+			for c := fc; c >= 0; c = s.nodes[c].nextSibling {
+				if s.nodes[c].field == fNone && isPathKind(s.nodes[c].kind) {
+					return appendPathSegments(segs, s, c)
+				}
+			}
+		}
+	}
+	return segs, false
 }
 
 func isPathKind(k kind) bool {
