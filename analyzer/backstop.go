@@ -100,6 +100,10 @@ func (a *crateAnalysis) strayFiles() {
 		return
 	}
 	var stray []string // slash-separated, relative to the package
+	// WalkDir from the real root descends no symlink, so an entry that is
+	// no symlink itself is at its real path: only links need resolving
+	// to be matched with the files analysed.
+	links := map[string]bool{}
 	filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return nil
@@ -114,13 +118,20 @@ func (a *crateAnalysis) strayFiles() {
 		}
 		if strings.HasSuffix(rel, ".rs") && !a.accounted[path] {
 			stray = append(stray, rel)
+			if d.Type()&fs.ModeSymlink != 0 {
+				links[rel] = true
+			}
 		}
 		return nil
 	})
 	slices.SortStableFunc(stray, func(x, y string) int { return strings.Count(x, "/") - strings.Count(y, "/") })
 	for _, rel := range stray {
 		path := filepath.Join(root, filepath.FromSlash(rel))
-		if real, err := filepath.EvalSymlinks(path); err == nil && a.seen[real] || a.seen[path] {
+		real := path
+		if links[rel] {
+			real, _ = filepath.EvalSymlinks(path)
+		}
+		if a.seen[real] || a.seen[path] {
 			continue
 		}
 		ctx, ok := a.strayContext(rel)

@@ -55,6 +55,12 @@ func AnalyzeCrate(c Crate) Summary {
 	if a.table == nil {
 		a.table = apis.Builtin()
 	}
+	if c.Name != "" {
+		a.ownName = strings.ReplaceAll(c.Name, "-", "_")
+		// Nothing classified at or under the name (Reexports), and the
+		// name no alias of another: no path through it is classified.
+		a.ownListed = a.table.Canonical(a.ownName) != a.ownName || len(a.table.Reexports(a.ownName)) > 0
+	}
 	targets := append([]Target(nil), c.Targets...)
 	sort.SliceStable(targets, func(i, j int) bool { return targets[i].Kind < targets[j].Kind })
 	for _, t := range targets {
@@ -81,6 +87,11 @@ type crateAnalysis struct {
 	analysed  []*sourceFile
 	analysedK map[TargetKind]bool
 	sum       Summary
+	// ownName is the crate's name as its code writes it; ownListed says
+	// the API table lists something under it, so that a crate-local path
+	// may be the crate's own API (walker.ownAPI).
+	ownName   string
+	ownListed bool
 }
 
 type readResult struct {

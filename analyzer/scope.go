@@ -2,6 +2,7 @@ package analyzer
 
 import (
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -44,6 +45,9 @@ type module struct {
 	// value, by "Type::method", with the module of their impl.
 	methods map[string][]moduleMethod
 	all     []*module // root only: every module of the crate
+	// defined (root only) is every name some module of the crate defines:
+	// a name none does has no glob owner, whatever the globs.
+	defined map[string]bool
 	// globLocal and globExtern are what m's glob imports resolve to: crate
 	// modules and external paths, computed once (globState 0 → 1 → 2).
 	// globOwner and globPaths memoise lookups through them: crates such as
@@ -54,6 +58,10 @@ type module struct {
 	globState  uint8
 	globOwner  map[string][]globModule // name → the glob-imported modules that have it (nil: none, or in progress)
 	globPaths  map[string]resolution   // path → the external path it names through globs ("": none, or in progress)
+	// globReach is every external path m's globs reach, through the crate
+	// modules they import too (nil until computed): a path none of them
+	// leads to a known API through is not looked for module by module.
+	globReach []string
 }
 
 // bindCfg is the cfg an item is declared under, relative to its module:
@@ -149,6 +157,9 @@ func (r *resolver) globOwners(m *module, name string) []globModule {
 	if gm, ok := m.globOwner[name]; ok {
 		return gm
 	}
+	if d := m.root().defined; d != nil && !d[name] {
+		return nil
+	}
 	if m.globOwner == nil {
 		m.globOwner = map[string][]globModule{}
 	}
@@ -178,6 +189,27 @@ func (r *resolver) globPath(m *module, rest string) resolution {
 	if p, ok := m.globPaths[rest]; ok {
 		return p
 	}
+	if reach, ok := r.globReachOf(m); ok && !r.knownUnder(reach, rest) {
+		return resolution{}
+	}
+	return r.globPathIn(m, rest)
+}
+
+// knownUnder reports whether the API table knows rest under any of bases.
+func (r *resolver) knownUnder(bases []string, rest string) bool {
+	for _, b := range bases {
+		if r.known(b + "::" + rest) {
+			return true
+		}
+	}
+	return false
+}
+
+// globPathIn is globPath's search, module by module, memoised.
+func (r *resolver) globPathIn(m *module, rest string) resolution {
+	if p, ok := m.globPaths[rest]; ok {
+		return p
+	}
 	if m.globPaths == nil {
 		m.globPaths = map[string]resolution{}
 	}
@@ -192,12 +224,109 @@ func (r *resolver) globPath(m *module, rest string) resolution {
 	}
 	for i := 0; found.path == "" && i < len(m.globLocal); i++ {
 		gm := m.globLocal[i]
-		if found = r.globPath(gm.m, rest); found.path != "" {
+		if found = r.globPathIn(gm.m, rest); found.path != "" {
 			found.cfg = gm.cfg.join(found.cfg)
 		}
 	}
 	m.globPaths[rest] = found
 	return found
+}
+
+// globReachOf returns m.globReach, computing it for m and every module its
+// globs reach: one walk of the glob graph, whose cycles (web-sys' modules
+// all say `use super::*`) are strongly connected components sharing one
+// set. ok is false when a module on the way is still computing its glob
+// targets (a glob path resolved through globs): the set may be short then;
+// the walk stops there and keeps nothing.
+func (r *resolver) globReachOf(m *module) ([]string, bool) {
+	if m.globReach != nil {
+		return m.globReach, true
+	}
+	g := &reachWalk{r: r, index: map[*module]int{}, low: map[*module]int{}, onStack: map[*module]bool{}, complete: true}
+	g.visit(m)
+	if !g.complete {
+		return nil, false
+	}
+	for x, paths := range g.reach {
+		x.globReach = paths
+	}
+	return m.globReach, true
+}
+
+// reachWalk is Tarjan's strongly connected components over the glob graph.
+type reachWalk struct {
+	r        *resolver
+	index    map[*module]int
+	low      map[*module]int
+	onStack  map[*module]bool
+	stack    []*module
+	reach    map[*module][]string
+	complete bool
+}
+
+func (g *reachWalk) visit(m *module) {
+	g.index[m] = len(g.index)
+	g.low[m] = g.index[m]
+	g.stack = append(g.stack, m)
+	g.onStack[m] = true
+	g.r.globBases(m)
+	if m.globState != 2 {
+		g.complete = false
+	}
+	for _, gm := range m.globLocal {
+		if !g.complete {
+			return
+		}
+		x := gm.m
+		if x.globReach != nil {
+			continue
+		}
+		if _, seen := g.index[x]; !seen {
+			g.visit(x)
+			g.low[m] = min(g.low[m], g.low[x])
+		} else if g.onStack[x] {
+			g.low[m] = min(g.low[m], g.index[x])
+		}
+	}
+	if !g.complete || g.low[m] != g.index[m] {
+		return
+	}
+	var members []*module
+	for {
+		x := g.stack[len(g.stack)-1]
+		g.stack = g.stack[:len(g.stack)-1]
+		g.onStack[x] = false
+		members = append(members, x)
+		if x == m {
+			break
+		}
+	}
+	paths := []string{} // not nil: computed
+	add := func(p string) {
+		if !slices.Contains(paths, p) {
+			paths = append(paths, p)
+		}
+	}
+	for _, x := range members {
+		for _, b := range x.globExtern {
+			add(b.path)
+		}
+		for _, gm := range x.globLocal {
+			from := gm.m.globReach
+			if from == nil {
+				from = g.reach[gm.m]
+			}
+			for _, p := range from {
+				add(p)
+			}
+		}
+	}
+	if g.reach == nil {
+		g.reach = map[*module][]string{}
+	}
+	for _, x := range members {
+		g.reach[x] = paths
+	}
 }
 
 // fromModuleGlobs resolves segs through module m's glob imports.
@@ -236,7 +365,20 @@ func (m *module) index() {
 	m.typeNames = map[string]bool{}
 	m.fnNames = map[string]bool{}
 	m.methods = map[string][]moduleMethod{}
+	m.defined = map[string]bool{}
 	for _, x := range m.all {
+		for name := range x.mods {
+			m.defined[name] = true
+		}
+		for name := range x.names.uses {
+			m.defined[name] = true
+		}
+		for name := range x.names.externs {
+			m.defined[name] = true
+		}
+		for name := range x.names.items {
+			m.defined[name] = true
+		}
 		for key, ds := range x.names.methods {
 			for _, d := range ds {
 				m.methods[key] = append(m.methods[key], moduleMethod{x, d})
@@ -640,54 +782,56 @@ func appendPath(prefix, p []string) []string {
 // scoped_identifier (recursively), self/super/crate, generic wrappers.
 // A leading `::` gives a first segment "".
 func pathSegments(s *syntax, n int32) []string {
-	var segs []string
-	var rec func(n int32) bool
-	rec = func(n int32) bool {
-		switch s.nodes[n].kind {
-		case kIdentifier, kTypeIdentifier, kSelf, kSuper, kCrate, kMetavariable:
-			segs = append(segs, s.text(n))
-			return true
-		case kScopedIdentifier, kScopedTypeIdentifier:
-			path := s.child(n, fPath)
-			if path >= 0 {
-				if !rec(path) {
-					return false
-				}
-			} else if fc := s.nodes[n].firstChild; fc >= 0 && s.nodes[fc].kind == kColonColon {
-				segs = append(segs, "")
-			}
-			name := s.child(n, fName)
-			if name < 0 {
-				return false
-			}
-			return rec(name)
-		case kGenericType, kGenericTypeTurbofish:
-			if t := s.child(n, fType); t >= 0 {
-				return rec(t)
-			}
-		case kGenericFunction:
-			if fn := s.child(n, fFunction); fn >= 0 {
-				return rec(fn)
-			}
-		case kBracketedType: // <T as Trait>::f resolves through Trait
-			if q := s.childKind(n, kQualifiedType); q >= 0 {
-				if al := s.child(q, fAlias); al >= 0 {
-					return rec(al)
-				}
-			} else if fc := s.nodes[n].firstChild; fc >= 0 {
-				for c := fc; c >= 0; c = s.nodes[c].nextSibling {
-					if s.nodes[c].field == fNone && isPathKind(s.nodes[c].kind) {
-						return rec(c)
-					}
-				}
-			}
-		}
-		return false
-	}
-	if !rec(n) {
+	segs, ok := appendPathSegments(nil, s, n)
+	if !ok {
 		return nil
 	}
 	return segs
+}
+
+// appendPathSegments appends the segments of path node n to segs, and
+// reports whether n is a path (a recursive function, not a closure: one
+// call per path node, so no allocation beyond the segments).
+func appendPathSegments(segs []string, s *syntax, n int32) ([]string, bool) {
+	switch s.nodes[n].kind {
+	case kIdentifier, kTypeIdentifier, kSelf, kSuper, kCrate, kMetavariable:
+		return append(segs, s.text(n)), true
+	case kScopedIdentifier, kScopedTypeIdentifier:
+		if path := s.child(n, fPath); path >= 0 {
+			var ok bool
+			if segs, ok = appendPathSegments(segs, s, path); !ok {
+				return segs, false
+			}
+		} else if fc := s.nodes[n].firstChild; fc >= 0 && s.nodes[fc].kind == kColonColon {
+			segs = append(segs, "")
+		}
+		name := s.child(n, fName)
+		if name < 0 {
+			return segs, false
+		}
+		return appendPathSegments(segs, s, name)
+	case kGenericType, kGenericTypeTurbofish:
+		if t := s.child(n, fType); t >= 0 {
+			return appendPathSegments(segs, s, t)
+		}
+	case kGenericFunction:
+		if fn := s.child(n, fFunction); fn >= 0 {
+			return appendPathSegments(segs, s, fn)
+		}
+	case kBracketedType: // <T as Trait>::f resolves through Trait
+		if q := s.childKind(n, kQualifiedType); q >= 0 {
+			if al := s.child(q, fAlias); al >= 0 {
+				return appendPathSegments(segs, s, al)
+			}
+		} else if fc := s.nodes[n].firstChild; fc >= 0 {
+			for c := fc; c >= 0; c = s.nodes[c].nextSibling {
+				if s.nodes[c].field == fNone && isPathKind(s.nodes[c].kind) {
+					return appendPathSegments(segs, s, c)
+				}
+			}
+		}
+	}
+	return segs, false
 }
 
 func isPathKind(k kind) bool {
@@ -707,10 +851,8 @@ type resolver struct {
 	blocks []*scope
 	known  func(path string) bool // whether the API table knows a path: picks among globs
 	steps  int                    // work left for the current resolution: glob chains can branch
-	// selfType is what `Self` names inside an impl block, "" elsewhere;
-	// selfLocal says it is the crate's own type.
-	selfType  string
-	selfLocal bool
+	// self is what `Self` names inside an impl block, nil elsewhere.
+	self *selfType
 	// via are the crate paths the last resolveAll went through, as
 	// written before re-exports (`crate::fs::openat` on the way to
 	// crate::fs::at::openat): the crate's own API is listed by them.
@@ -755,8 +897,10 @@ func (r *resolver) resolveAll(segs []string, strict bool) []resolution {
 	r.steps = resolveBudget
 	r.via = r.via[:0]
 	first := segs[0]
-	if first == "Self" && r.selfType != "" {
-		return []resolution{{path: join(append([]string{r.selfType}, segs[1:]...)), local: r.selfLocal}}
+	if first == "Self" {
+		if t, local := r.self.get(); t != "" {
+			return []resolution{{path: join(append([]string{t}, segs[1:]...)), local: local}}
+		}
 	}
 	if len(segs) == 1 || !isKeywordSeg(first) {
 		for i := len(r.blocks) - 1; i >= 0; i-- {

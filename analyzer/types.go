@@ -136,7 +136,8 @@ func (w *walker) typeOfType(s *syntax, r *resolver, generics map[string]string, 
 			return g
 		}
 		if len(segs) == 1 && segs[0] == "Self" {
-			return r.selfType
+			t, _ := r.self.get()
+			return t
 		}
 		last := segs[len(segs)-1]
 		if s.nodes[t].kind == kGenericType && (wrappers[last] || collections[last]) {
@@ -270,24 +271,52 @@ func (w *walker) genericsOf(s *syntax, r *resolver, i int32, outer map[string]st
 	return g
 }
 
-// implSelf is the type `Self` names in impl item i.
-func (w *walker) implSelf(i int32) (string, bool) {
-	t := w.s.child(i, fType)
-	if t < 0 {
+// selfType is the type `Self` names in one impl block: the crate's own
+// (local) or a canonical external path. It is resolved on first use, as
+// most impl bodies never say `Self` or read `self`'s type, and resolving
+// an impl's type through glob imports is costly (winapi, web-sys).
+type selfType struct {
+	path    string
+	local   bool
+	pending func() (string, bool) // resolves it; nil once resolved
+}
+
+// get returns what t names, "" for none (t nil: outside an impl).
+func (t *selfType) get() (string, bool) {
+	if t == nil {
 		return "", false
 	}
-	segs := pathSegments(w.s, t)
-	if len(segs) == 0 {
-		return "", false
+	if t.pending != nil {
+		t.path, t.local = t.pending()
+		t.pending = nil
 	}
-	if g, ok := w.generics[segs[0]]; ok && len(segs) == 1 {
-		return g, false
-	}
-	p, local := w.r.resolve(segs, false)
-	if !local {
-		p = w.table.Canonical(p)
-	}
-	return p, local
+	return t.path, t.local
+}
+
+// implSelf is the type `Self` names in impl item i, resolved when first
+// asked for from where the impl stands: its module, the blocks around it
+// and the generics in scope now (the impl's own included).
+func (w *walker) implSelf(i int32) *selfType {
+	s, generics := w.s, w.generics
+	r := resolver{mod: w.r.mod, blocks: w.r.blocks, known: w.known}
+	return &selfType{pending: func() (string, bool) {
+		t := s.child(i, fType)
+		if t < 0 {
+			return "", false
+		}
+		segs := pathSegments(s, t)
+		if len(segs) == 0 {
+			return "", false
+		}
+		if g, ok := generics[segs[0]]; ok && len(segs) == 1 {
+			return g, false
+		}
+		p, local := r.resolve(segs, false)
+		if !local {
+			p = w.table.Canonical(p)
+		}
+		return p, local
+	}}
 }
 
 // typeOf returns the evident type of expression e, or "".
@@ -304,7 +333,8 @@ func (w *walker) typeOf(e int32) string {
 			}
 			return ""
 		case kSelf:
-			return w.r.selfType
+			t, _ := w.r.self.get()
+			return t
 		case kReferenceExpression:
 			e = s.child(e, fValue)
 			continue
@@ -423,7 +453,7 @@ func (w *walker) localMethodType(t, method string) string {
 		if p, local := r.resolve(mm.d.self, false); !local || p != t {
 			continue
 		}
-		r.selfType, r.selfLocal = t, true
+		r.self = &selfType{path: t, local: true}
 		generics := w.genericsOf(mm.d.syn, &r, mm.d.impl, nil)
 		return w.typeOfType(mm.d.syn, &r, w.genericsOf(mm.d.syn, &r, mm.d.item, generics), mm.d.ret)
 	}

@@ -268,14 +268,14 @@ func (w *walker) visit(i int32) {
 			w.use(caps.Unsafe, api, s.nodes[u].start, s.nodes[u].end)
 		}
 		if body := s.child(i, fBody); body >= 0 {
-			savedSelf, savedLocal, savedGenerics := w.r.selfType, w.r.selfLocal, w.generics
-			w.r.selfType, w.r.selfLocal = "", false // a trait's Self is not evident
+			savedSelf, savedGenerics := w.r.self, w.generics
+			w.r.self = nil // a trait's Self is not evident
 			if n.kind == kImplItem {
 				w.generics = w.genericsOf(s, &w.r, i, w.generics)
-				w.r.selfType, w.r.selfLocal = w.implSelf(i)
+				w.r.self = w.implSelf(i)
 			}
 			w.children(body, false)
-			w.r.selfType, w.r.selfLocal, w.generics = savedSelf, savedLocal, savedGenerics
+			w.r.self, w.generics = savedSelf, savedGenerics
 		}
 		return
 	case kForeignModItem:
@@ -790,7 +790,7 @@ func (w *walker) classifyPath(segs []string, start, end uint32, args int32, inMa
 			// path (which_all() inside crate which), as defined or as
 			// re-exported on the way
 			e, x.path, ok = w.ownAPI(x.path)
-			for i := 0; !ok && i < len(w.r.via); i++ {
+			for i := 0; !ok && w.a.ownListed && i < len(w.r.via); i++ {
 				e, x.path, ok = w.ownAPI(w.r.via[i].path())
 			}
 		} else if x.path != "" {
@@ -811,10 +811,10 @@ func (w *walker) classifyPath(segs []string, start, end uint32, args int32, inMa
 // under the crate's own name ("which::x"), and that path.
 func (w *walker) ownAPI(p string) (*apis.Entry, string, bool) {
 	rest, ok := strings.CutPrefix(p, "crate::")
-	if !ok || w.a.crate.Name == "" {
+	if !ok || !w.a.ownListed {
 		return nil, "", false
 	}
-	p = strings.ReplaceAll(w.a.crate.Name, "-", "_") + "::" + rest
+	p = w.a.ownName + "::" + rest
 	e, ok := w.table.Lookup(p)
 	return e, p, ok
 }
