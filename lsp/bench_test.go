@@ -3,7 +3,6 @@ package lsp
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -73,20 +72,8 @@ func singleCharEdits(text string, n int) []map[string]any {
 // per iteration, the latency from didChange on a 10,000-line Rust file to
 // the publishDiagnostics of that version.
 func BenchmarkDidChangeToDiagnostics(b *testing.B) {
-	dir := b.TempDir()
 	text := bigRustFile()
-	files := map[string]string{
-		"Cargo.toml": "[package]\nname = \"big\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[package.metadata.capabilities]\ndefault-capability = false\n",
-		"Cargo.lock": "version = 3\n\n[[package]]\nname = \"big\"\nversion = \"0.1.0\"\n",
-		"src/lib.rs": text,
-	}
-	for name, data := range files {
-		path := filepath.Join(dir, filepath.FromSlash(name))
-		os.MkdirAll(filepath.Dir(path), 0o755)
-		if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
-			b.Fatal(err)
-		}
-	}
+	dir := bigWorkspace(b, text)
 	s := &session{client: startServer(b, nil), dir: dir}
 	s.initialize(map[string]any{
 		"workspaceFolders":      []map[string]string{{"uri": fileURI(dir), "name": "big"}},

@@ -270,14 +270,7 @@ func TestBurstIsCoalesced(t *testing.T) {
 		body.WriteString("pub fn f" + strings.Repeat("x", i%7) + "_" + string(rune('a'+i%26)) + "() {}\n")
 	}
 	writeFile(t, lib, []byte(body.String()))
-	snaps := make(chan *Snapshot, 1000)
-	s := NewSession(context.Background(), SessionConfig{
-		Folders:  []string{dir},
-		Options:  func(string) Options { return Options{NoCargo: true, NoCache: true} },
-		Snapshot: func(snap *Snapshot) { snaps <- snap },
-	})
-	defer s.Stop(5 * time.Second)
-	s.Start()
+	s, snaps := startSession(t, dir)
 	<-snaps
 	o := NewOverlay(lib, 1, []byte(body.String()))
 	s.Modify(Modification{Kind: Opened, Path: lib, Overlay: o})
@@ -349,14 +342,7 @@ func TestAuditsLockOnDisk(t *testing.T) {
 	if err := os.CopyFS(dir, os.DirFS("../testdata/workspaces/audit-carry")); err != nil {
 		t.Fatal(err)
 	}
-	snaps := make(chan *Snapshot, 100)
-	s := NewSession(context.Background(), SessionConfig{
-		Folders:  []string{dir},
-		Options:  func(string) Options { return Options{NoCargo: true, NoCache: true} },
-		Snapshot: func(snap *Snapshot) { snaps <- snap },
-	})
-	defer s.Stop(5 * time.Second)
-	s.Start()
+	s, snaps := startSession(t, dir)
 	stale := func(snap *Snapshot) int {
 		n := 0
 		for _, f := range snap.Workspace.Result.Findings {
@@ -382,4 +368,18 @@ func TestAuditsLockOnDisk(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("no analysis after caps-audits.lock changed on disk")
 	}
+}
+
+// startSession starts a session over the folder dir without cargo or cache,
+// its snapshots sent to the channel; it stops with the test.
+func startSession(t *testing.T, dir string) (*Session, chan *Snapshot) {
+	snaps := make(chan *Snapshot, 1000)
+	s := NewSession(context.Background(), SessionConfig{
+		Folders:  []string{dir},
+		Options:  func(string) Options { return Options{NoCargo: true, NoCache: true} },
+		Snapshot: func(snap *Snapshot) { snaps <- snap },
+	})
+	t.Cleanup(func() { s.Stop(5 * time.Second) })
+	s.Start()
+	return s, snaps
 }
