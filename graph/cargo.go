@@ -45,6 +45,7 @@ type metaDependency struct {
 }
 
 type metaTarget struct {
+	Name    string   `json:"name"`
 	Kind    []string `json:"kind"`
 	SrcPath string   `json:"src_path"`
 }
@@ -142,6 +143,9 @@ func fromMetadata(md *metadata) (*Graph, error) {
 			c.ProcMacro = c.ProcMacro || procMacro
 			if kind == analyzer.BuildScript {
 				c.BuildScript = t.SrcPath
+			}
+			if kind == analyzer.Lib {
+				c.LibName = strings.ReplaceAll(t.Name, "-", "_")
 			}
 			c.Targets = append(c.Targets, analyzer.Target{Kind: kind, Path: t.SrcPath})
 		}

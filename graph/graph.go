@@ -42,9 +42,12 @@ type Crate struct {
 	Source       string   // cargo's source of the package ("registry+https://…", "git+…"); "" for path packages
 	Features     []string // features cargo resolved as enabled, sorted
 	Targets      []analyzer.Target
-	ProcMacro    bool
-	BuildScript  string // absolute path of build.rs, or ""
-	Deps         []Edge // sorted by Key, Kind, To
+	// LibName is the library's crate name as code writes it (`[lib] name`,
+	// else the package name, `-` as `_`); "" for a package without a library.
+	LibName     string
+	ProcMacro   bool
+	BuildScript string // absolute path of build.rs, or ""
+	Deps        []Edge // sorted by Key, Kind, To
 	// Missing says why the crate's sources could not be found (lockfile mode
 	// only): it is a node with its locked edges (all Normal, keyed by name)
 	// but no ManifestPath, Dir, targets or features, and callers report it

@@ -356,7 +356,7 @@ func buildGraph(root string, nodes []*node) *Graph {
 			Registry: n.lock.Source != "", Source: n.lock.Source, Missing: n.missing}
 		if m := n.man; m != nil {
 			c.ManifestPath, c.Dir = m.path, m.dir
-			c.Targets, c.ProcMacro, c.BuildScript = m.targets, m.procMacro, m.buildScript
+			c.Targets, c.LibName, c.ProcMacro, c.BuildScript = m.targets, m.libName, m.procMacro, m.buildScript
 			for f := range n.enabled {
 				c.Features = append(c.Features, f)
 			}

@@ -22,6 +22,7 @@ type pkgManifest struct {
 	features      map[string][]string // [features] plus implicit features of optional deps
 	deps          []depDecl
 	targets       []analyzer.Target
+	libName       string
 	procMacro     bool
 	buildScript   string
 }
@@ -254,6 +255,11 @@ func (p *pkgManifest) readTargets(doc, pkg rawTOML) {
 			rel = "src/lib.rs"
 		}
 		p.procMacro = boolKey(lib, "proc-macro", false)
+		p.libName = str(lib, "name")
+		if p.libName == "" {
+			p.libName = p.name
+		}
+		p.libName = strings.ReplaceAll(p.libName, "-", "_")
 		add(analyzer.Lib, rel)
 	}
 	kinds := []struct {

@@ -405,7 +405,8 @@ func (w *Workspace) analyse(ctx context.Context, crates []*graph.Crate, release 
 }
 
 // dependencyExports gathers the exports of c's direct normal dependencies,
-// by the name c's code writes for each (its key: a rename, if any).
+// by the name c's code writes for each: its key when renamed, else its
+// library's name (`md-5`'s is `md5`).
 func (w *Workspace) dependencyExports(c *graph.Crate) map[string][]apis.Export {
 	if c == nil {
 		return nil
@@ -419,7 +420,11 @@ func (w *Workspace) dependencyExports(c *graph.Crate) map[string][]apis.Export {
 			if out == nil {
 				out = map[string][]apis.Export{}
 			}
-			out[e.Key] = s.Exports
+			name := e.Key
+			if to := w.Graph.Crates[e.To]; to != nil && to.LibName != "" && e.Key == to.Name {
+				name = to.LibName
+			}
+			out[name] = s.Exports
 		}
 	}
 	return out

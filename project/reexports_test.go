@@ -97,3 +97,46 @@ func TestExportsFingerprint(t *testing.T) {
 		t.Error("the fingerprint does not name the exports exactly")
 	}
 }
+
+// TestReexportThroughLibName: code names a dependency by its library's
+// name, not its package's, when the two differ (`[lib] name`, or `-` in
+// the package name): its re-exports count under that name, with cargo and
+// from Cargo.lock alike; a renamed dependency keeps its key.
+func TestReexportThroughLibName(t *testing.T) {
+	dir := t.TempDir()
+	pkg := func(name, rest string) string {
+		return "[package]\nname = \"" + name + "\"\nversion = \"0.1.0\"\nedition = \"2021\"\n" + rest +
+			"\n[package.metadata.capabilities]\ndefault-capability = false\n"
+	}
+	files := map[string]string{
+		"Cargo.toml": "[workspace]\nmembers = [\"app\", \"disk-io\", \"store-pkg\"]\nresolver = \"2\"\n",
+		"Cargo.lock": "version = 3\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\"disk-io\", \"store-pkg\"]\n\n" +
+			"[[package]]\nname = \"disk-io\"\nversion = \"0.1.0\"\n\n[[package]]\nname = \"store-pkg\"\nversion = \"0.1.0\"\n",
+		"app/Cargo.toml": pkg("app", "\n[dependencies]\nstore-pkg = { path = \"../store-pkg\" }\nkept = { path = \"../disk-io\", package = \"disk-io\" }\n"),
+		"app/src/lib.rs": "pub fn f() { store::put(\"x\", b\"\"); kept::save(\"y\", b\"\"); }\n",
+		"disk-io/Cargo.toml": pkg("disk-io", ""),
+		"disk-io/src/lib.rs": "pub use std::fs::write as save;\n",
+		"store-pkg/Cargo.toml": pkg("store-pkg", "\n[lib]\nname = \"store\"\n"),
+		"store-pkg/src/lib.rs": "pub use std::fs::write as put;\n",
+	}
+	for name, text := range files {
+		writeFile(t, filepath.Join(dir, name), []byte(text))
+	}
+	for _, noCargo := range []bool{false, true} {
+		w, err := Load(context.Background(), filepath.Join(dir, "Cargo.toml"), Options{NoCargo: noCargo, NoCache: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, f := range w.Result.Findings {
+			if f.Crate == "app" && f.API != "" {
+				got = append(got, f.API)
+			}
+		}
+		slices.Sort(got)
+		want := []string{"kept::save → std::fs::write", "store::put → std::fs::write"}
+		if !slices.Equal(got, want) {
+			t.Errorf("noCargo=%v: app's findings %q, want %q", noCargo, got, want)
+		}
+	}
+}
