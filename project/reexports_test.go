@@ -112,10 +112,10 @@ func TestReexportThroughLibName(t *testing.T) {
 		"Cargo.toml": "[workspace]\nmembers = [\"app\", \"disk-io\", \"store-pkg\"]\nresolver = \"2\"\n",
 		"Cargo.lock": "version = 3\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\"disk-io\", \"store-pkg\"]\n\n" +
 			"[[package]]\nname = \"disk-io\"\nversion = \"0.1.0\"\n\n[[package]]\nname = \"store-pkg\"\nversion = \"0.1.0\"\n",
-		"app/Cargo.toml": pkg("app", "\n[dependencies]\nstore-pkg = { path = \"../store-pkg\" }\nkept = { path = \"../disk-io\", package = \"disk-io\" }\n"),
-		"app/src/lib.rs": "pub fn f() { store::put(\"x\", b\"\"); kept::save(\"y\", b\"\"); }\n",
-		"disk-io/Cargo.toml": pkg("disk-io", ""),
-		"disk-io/src/lib.rs": "pub use std::fs::write as save;\n",
+		"app/Cargo.toml":       pkg("app", "\n[dependencies]\nstore-pkg = { path = \"../store-pkg\" }\nkept = { path = \"../disk-io\", package = \"disk-io\" }\n"),
+		"app/src/lib.rs":       "pub fn f() { store::put(\"x\", b\"\"); kept::save(\"y\", b\"\"); }\n",
+		"disk-io/Cargo.toml":   pkg("disk-io", ""),
+		"disk-io/src/lib.rs":   "pub use std::fs::write as save;\n",
 		"store-pkg/Cargo.toml": pkg("store-pkg", "\n[lib]\nname = \"store\"\n"),
 		"store-pkg/src/lib.rs": "pub use std::fs::write as put;\n",
 	}
