@@ -16,7 +16,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
 
@@ -330,23 +329,3 @@ func (l *Lock) Recorded(crate string) caps.Set {
 	return s
 }
 
-// MinimalEdit is the one replacement that turns old into new: the bytes
-// between their common prefix and common suffix. A quick-fix that rewrites
-// the lockfile changes only what the new record changes.
-func MinimalEdit(old, new []byte) (start, end int, text string) {
-	p := 0
-	for p < len(old) && p < len(new) && old[p] == new[p] {
-		p++
-	}
-	for p > 0 && p < len(old) && !utf8.RuneStart(old[p]) { // never inside a character
-		p--
-	}
-	s := 0
-	for s < len(old)-p && s < len(new)-p && old[len(old)-1-s] == new[len(new)-1-s] {
-		s++
-	}
-	for s > 0 && !utf8.RuneStart(old[len(old)-s]) {
-		s--
-	}
-	return p, len(old) - s, string(new[p : len(new)-s])
-}

@@ -119,19 +119,6 @@ func TestWith(t *testing.T) {
 	}
 }
 
-func TestMinimalEdit(t *testing.T) {
-	for _, tc := range []struct{ old, new string }{
-		{"abc", "abXc"}, {"", "new"}, {"same", "same"}, {"aé", "aè"}, {"x\n", "x\ny\n"},
-	} {
-		start, end, text := MinimalEdit([]byte(tc.old), []byte(tc.new))
-		if got := tc.old[:start] + text + tc.old[end:]; got != tc.new {
-			t.Errorf("%q → %q: edit [%d,%d) %q gives %q", tc.old, tc.new, start, end, text, got)
-		}
-	}
-	if start, end, _ := MinimalEdit([]byte("aé"), []byte("aè")); start != 1 || end != 3 {
-		t.Errorf("the edit splits a character: [%d,%d)", start, end)
-	}
-}
 
 // FuzzParse: any text is a lock or an error, and a lock's canonical form
 // reads back as itself.

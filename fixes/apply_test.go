@@ -133,4 +133,15 @@ func TestDifference(t *testing.T) {
 	if got := from[:e.Range.Start] + e.NewText + from[e.Range.End:]; got != to || e.Range.Start != len(from) {
 		t.Errorf("%+v gives %q", e, got)
 	}
+	for _, tc := range []struct{ old, new string }{
+		{"abc", "abXc"}, {"", "new"}, {"same", "same"}, {"aé", "aè"}, {"x\n", "x\ny\n"},
+	} {
+		e := difference([]byte(tc.old), []byte(tc.new))
+		if got := tc.old[:e.Range.Start] + e.NewText + tc.old[e.Range.End:]; got != tc.new {
+			t.Errorf("%q → %q: edit %+v gives %q", tc.old, tc.new, e, got)
+		}
+	}
+	if e := difference([]byte("aé"), []byte("aè")); e.Range.Start != 1 || e.Range.End != 3 {
+		t.Errorf("the edit splits a character: %+v", e.Range)
+	}
 }

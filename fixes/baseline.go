@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/cargo-caps/cargo-caps/analyzer"
 	"github.com/cargo-caps/cargo-caps/caps"
@@ -185,15 +186,33 @@ func compose(first, second []finding.Edit) ([]finding.Edit, bool) {
 }
 
 // difference is the one edit that turns from into to: what lies between
-// their common start and common end.
+// their common start and common end, never inside a character (an editor
+// places the edit by UTF-16 position).
 func difference(from, to []byte) finding.Edit {
 	p := 0
 	for p < len(from) && p < len(to) && from[p] == to[p] {
 		p++
 	}
+	for p > 0 && p < len(from) && !utf8.RuneStart(from[p]) {
+		p--
+	}
 	s := 0
 	for s < len(from)-p && s < len(to)-p && from[len(from)-1-s] == to[len(to)-1-s] {
 		s++
 	}
+	for s > 0 && !utf8.RuneStart(from[len(from)-s]) {
+		s--
+	}
 	return finding.Edit{Range: span.Range{Start: p, End: len(from) - s}, NewText: string(to[p : len(to)-s])}
+}
+
+// Rewrite is the change that turns file's text old into new by one edit of
+// the bytes that differ; a nil old is a file to create. False when the two
+// texts are the same.
+func Rewrite(file string, old, new []byte) (finding.FileChange, bool) {
+	if old != nil && string(old) == string(new) {
+		return finding.FileChange{}, false
+	}
+	return finding.FileChange{File: file, Base: sha256.Sum256(old), Create: old == nil,
+		Edits: []finding.Edit{difference(old, new)}}, true
 }

@@ -356,12 +356,7 @@ func (b *builder) lockChange(crate, version string, cs caps.Set) (finding.FileCh
 	if err != nil {
 		return finding.FileChange{}, false // an unreadable lockfile is a finding of its own
 	}
-	start, end, text := audits.MinimalEdit(r.OldLock, r.NewLock)
-	if start == end && text == "" {
-		return finding.FileChange{}, false
-	}
-	return finding.FileChange{File: filepath.Join(b.w.Root, audits.FileName), Base: sha256.Sum256(r.OldLock), Create: r.OldLock == nil,
-		Edits: []finding.Edit{{Range: span.Range{Start: start, End: end}, NewText: text}}}, true
+	return Rewrite(filepath.Join(b.w.Root, audits.FileName), r.OldLock, r.NewLock)
 }
 
 // grantBuild grants crate's build-time code c in the workspace root's build sandbox.

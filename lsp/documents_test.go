@@ -3,7 +3,6 @@ package lsp
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -14,7 +13,6 @@ import (
 	"unicode/utf8"
 	"weak"
 
-	sitter "github.com/tree-sitter/go-tree-sitter"
 	"go.lsp.dev/protocol"
 
 	"github.com/cargo-caps/cargo-caps/project"
@@ -94,21 +92,6 @@ func TestChangeOfUnopenedDocumentIsHarmless(t *testing.T) {
 	if err := c.call("shutdown", nil, nil); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// treeShape is a tree's structure with each node's byte range, so that a
-// wrongly placed Tree.Edit shows even where the node kinds agree.
-func treeShape(t *sitter.Tree) string {
-	var b strings.Builder
-	var walk func(n *sitter.Node, depth int)
-	walk = func(n *sitter.Node, depth int) {
-		fmt.Fprintf(&b, "%*s%s %d-%d\n", depth, "", n.Kind(), n.StartByte(), n.EndByte())
-		for i := uint(0); i < n.ChildCount(); i++ {
-			walk(n.Child(i), depth+1)
-		}
-	}
-	walk(t.RootNode(), 0)
-	return b.String()
 }
 
 // FuzzApplyChange: any change to any text applies without panic, and the

@@ -5,13 +5,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/cargo-caps/cargo-caps/analyzer"
 	"github.com/cargo-caps/cargo-caps/audits"
 	"github.com/cargo-caps/cargo-caps/caps"
+	"github.com/cargo-caps/cargo-caps/finding"
+	"github.com/cargo-caps/cargo-caps/fixes"
 	"github.com/cargo-caps/cargo-caps/policy"
 )
 
@@ -60,13 +61,19 @@ func audit(ctx context.Context, args []string, stdout io.Writer) (int, error) {
 	if err != nil {
 		return 2, err
 	}
+	// Both files or neither, each still holding what was analysed and
+	// inside the workspace, as every fix is written.
+	lockPath := filepath.Join(w.Root, audits.FileName)
+	var changes []finding.FileChange
 	if r.NewManifest != nil {
-		if err := replaceFile(r.Manifest.Path, r.NewManifest); err != nil {
-			return 2, err
+		if c, ok := fixes.Rewrite(r.Manifest.Path, r.Manifest.Text, r.NewManifest); ok {
+			changes = append(changes, c)
 		}
 	}
-	lockPath := filepath.Join(w.Root, audits.FileName)
-	if err := replaceFile(lockPath, r.NewLock); err != nil {
+	if c, ok := fixes.Rewrite(lockPath, r.OldLock, r.NewLock); ok {
+		changes = append(changes, c)
+	}
+	if _, err := fixes.Write(w.Root, changes); err != nil {
 		return 2, err
 	}
 	for _, c := range r.Crates {
@@ -86,31 +93,4 @@ func audit(ctx context.Context, args []string, stdout io.Writer) (int, error) {
 	}
 	fmt.Fprintln(stdout)
 	return 0, nil
-}
-
-// replaceFile writes text to path through a temporary file renamed over it:
-// a reader never sees half a lockfile, and a symlink at path is replaced,
-// not followed.
-func replaceFile(path string, text []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	mode := os.FileMode(0o644)
-	if st, err := os.Lstat(path); err == nil && st.Mode().IsRegular() {
-		mode = st.Mode().Perm()
-	}
-	if _, err := tmp.Write(text); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
