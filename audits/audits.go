@@ -328,4 +328,3 @@ func (l *Lock) Recorded(crate string) caps.Set {
 	}
 	return s
 }
-

@@ -119,7 +119,6 @@ func TestWith(t *testing.T) {
 	}
 }
 
-
 // FuzzParse: any text is a lock or an error, and a lock's canonical form
 // reads back as itself.
 func FuzzParse(f *testing.F) {
