@@ -117,8 +117,7 @@ func baseline(w *project.Workspace, member *graph.Crate, m *manifest.Manifest) (
 	fix := &finding.Fix{
 		Title: title,
 		Kind:  finding.Source,
-		Changes: []finding.FileChange{{File: m.Path, Base: sha256.Sum256(m.Text),
-			Edits: edits}},
+		Changes: []finding.FileChange{changeIn(m.Path, m.Text, edits)},
 	}
 	if !Writable(w.Root, *fix) {
 		return nil, fmt.Errorf("%s: its real path is outside the workspace; nothing was written", m.Path)
@@ -213,6 +212,12 @@ func Rewrite(file string, old, new []byte) (finding.FileChange, bool) {
 	if old != nil && string(old) == string(new) {
 		return finding.FileChange{}, false
 	}
-	return finding.FileChange{File: file, Base: sha256.Sum256(old), Create: old == nil,
-		Edits: []finding.Edit{difference(old, new)}}, true
+	c := changeIn(file, old, []finding.Edit{difference(old, new)})
+	c.Create = old == nil
+	return c, true
+}
+
+// changeIn is edits to file, whose text they point into is text.
+func changeIn(file string, text []byte, edits []finding.Edit) finding.FileChange {
+	return finding.FileChange{File: file, Base: sha256.Sum256(text), Edits: edits}
 }

@@ -8,7 +8,6 @@ package fixes
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -244,7 +243,7 @@ func (b *builder) addFix(title string, m *manifest.Manifest, edits []manifest.Ed
 		return
 	}
 	b.fixes = append(b.fixes, finding.Fix{Title: title, Kind: finding.QuickFix, Automatic: automatic,
-		Changes: []finding.FileChange{{File: m.Path, Base: sha256.Sum256(m.Text), Edits: edits}}})
+		Changes: []finding.FileChange{changeIn(m.Path, m.Text, edits)}})
 }
 
 // done returns the fixes that edit only files inside the workspace, the
@@ -333,7 +332,7 @@ func (b *builder) audit(crate string, cs caps.Set) {
 		return
 	}
 	fix := finding.Fix{Title: fmt.Sprintf("Record an audit: `%s` may use %s (I reviewed it)", crate, listed(fewest(cs))), Kind: finding.QuickFix,
-		Changes: []finding.FileChange{{File: m.Path, Base: sha256.Sum256(m.Text), Edits: edits}}}
+		Changes: []finding.FileChange{changeIn(m.Path, m.Text, edits)}}
 	if lock, ok := b.lockChange(crate, "", cs); ok {
 		fix.Changes = append(fix.Changes, lock)
 	}
@@ -495,7 +494,7 @@ func forbidUnsafe(w *project.Workspace, member *graph.Crate, m *manifest.Manifes
 	return finding.Fix{
 		Title: fmt.Sprintf("Add #![forbid(unsafe_code)] to %s", filepath.ToSlash(rel)),
 		Kind:  finding.Source,
-		Changes: []finding.FileChange{{File: root, Base: sha256.Sum256(text),
-			Edits: []finding.Edit{{Range: span.Range{Start: at, End: at}, NewText: "#![forbid(unsafe_code)]" + eol}}}},
+		Changes: []finding.FileChange{changeIn(root, text,
+			[]finding.Edit{{Range: span.Range{Start: at, End: at}, NewText: "#![forbid(unsafe_code)]" + eol}})},
 	}, true
 }
