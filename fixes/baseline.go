@@ -115,8 +115,8 @@ func baseline(w *project.Workspace, member *graph.Crate, m *manifest.Manifest) (
 		title += fmt.Sprintf("; grant each of its %d direct dependencies what it uses", len(limits))
 	}
 	fix := &finding.Fix{
-		Title: title,
-		Kind:  finding.Source,
+		Title:   title,
+		Kind:    finding.Source,
 		Changes: []finding.FileChange{changeIn(m.Path, m.Text, edits)},
 	}
 	if !Writable(w.Root, *fix) {
