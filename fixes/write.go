@@ -95,7 +95,7 @@ func Write(root string, changes []finding.FileChange) (map[string][]byte, error)
 		var text []byte
 		var err error
 		if c.Create {
-			if _, err := os.Lstat(c.File); !errors.Is(err, fs.ErrNotExist) {
+			if Absent(c.File) != nil {
 				return nil, fmt.Errorf("%s: %w (it was absent); nothing was written", c.File, ErrStale)
 			}
 		} else if text, err = dir.Read(c.File); err != nil {
@@ -131,6 +131,14 @@ func replace(path string, text []byte) error {
 		return err
 	}
 	return throughTemp(real, text, info.Mode().Perm(), os.Rename)
+}
+
+// Absent is nil when nothing is at path, as a file a change creates must be.
+func Absent(path string) error {
+	if _, err := os.Lstat(path); !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%s exists", path)
+	}
+	return nil
 }
 
 // create writes a new file at path, failing if one appeared meanwhile.

@@ -4,11 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"io/fs"
 	"maps"
-	"os"
 	"slices"
 	"strings"
 
@@ -39,14 +35,20 @@ func (s *server) codeAction(_ context.Context, params json.RawMessage) (any, err
 	if err := decode(params, &p); err != nil {
 		return nil, err
 	}
-	actions := []protocol.CodeAction{}
+	var offers []offer
 	path, ok := pathOf(p.TextDocument.URI)
 	if !ok {
-		return actions, nil
+		return sent(offers), nil
 	}
 	v := s.viewOf(path)
 	if v.w == nil || v.w.Result == nil {
-		return actions, nil
+		return sent(offers), nil
+	}
+	add := func(fix finding.Fix, diagnostics []protocol.Diagnostic) {
+		if o, ok := s.offer(fix); ok && wanted(o.Kind, p.Context.Only) {
+			o.Diagnostics = diagnostics
+			offers = append(offers, o)
+		}
 	}
 	settings := s.currentSettings()
 	start, end := s.offset(path, p.Range.Start), s.offset(path, p.Range.End)
@@ -58,42 +60,61 @@ func (s *server) codeAction(_ context.Context, params json.RawMessage) (any, err
 		if !shown {
 			continue
 		}
-		d := diagnostic(f, sev, v)
+		d := []protocol.Diagnostic{diagnostic(f, sev, v)}
 		for _, fix := range fixes.For(v.w, f) {
-			if a, ok := s.action(fix); ok {
-				a.Diagnostics = []protocol.Diagnostic{d}
-				actions = append(actions, a)
-			}
+			add(fix, d)
 		}
 	}
 	// The baseline reparses the manifest: not on every cursor move of a
 	// client asking for quick-fixes only.
-	if len(p.Context.Only) == 0 || len(filterKinds([]protocol.CodeAction{{Kind: protocol.Source}}, p.Context.Only)) > 0 {
+	if wanted(protocol.Source, p.Context.Only) {
 		for _, fix := range fixes.Source(v.w, path, s.read) {
-			if a, ok := s.action(fix); ok {
-				actions = append(actions, a)
-			}
+			add(fix, nil)
 		}
 	}
-	if len(p.Context.Only) > 0 {
-		actions = filterKinds(actions, p.Context.Only)
-	}
-	return withCreatedFiles(actions), nil
+	return sent(offers), nil
 }
 
-// absent is nil when nothing is at path, as a file a fix creates must be.
-func absent(path string) error {
-	if _, err := os.Lstat(path); !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("%s exists", path)
-	}
-	return nil
+// offer is a code action and the files its edit creates (the first
+// caps-audits.lock), which protocol's WorkspaceEdit cannot say.
+type offer struct {
+	protocol.CodeAction
+	creates []protocol.DocumentURI
 }
 
-// withCreatedFiles sends an action whose edit writes a file not on disk yet
-// (the first caps-audits.lock) with documentChanges: create the file, then
-// edit each document. Clients refuse a plain text edit of a missing file,
-// and protocol's WorkspaceEdit has no field for the create operation.
-func withCreatedFiles(actions []protocol.CodeAction) []any {
+// offer converts a fix to a code action, if every file it edits still
+// holds the text the fix was computed from (a file it creates: is still
+// absent): edits computed from an older text would land in the wrong
+// place, and a new analysis is on its way.
+func (s *server) offer(fix finding.Fix) (offer, bool) {
+	kind := protocol.QuickFix
+	if fix.Kind == finding.Source {
+		kind = protocol.Source
+	}
+	var o offer
+	changes := map[protocol.DocumentURI][]protocol.TextEdit{}
+	for _, c := range fix.Changes {
+		text, err := s.read(c.File)
+		if c.Create {
+			text, err = nil, fixes.Absent(c.File)
+			o.creates = append(o.creates, uriOf(c.File))
+		}
+		if err != nil || sha256.Sum256(text) != c.Base {
+			return offer{}, false
+		}
+		idx := span.NewIndex(text)
+		for _, e := range c.Edits {
+			changes[uriOf(c.File)] = append(changes[uriOf(c.File)], protocol.TextEdit{Range: lspRange(idx, e.Range), NewText: e.NewText})
+		}
+	}
+	o.CodeAction = protocol.CodeAction{Title: fix.Title, Kind: kind, IsPreferred: fix.Preferred, Edit: &protocol.WorkspaceEdit{Changes: changes}}
+	return o, true
+}
+
+// sent is the offers as the client receives them. An action that creates
+// a file goes with documentChanges: create the file, then edit each
+// document; clients refuse a plain text edit of a missing file.
+func sent(offers []offer) []any {
 	type document struct {
 		URI     protocol.DocumentURI `json:"uri"`
 		Version *int32               `json:"version"`
@@ -112,62 +133,36 @@ func withCreatedFiles(actions []protocol.CodeAction) []any {
 			DocumentChanges []any `json:"documentChanges"`
 		} `json:"edit"`
 	}
-	out := make([]any, len(actions))
-	for i, a := range actions {
-		out[i] = a
-		if a.Edit == nil {
+	out := make([]any, len(offers))
+	for i, o := range offers {
+		out[i] = o.CodeAction
+		if len(o.creates) == 0 {
 			continue
 		}
-		var creates, edits []any
-		for _, uri := range slices.Sorted(maps.Keys(a.Edit.Changes)) {
-			if path, ok := pathOf(string(uri)); ok && absent(path) == nil {
-				creates = append(creates, createFile{Kind: "create", URI: uri})
-			}
-			edits = append(edits, documentEdit{TextDocument: document{URI: uri}, Edits: a.Edit.Changes[uri]})
+		var changes []any
+		for _, uri := range o.creates {
+			changes = append(changes, createFile{Kind: "create", URI: uri})
 		}
-		if len(creates) > 0 {
-			w := withCreates{CodeAction: a}
-			w.Edit.DocumentChanges = append(creates, edits...)
-			out[i] = w
+		for _, uri := range slices.Sorted(maps.Keys(o.Edit.Changes)) {
+			changes = append(changes, documentEdit{TextDocument: document{URI: uri}, Edits: o.Edit.Changes[uri]})
 		}
+		w := withCreates{CodeAction: o.CodeAction}
+		w.Edit.DocumentChanges = changes
+		out[i] = w
 	}
 	return out
 }
 
-// action converts a fix to a code action, if every file it edits still
-// holds the text the fix was computed from: edits computed from an older
-// text would land in the wrong place, and a new analysis is on its way.
-func (s *server) action(fix finding.Fix) (protocol.CodeAction, bool) {
-	kind := protocol.QuickFix
-	if fix.Kind == finding.Source {
-		kind = protocol.Source
+// wanted reports whether a client that asked only for the kinds only (none:
+// every kind) wants an action of kind.
+func wanted(kind protocol.CodeActionKind, only []protocol.CodeActionKind) bool {
+	if len(only) == 0 {
+		return true
 	}
-	changes := map[protocol.DocumentURI][]protocol.TextEdit{}
-	for _, c := range fix.Changes {
-		text, err := s.read(c.File)
-		if c.Create {
-			text, err = nil, absent(c.File)
-		}
-		if err != nil || sha256.Sum256(text) != c.Base {
-			return protocol.CodeAction{}, false
-		}
-		idx := span.NewIndex(text)
-		for _, e := range c.Edits {
-			changes[uriOf(c.File)] = append(changes[uriOf(c.File)], protocol.TextEdit{Range: lspRange(idx, e.Range), NewText: e.NewText})
+	for _, k := range only {
+		if kind == k || strings.HasPrefix(string(kind), string(k)+".") {
+			return true
 		}
 	}
-	return protocol.CodeAction{Title: fix.Title, Kind: kind, IsPreferred: fix.Preferred, Edit: &protocol.WorkspaceEdit{Changes: changes}}, true
-}
-
-func filterKinds(actions []protocol.CodeAction, only []protocol.CodeActionKind) []protocol.CodeAction {
-	var out []protocol.CodeAction
-	for _, a := range actions {
-		for _, k := range only {
-			if a.Kind == k || strings.HasPrefix(string(a.Kind), string(k)+".") {
-				out = append(out, a)
-				break
-			}
-		}
-	}
-	return out
+	return false
 }
