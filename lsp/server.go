@@ -20,7 +20,7 @@ import (
 	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
 
-	"github.com/cargo-caps/cargo-caps/audits"
+	"github.com/cargo-caps/cargo-caps/project"
 )
 
 // Serve runs the language server on rwc (stdin/stdout for `cargo-caps lsp`)
@@ -394,16 +394,11 @@ func (s *server) initializedNotification(context.Context, json.RawMessage) (any,
 	return nil, nil
 }
 
-// watchedFiles are the files whose changes on disk the server must hear
-// of: manifests and lockfiles re-resolve a graph, Rust files not open in
-// the editor are re-analysed.
-var watchedFiles = []string{"**/Cargo.toml", "**/Cargo.lock", "**/*.rs", "**/" + audits.FileName}
-
 type fileSystemWatcher struct {
 	GlobPattern string `json:"globPattern"`
 }
 
-// registerWatchers asks the client to report changes to watchedFiles, as
+// registerWatchers asks the client to report changes to project.Watched, as
 // rust-analyzer does, and says whether it agreed. A client that cannot
 // (Neovim 0.7) or refuses leaves the server to watch the disk itself.
 func (s *server) registerWatchers(a *analysis) bool {
@@ -415,8 +410,8 @@ func (s *server) registerWatchers(a *analysis) bool {
 		return false
 	}
 	var watchers []fileSystemWatcher
-	for _, g := range watchedFiles {
-		watchers = append(watchers, fileSystemWatcher{GlobPattern: g})
+	for _, name := range project.Watched {
+		watchers = append(watchers, fileSystemWatcher{GlobPattern: "**/" + name})
 	}
 	params := map[string]any{"registrations": []map[string]any{{
 		"id":              "cargo-caps-watched-files",

@@ -125,8 +125,18 @@ func differing(before, now map[string]stamp) []string {
 	return out
 }
 
-// watched reports whether a change to path on disk changes an analysis: a
-// manifest or lockfile, a Rust file, or the audits' record.
+// Watched are the names (filepath.Match patterns) of the files whose change
+// on disk changes an analysis: manifests and lockfiles re-resolve a graph,
+// Rust files not open in the editor are re-analysed, and the audits' record
+// is read again. The session's own watcher scans them; a language server
+// asks its client to watch them.
+var Watched = []string{"Cargo.toml", "Cargo.lock", "*.rs", audits.FileName}
+
+// watched reports whether path's name is one of Watched.
 func watched(path string) bool {
-	return isGraphFile(path) || filepath.Ext(path) == ".rs" || filepath.Base(path) == audits.FileName
+	base := filepath.Base(path)
+	return slices.ContainsFunc(Watched, func(pattern string) bool {
+		ok, _ := filepath.Match(pattern, base)
+		return ok
+	})
 }
