@@ -63,21 +63,24 @@ func (o *Overlay) Syntax() *analyzer.Syntax {
 	return o.parses.at(o)
 }
 
-// parses is one Rust buffer's incremental parse: the tree and Syntax of
-// the latest version an analysis asked for, and the edits made since, as
-// the reader appends them. Two locks, so that the reader never waits for a
-// parse: edit guards the edits, parse the tree.
+// parses is one Rust buffer's incremental parse: the tree of the latest
+// version parsed whole and its Syntax, the Syntax of the latest version an
+// analysis asked for (the same, or spliced from an earlier one: see
+// analyzer.Syntax.Spliced), and the edits made since the tree, as the
+// reader appends them. Two locks, so that the reader never waits for a
+// parse: edit guards the edits, parse the rest.
 type parses struct {
 	edit struct {
 		sync.Mutex
-		first int                // the number of the first edit in list
+		first int                // the number of the first edit in list: the tree's version
 		list  []sitter.InputEdit // edit first+i leads from version first+i to first+i+1
 	}
 	parse struct {
 		sync.Mutex
-		tree   *treeBox
-		syntax *analyzer.Syntax
-		edits  int // the version parsed, as a count of edits; -1 before the first parse
+		tree       *treeBox
+		treeSyntax *analyzer.Syntax // the tree's, which Reparsed copies from
+		syntax     *analyzer.Syntax
+		edits      int // the version of syntax, as a count of edits; -1 before the first parse
 	}
 }
 
@@ -109,16 +112,40 @@ func (p *parses) add(count int, es []sitter.InputEdit) int {
 	return count + len(es)
 }
 
-// take returns the edits from version from to version to and forgets
-// every edit before to: the next parse starts from there, and no older
-// version is parsed again.
-func (p *parses) take(from, to int) []sitter.InputEdit {
+// take returns the edits from the tree's version to version to and
+// forgets them: the next tree is of version to, and no older version is
+// parsed again.
+func (p *parses) take(to int) []sitter.InputEdit {
 	p.edit.Lock()
 	defer p.edit.Unlock()
-	out := slices.Clone(p.edit.list[max(from-p.edit.first, 0) : to-p.edit.first])
+	out := slices.Clone(p.edit.list[:to-p.edit.first])
 	p.edit.list = slices.Delete(p.edit.list, 0, to-p.edit.first) // keeps the capacity: the reader appends on
 	p.edit.first = to
 	return out
+}
+
+// changed is the one edit the edits from version from to version to
+// amount to, for a text of length size at version to: the bytes [start,
+// oldEnd) of version from became [start, newEnd). Every edit changes bytes
+// from its start on only, and leaves the bytes after its old end as they
+// were (moved), so the edits' least start and least untouched tail bound
+// what changed.
+func (p *parses) changed(from, to, size int) (start, oldEnd, newEnd int) {
+	p.edit.Lock()
+	defer p.edit.Unlock()
+	es := p.edit.list[from-p.edit.first : to-p.edit.first]
+	grown := 0
+	for _, e := range es {
+		grown += int(e.NewEndByte) - int(e.OldEndByte)
+	}
+	start, tail, length := size, size, size-grown // length: the text's before each edit
+	for _, e := range es {
+		start = min(start, int(e.StartByte))
+		tail = min(tail, length-int(e.OldEndByte))
+		length += int(e.NewEndByte) - int(e.OldEndByte)
+	}
+	tail = max(0, min(tail, size-grown-start, size-start))
+	return start, size - grown - tail, size - tail
 }
 
 func (p *parses) at(o *Overlay) *analyzer.Syntax {
@@ -130,24 +157,31 @@ func (p *parses) at(o *Overlay) *analyzer.Syntax {
 	case o.edits < p.parse.edits:
 		return nil
 	}
-	old, oldSyntax := p.parse.tree.tree, p.parse.syntax
+	if last := p.parse.syntax; last != nil {
+		start, oldEnd, newEnd := p.changed(p.parse.edits, o.edits, len(o.Text))
+		if s := last.Spliced(o.Text, start, oldEnd, newEnd); s != nil {
+			p.parse.syntax, p.parse.edits = s, o.edits
+			return s
+		}
+	}
+	old, oldSyntax := p.parse.tree.tree, p.parse.treeSyntax
 	var prev *sitter.Tree
 	if old != nil {
 		// Edit a copy: old must stay as it was for Reparsed.
 		prev = old.Clone()
 		defer prev.Close()
-		edits := p.take(p.parse.edits, o.edits)
+		edits := p.take(o.edits)
 		for i := range edits {
 			prev.Edit(&edits[i])
 		}
 	} else {
-		p.take(o.edits, o.edits)
+		p.take(o.edits)
 	}
 	tree := analyzer.ParseRust(o.Text, prev)
 	if old != nil {
 		defer old.Close() // after Reparsed
 	}
-	p.parse.tree.tree, p.parse.edits, p.parse.syntax = tree, o.edits, nil
+	p.parse.tree.tree, p.parse.edits, p.parse.syntax, p.parse.treeSyntax = tree, o.edits, nil, nil
 	if tree == nil {
 		return nil // over the parse budget: the analyser reports it; the next version parses afresh
 	}
@@ -156,5 +190,6 @@ func (p *parses) at(o *Overlay) *analyzer.Syntax {
 	} else {
 		p.parse.syntax = analyzer.NewSyntax(tree, o.Text)
 	}
+	p.parse.treeSyntax = p.parse.syntax
 	return p.parse.syntax
 }

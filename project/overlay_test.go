@@ -2,6 +2,8 @@ package project
 
 import (
 	"fmt"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -50,20 +52,51 @@ var overlayEdits = []struct {
 
 const overlayText = "// é𝕏 comment\nfn main() {\n    let s = \"𝕏\";\n    println!(\"{}\", s);\n}\n\nstruct A { x: u32 }\n"
 
-// After every edit, the overlay's incremental tree equals a fresh parse.
+// After every edit, the overlay's syntax — reparsed, or spliced when the
+// edit stays inside one item — reads as a fresh parse does: the analysis
+// over it equals one that parses the text itself, and a reparsed tree
+// equals a fresh tree.
 func TestOverlayReparsesEachEdit(t *testing.T) {
 	o := NewOverlay("/x/lib.rs", 1, []byte(overlayText))
-	for i, e := range overlayEdits {
+	clean := []struct { // each leaves the file without a parse error
+		start, end int
+		insert     string
+	}{{0, 0, "fn g() { std::fs::remove_file(\"a\"); }\n"}, {4, 4, "2"}, {10, 10, "let _ = std::env::var(\"A\"); "}, {0, 0, "// note\n"}}
+	edits := append(clean, overlayEdits...)
+	var spliced, reparsed int
+	for i, e := range edits {
 		o = byteEdit(o, min(e.start, len(o.Text)), min(e.end, len(o.Text)), e.insert)
 		if o.Syntax() == nil {
 			t.Fatalf("edit %d: no syntax", i)
 		}
+		if got, want := analysedWith(o, o.Syntax()), analysedWith(o, nil); !reflect.DeepEqual(got, want) {
+			t.Errorf("after edit %d (%q): analysis over the overlay's syntax\n%+v\nover a fresh parse\n%+v", i, o.Text, got, want)
+		}
+		if o.parses.edit.first != o.edits {
+			spliced++
+			continue
+		}
+		reparsed++
 		fresh := analyzer.ParseRust(o.Text, nil)
 		if got, want := treeShape(o.parses.parse.tree.tree), treeShape(fresh); got != want {
 			t.Errorf("after edit %d (%q): incremental tree\n%s\nfresh tree\n%s", i, o.Text, got, want)
 		}
 		fresh.Close()
 	}
+	if spliced == 0 || reparsed == 0 {
+		t.Errorf("%d edits spliced, %d reparsed: both paths should be taken", spliced, reparsed)
+	}
+}
+
+// analysedWith is the analysis of o's text as a crate's root, over syn
+// (nil: parsed afresh).
+func analysedWith(o *Overlay, syn *analyzer.Syntax) analyzer.Summary {
+	c := analyzer.Crate{Name: "x", Dir: filepath.Dir(o.Path), Targets: []analyzer.Target{{Kind: analyzer.Lib, Path: o.Path}},
+		Read: func(string) ([]byte, error) { return o.Text, nil }}
+	if syn != nil {
+		c.Parse = func(string, []byte) *analyzer.Syntax { return syn }
+	}
+	return analyzer.AnalyzeCrate(c)
 }
 
 // Edits between two parses are coalesced: the version analysed is parsed

@@ -5,6 +5,7 @@
 package span
 
 import (
+	"bytes"
 	"sort"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -33,13 +34,15 @@ type Index struct {
 
 // NewIndex indexes text. The text is retained, not copied.
 func NewIndex(text []byte) *Index {
-	starts := []int{0}
-	for i, b := range text {
-		if b == '\n' {
-			starts = append(starts, i+1)
+	starts := make([]int, 1, bytes.Count(text, []byte{'\n'})+1) // both scans are vectorised
+	for i := 0; ; {
+		j := bytes.IndexByte(text[i:], '\n')
+		if j < 0 {
+			return &Index{text: text, lineStarts: starts}
 		}
+		i += j + 1
+		starts = append(starts, i)
 	}
-	return &Index{text: text, lineStarts: starts}
 }
 
 // Text returns the indexed text.

@@ -1,0 +1,253 @@
+package analyzer
+
+import "bytes"
+
+// An editor's keystroke changes one item of a file: parsing that item
+// alone and putting its nodes where the old item's were costs the item,
+// where even tree-sitter's incremental reparse of a 10,000-line file costs
+// the file (it shifts every top-level node after the edit) and so does
+// copying its tree again. Spliced is that path; it gives up, and the caller
+// reparses the file, whenever the result could differ from a full parse.
+
+// Spliced is the syntax of text, which is old's text with the bytes
+// [start, oldEnd) replaced by text[start:newEnd], made by parsing only the
+// smallest item or comment that holds the edit — at the top level of the
+// file, or directly in an impl, trait or inline module body — when the
+// edited item parses alone without error and its ends touch whitespace (or
+// the file's ends), so that no token can reach across them. It is nil
+// otherwise, or when old has a parse error outside that item: then the
+// caller parses the file. The result keeps no tree-sitter subtrees: it
+// cannot be Reparsed.
+func (old *Syntax) Spliced(text []byte, start, oldEnd, newEnd int) *Syntax {
+	s := old.syn
+	delta := newEnd - oldEnd
+	if s.failed != "" || len(s.nodes) == 0 || start < 0 || start > oldEnd || oldEnd > len(s.src) || len(text) != len(s.src)+delta {
+		return nil
+	}
+	c := s.editedItem(uint32(start), uint32(oldEnd))
+	if c <= 0 || s.nodes[c].field != fNone {
+		return nil
+	}
+	from, to := int(s.nodes[c].start), int(s.nodes[c].end)+delta
+	if to < len(text) && text[to] == '\n' {
+		to++ // a doc comment's newline is its own
+	}
+	if !quietBoundary(text, from) || !quietBoundary(text, to) || openComment(text, to) {
+		return nil
+	}
+	after := s.subtreeEnd(c)
+	if s.hasError && s.errorOutside(c, after) {
+		return nil
+	}
+	chunk := text[from:to]
+	if bytes.HasPrefix(chunk, []byte("#!")) { // a shebang at the start of a text, not in the middle of one
+		return nil
+	}
+	parsed := respell(chunk)
+	p := takeParser()
+	tree := parseClean(p, parsed)
+	putParser(p)
+	if tree == nil {
+		return nil
+	}
+	defer tree.Close()
+	if tree.RootNode().HasError() {
+		return nil
+	}
+	item, missing, _ := flattenC(rustLanguage(), tree, nil, false)
+	if missing != nil || !s.fits(c, item) {
+		return nil
+	}
+	return &Syntax{syn: &syntax{
+		src:    text,
+		parsed: splicedText(text, s, from, to, parsed),
+		nodes:  s.splicedNodes(c, after, item, delta),
+	}}
+}
+
+// editedItem is the node the edit [start, end) of s's text lies in (its
+// ends included) that Spliced reparses, or -1. Items in a body are taken
+// only when they read the same at the top level (itemAlone).
+func (s *syntax) editedItem(start, end uint32) int32 {
+	item, at := int32(-1), int32(0)
+	for {
+		c := s.firstChild(at, func(n *node) bool { return n.start <= start && end <= n.end })
+		if c < 0 || at != 0 && !itemAlone(s.nodes[c].kind) {
+			return item
+		}
+		item = c
+		switch s.nodes[c].kind {
+		case kImplItem, kTraitItem, kModItem:
+		default:
+			return item
+		}
+		body := s.child(c, fBody)
+		if body < 0 || s.nodes[body].kind != kDeclarationList || s.nodes[body].start >= start || end >= s.nodes[body].end {
+			return item
+		}
+		at = body
+	}
+}
+
+// itemAlone reports whether a node of kind k inside an impl, trait or
+// module body parses as the same node at the top level of a file. (A
+// macro invocation does not: at the top level its `;` makes it a
+// statement.)
+func itemAlone(k kind) bool {
+	switch k {
+	case kFunctionItem, kFunctionSignatureItem, kConstItem, kStaticItem, kStructItem, kEnumItem,
+		kUnionItem, kTraitItem, kImplItem, kModItem, kTypeItem, kUseDeclaration, kMacroDefinition,
+		kAttributeItem, kLineComment, kBlockComment:
+		return true
+	}
+	return false
+}
+
+// firstChild returns the first child of i for which ok holds, or -1.
+func (s *syntax) firstChild(i int32, ok func(*node) bool) int32 {
+	for c := s.nodes[i].firstChild; c >= 0; c = s.nodes[c].nextSibling {
+		if ok(&s.nodes[c]) {
+			return c
+		}
+	}
+	return -1
+}
+
+// quietBoundary reports whether no token can span offset i of text: it is
+// an end of the text or touches whitespace.
+func quietBoundary(text []byte, i int) bool {
+	space := func(b byte) bool { return b == ' ' || b == '\t' || b == '\n' || b == '\r' || b == '\f' || b == '\v' }
+	return i <= 0 || i >= len(text) || space(text[i-1]) || space(text[i])
+}
+
+// openComment reports whether a `//` may run on past offset to of text: a
+// line comment ends only at a newline (a `\r` before it is the comment's),
+// so what follows a chunk that ends inside one is the comment's.
+func openComment(text []byte, to int) bool {
+	if to >= len(text) {
+		return false
+	}
+	line := text[bytes.LastIndexByte(text[:to], '\n')+1 : to]
+	return bytes.Contains(line, []byte("//"))
+}
+
+// subtreeEnd is the index after the last node of i's subtree (the nodes
+// are in preorder).
+func (s *syntax) subtreeEnd(i int32) int32 {
+	for x := i; x >= 0; x = s.nodes[x].parent {
+		if next := s.nodes[x].nextSibling; next >= 0 {
+			return next
+		}
+	}
+	return int32(len(s.nodes))
+}
+
+// errorOutside reports whether s has an error or missing node outside
+// the subtree [c, after).
+func (s *syntax) errorOutside(c, after int32) bool {
+	for i := range s.nodes {
+		if (int32(i) < c || int32(i) >= after) && (s.nodes[i].kind == kError || s.nodes[i].missing) {
+			return true
+		}
+	}
+	return false
+}
+
+// fits reports whether item, the flat syntax of c's new text parsed alone,
+// can take c's place: at least one node under its root, and, in a body,
+// exactly one of c's kind.
+func (s *syntax) fits(c int32, item []node) bool {
+	top := item[0].firstChild
+	if top < 0 {
+		return false
+	}
+	if s.nodes[c].parent == 0 {
+		return true
+	}
+	return item[top].nextSibling < 0 && item[top].kind == s.nodes[c].kind
+}
+
+// splicedNodes is s's nodes with the subtree [c, after) replaced by the
+// nodes under item's root, placed at c's start: the nodes before c keep
+// their indices (c's ancestors end delta bytes later), item's take c's
+// place under c's parent, and the nodes after move by the difference in
+// count and by delta bytes.
+func (s *syntax) splicedNodes(c, after int32, item []node, delta int) []node {
+	moved := int32(len(item)-1) - (after - c) // how far the nodes after move
+	shift := func(off uint32) uint32 { return uint32(int64(off) + int64(delta)) }
+	// A copy by append, which unlike make does not clear the memory first:
+	// the array is most of what a keystroke costs here.
+	out := append([]node(nil), s.nodes...)
+	if moved > 0 {
+		out = append(out, make([]node, moved)...)
+	}
+	out = out[:len(s.nodes)+int(moved)]
+	copy(out[after+moved:], s.nodes[after:])
+	for i := range out[after+moved:] {
+		n := &out[after+moved+int32(i)]
+		n.start, n.end = shift(n.start), shift(n.end)
+		if n.parent >= after {
+			n.parent += moved
+		}
+		if n.firstChild >= 0 {
+			n.firstChild += moved
+		}
+		if n.nextSibling >= 0 {
+			n.nextSibling += moved
+		}
+	}
+	for a := s.nodes[c].parent; a >= 0; a = out[a].parent {
+		out[a].end = shift(out[a].end)
+		if out[a].nextSibling >= 0 {
+			out[a].nextSibling += moved
+		}
+	}
+	parent, next := s.nodes[c].parent, s.nodes[c].nextSibling
+	if next >= 0 {
+		next += moved
+	}
+	base, at := c-1, s.nodes[c].start // item's node k goes to index base+k
+	for k := 1; k < len(item); k++ {
+		n := item[k]
+		n.start += at
+		n.end += at
+		top := n.parent == 0
+		if top {
+			n.parent = parent
+		} else {
+			n.parent += base
+		}
+		if n.firstChild >= 0 {
+			n.firstChild += base
+		}
+		switch {
+		case n.nextSibling >= 0:
+			n.nextSibling += base
+		case top:
+			n.nextSibling = next
+		}
+		out[base+int32(k)] = n
+	}
+	return out
+}
+
+// splicedText is text as the parser is given it (see respell): s's parsed
+// text outside the item [from, to) of text, and parsed, the item's own,
+// inside it. It is text itself when nothing in it is respelt.
+func splicedText(text []byte, s *syntax, from, to int, parsed []byte) []byte {
+	chunk := text[from:to]
+	if sameBytes(s.parsed, s.src) && sameBytes(parsed, chunk) {
+		return text
+	}
+	out := bytes.Clone(text)
+	oldTo := len(s.src) - (len(text) - to)
+	copy(out[:from], s.parsed[:from])
+	copy(out[from:to], parsed)
+	copy(out[to:], s.parsed[oldTo:])
+	return out
+}
+
+// sameBytes reports whether a and b are one slice.
+func sameBytes(a, b []byte) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
+}
