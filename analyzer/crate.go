@@ -31,6 +31,10 @@ type Crate struct {
 	// has it (an editor's buffer, a file unchanged since the last
 	// analysis), or nil. nil = parse afresh.
 	Parse func(path string, text []byte) *Syntax
+	// Memo, when set, carries what this analysis found in each function
+	// body over to the next analysis of the same crate given the same Memo
+	// (an editor's, after a keystroke): see memo.go. nil = walk everything.
+	Memo *Memo
 }
 
 // AnalyzeCrate finds every capability use in the crate's targets, following
@@ -54,6 +58,13 @@ func AnalyzeCrate(c Crate) Summary {
 	defer putParser(a.parser)
 	if a.table == nil {
 		a.table = apis.Builtin()
+	}
+	if c.Memo != nil {
+		if last := c.Memo.take(); last.sameInputs(c, a.table) {
+			a.lastMemo = last
+		}
+		a.nextMemo = newMemoCrate(c, a.table)
+		defer c.Memo.leave(a.nextMemo)
 	}
 	if c.Name != "" {
 		a.ownName = strings.ReplaceAll(c.Name, "-", "_")
@@ -92,6 +103,11 @@ type crateAnalysis struct {
 	// may be the crate's own API (walker.ownAPI).
 	ownName   string
 	ownListed bool
+	// The memos of the last analysis and of this one (see memo.go), and a
+	// count of what the walk did besides finding (read a file, expanded a
+	// macro): a body whose walk did so is walked again.
+	lastMemo, nextMemo *memoCrate
+	effects            int
 }
 
 type readResult struct {
@@ -136,6 +152,7 @@ func leavesPackage(err error) bool {
 type sourceFile struct {
 	path    string
 	syn     *syntax
+	given   *Syntax // the syntax Crate.Parse gave, or nil
 	module  *module // the module the file's top level belongs to
 	dir     string  // where `mod x;` at its top level looks for x
 	fresh   bool    // first time seen: analyse it
@@ -243,7 +260,7 @@ func (a *crateAnalysis) analyseTree(rootPath string, ctx Context, kind treeRoot)
 		defer delete(loading, r.real)
 		f := &sourceFile{path: path, module: m, fresh: !a.seen[r.real], inlines: map[nodeRef]*module{}, expansions: map[nodeRef][]expansion{}}
 		a.seen[r.real] = true
-		f.syn = a.parse(path, r.text)
+		f.syn, f.given = a.parse(path, r.text)
 		base := filepath.Base(path)
 		if from == nil && kind != strayRoot || base == "mod.rs" || m.pathAttr {
 			f.dir = filepath.Dir(path)
@@ -285,16 +302,25 @@ func (a *crateAnalysis) analyseTree(rootPath string, ctx Context, kind treeRoot)
 			}
 		}
 	}
+	var fresh []*sourceFile
 	for _, f := range files {
 		if f.fresh {
-			a.sum.Files = append(a.sum.Files, f.path)
-			a.sum.Lines += countLines(f.syn.src)
-			a.analysed = append(a.analysed, f)
-			a.reportUnparsed(f, f.module.state)
-			found := len(a.sum.Uses)
-			a.analyseFile(f)
-			a.placeSites(f, found)
+			fresh = append(fresh, f)
 		}
+	}
+	reuse := a.reuseFor(rootPath, fresh)
+	for i, f := range fresh {
+		a.sum.Files = append(a.sum.Files, f.path)
+		a.sum.Lines += countLines(f.syn.src)
+		a.analysed = append(a.analysed, f)
+		a.reportUnparsed(f, f.module.state)
+		found := len(a.sum.Uses)
+		var r *bodyReuse
+		if reuse != nil {
+			r = reuse[i]
+		}
+		a.analyseFile(f, r)
+		a.placeSites(f, found)
 	}
 }
 
@@ -423,9 +449,12 @@ func plainPathAttr(s *syntax, i int32) bool {
 	return plain
 }
 
-func (a *crateAnalysis) parse(path string, text []byte) *syntax {
+// parse returns the syntax of a file's text, and the Syntax Crate.Parse
+// gave for it (nil when parsed here).
+func (a *crateAnalysis) parse(path string, text []byte) (*syntax, *Syntax) {
 	var s syntax
-	if given := a.given(path, text); given != nil {
+	given := a.given(path, text)
+	if given != nil {
 		s = *given.syn // a copy: the file's name is this analysis's
 	} else {
 		parsed := respell(text)
@@ -438,7 +467,7 @@ func (a *crateAnalysis) parse(path string, text []byte) *syntax {
 		}
 	}
 	s.file = path
-	return &s
+	return &s, given
 }
 
 func (a *crateAnalysis) given(path string, text []byte) *Syntax {

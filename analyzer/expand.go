@@ -110,6 +110,7 @@ func (w *walker) itemMacro(i int32) bool {
 	if len(exps) == 0 {
 		return false
 	}
+	w.a.effects++ // parsed a macro body
 	w.expansions(exps)
 	return true
 }

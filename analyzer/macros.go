@@ -64,6 +64,7 @@ func (w *walker) builtinMacro(segs []string, start uint32, tt int32) bool {
 		}
 		abs, in := w.inPackage(v)
 		w.a.accounted[entry(abs)] = true // data, or reported, or analysed: not a stray module
+		w.a.effects++
 		if _, err := w.a.dir.Resolve(abs); in && leavesPackage(err) {
 			in = false // a symlink out: the real path decides
 		}
@@ -101,8 +102,9 @@ func (w *walker) include(path string, start, end uint32) {
 		return
 	}
 	w.a.seen[r.real] = true
+	w.a.effects++
 	f := &sourceFile{path: path, module: w.r.mod, inlines: map[nodeRef]*module{}, expansions: map[nodeRef][]expansion{}}
-	f.syn = w.a.parse(path, r.text)
+	f.syn, _ = w.a.parse(path, r.text)
 	w.a.sum.Files = append(w.a.sum.Files, path)
 	w.a.sum.Lines += countLines(r.text)
 	w.a.analysed = append(w.a.analysed, f)

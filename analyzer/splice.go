@@ -1,6 +1,9 @@
 package analyzer
 
-import "bytes"
+import (
+	"bytes"
+	"weak"
+)
 
 // An editor's keystroke changes one item of a file: parsing that item
 // alone and putting its nodes where the old item's were costs the item,
@@ -62,7 +65,70 @@ func (old *Syntax) Spliced(text []byte, start, oldEnd, newEnd int) *Syntax {
 		src:    text,
 		parsed: splicedText(text, s, from, to, parsed),
 		nodes:  s.splicedNodes(c, after, item, delta),
-	}}
+	}, edit: s.localEdit(old, c, item, start, oldEnd, delta)}
+}
+
+// localEdit says that a Syntax differs from the one it was spliced from
+// only where the analysis of the rest of the crate cannot see: inside one
+// function body, which declares no items before or after the edit, or in
+// comments. What is found anywhere else is as before, moved (memo.go). The
+// old bytes of the body or comment are [start, end); delta is how far the
+// edit moved what follows.
+type localEdit struct {
+	from       weak.Pointer[Syntax] // weak: a chain of splices must not keep every version alive
+	start, end uint32
+	delta      int
+}
+
+// localEditOf is the localEdit of the edit [start, oldEnd) inside item c,
+// which item (the new text of c parsed alone) replaces, or nil when the
+// edit is neither strictly inside the body of function c, with no item in
+// either body, nor one of a comment that leaves only comments.
+func (s *syntax) localEdit(old *Syntax, c int32, item []node, start, oldEnd, delta int) *localEdit {
+	if k := s.nodes[c].kind; k == kLineComment || k == kBlockComment {
+		for k := item[0].firstChild; k >= 0; k = item[k].nextSibling {
+			if item[k].kind != kLineComment && item[k].kind != kBlockComment {
+				return nil
+			}
+		}
+		return &localEdit{from: weak.Make(old), start: s.nodes[c].start, end: s.nodes[c].end, delta: delta}
+	}
+	if s.nodes[c].kind != kFunctionItem {
+		return nil
+	}
+	body := s.child(c, fBody)
+	top := item[0].firstChild
+	if body < 0 || s.nodes[body].kind != kBlock || int(s.nodes[body].start) >= start || oldEnd >= int(s.nodes[body].end) ||
+		top < 0 || item[top].kind != kFunctionItem || item[top].nextSibling >= 0 {
+		return nil
+	}
+	newBody := int32(-1)
+	for k := item[top].firstChild; k >= 0; k = item[k].nextSibling {
+		if item[k].field == fBody {
+			newBody = k
+		}
+	}
+	at := s.nodes[c].start // item's offsets are from there
+	if newBody < 0 || item[newBody].start+at != s.nodes[body].start || int(item[newBody].end+at) != int(s.nodes[body].end)+delta ||
+		declaresItem(s.nodes[body+1:s.subtreeEnd(body)]) || declaresItem(item[newBody+1:subtreeEndOf(item, newBody)]) {
+		return nil
+	}
+	return &localEdit{from: weak.Make(old), start: s.nodes[body].start, end: s.nodes[body].end, delta: delta}
+}
+
+// declaresItem reports whether any of nodes is an item: what a body
+// declares that code outside it may see (a `#[macro_export]` macro, an
+// impl), or that moves its other items. (A macro call the walk expands as
+// items is walked again each time: see crateAnalysis.effects.)
+func declaresItem(nodes []node) bool {
+	for i := range nodes {
+		switch nodes[i].kind {
+		case kFunctionItem, kFunctionSignatureItem, kConstItem, kStaticItem, kStructItem, kEnumItem, kUnionItem,
+			kTraitItem, kImplItem, kModItem, kTypeItem, kUseDeclaration, kExternCrate, kMacroDefinition, kForeignModItem:
+			return true
+		}
+	}
+	return false
 }
 
 // editedItem is the node the edit [start, end) of s's text lies in (its
@@ -133,13 +199,15 @@ func openComment(text []byte, to int) bool {
 
 // subtreeEnd is the index after the last node of i's subtree (the nodes
 // are in preorder).
-func (s *syntax) subtreeEnd(i int32) int32 {
-	for x := i; x >= 0; x = s.nodes[x].parent {
-		if next := s.nodes[x].nextSibling; next >= 0 {
+func (s *syntax) subtreeEnd(i int32) int32 { return subtreeEndOf(s.nodes, i) }
+
+func subtreeEndOf(nodes []node, i int32) int32 {
+	for x := i; x >= 0; x = nodes[x].parent {
+		if next := nodes[x].nextSibling; next >= 0 {
 			return next
 		}
 	}
-	return int32(len(s.nodes))
+	return int32(len(nodes))
 }
 
 // errorOutside reports whether s has an error or missing node outside
@@ -175,14 +243,17 @@ func (s *syntax) fits(c int32, item []node) bool {
 func (s *syntax) splicedNodes(c, after int32, item []node, delta int) []node {
 	moved := int32(len(item)-1) - (after - c) // how far the nodes after move
 	shift := func(off uint32) uint32 { return uint32(int64(off) + int64(delta)) }
-	// A copy by append, which unlike make does not clear the memory first:
-	// the array is most of what a keystroke costs here.
+	// One copy by append, which unlike make does not clear the memory
+	// first, and the nodes after moved within it: copying the array is most
+	// of what a keystroke costs here, and it is bound by memory bandwidth.
 	out := append([]node(nil), s.nodes...)
 	if moved > 0 {
 		out = append(out, make([]node, moved)...)
 	}
+	if moved != 0 {
+		copy(out[after+moved:], out[after:len(s.nodes)])
+	}
 	out = out[:len(s.nodes)+int(moved)]
-	copy(out[after+moved:], s.nodes[after:])
 	for i := range out[after+moved:] {
 		n := &out[after+moved+int32(i)]
 		n.start, n.end = shift(n.start), shift(n.end)

@@ -330,7 +330,8 @@ func flattenFrom(tree *sitter.Tree, src, parsed []byte, old *Syntax, keepPtrs bo
 // (see Crate.Parse).
 type Syntax struct {
 	syn  *syntax
-	ptrs []uintptr // each node's tree-sitter subtree, for Reparsed; nil if not kept
+	ptrs []uintptr  // each node's tree-sitter subtree, for Reparsed; nil if not kept
+	edit *localEdit // when spliced from another by an edit the rest of the crate cannot see
 }
 
 // ParseSyntax parses text.

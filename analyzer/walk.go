@@ -30,10 +30,13 @@ type walker struct {
 	// scrutinee is the evident type of the value the match whose arms are
 	// being walked matches.
 	scrutinee string
+	// reuse is where the findings of the file's function bodies may come
+	// from instead of a walk (memo.go), or nil.
+	reuse *bodyReuse
 }
 
-func (a *crateAnalysis) analyseFile(f *sourceFile) {
-	w := &walker{a: a, f: f, s: f.syn, table: a.table, st: f.module.state, root: f.module.root()}
+func (a *crateAnalysis) analyseFile(f *sourceFile, reuse *bodyReuse) {
+	w := &walker{a: a, f: f, s: f.syn, table: a.table, st: f.module.state, root: f.module.root(), reuse: reuse}
 	w.r = resolver{mod: f.module, known: w.known}
 	if f.syn.hasError {
 		w.reportErrors()
@@ -420,12 +423,12 @@ func (w *walker) function(i int32) {
 		}
 	}
 	body := s.child(i, fBody)
-	if body < 0 {
+	if body < 0 || w.replay(body) {
 		return
 	}
+	uses, unanalysed, effects := len(w.a.sum.Uses), len(w.a.sum.Unanalysed), w.a.effects
 	saved := w.generics
 	w.generics = w.genericsOf(s, &w.r, i, w.generics)
-	defer func() { w.generics = saved }()
 	sc := &scope{}
 	if params := s.child(i, fParameters); params >= 0 {
 		for p := s.nodes[params].firstChild; p >= 0; p = s.nodes[p].nextSibling {
@@ -437,6 +440,8 @@ func (w *walker) function(i int32) {
 	w.r.blocks = append(w.r.blocks, sc)
 	w.block(body)
 	w.r.blocks = w.r.blocks[:len(w.r.blocks)-1]
+	w.generics = saved
+	w.record(body, uses, unanalysed, effects)
 }
 
 // closure walks a closure's body with its parameters bound; an untyped

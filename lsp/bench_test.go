@@ -70,7 +70,7 @@ func singleCharEdits(text string, n int) []map[string]any {
 
 // BenchmarkDidChangeToDiagnostics measures, over 200 single-character edits
 // per iteration, the latency from didChange on a 10,000-line Rust file to
-// the publishDiagnostics of that version.
+// the publishDiagnostics of that version, once the opened buffer is parsed.
 func BenchmarkDidChangeToDiagnostics(b *testing.B) {
 	text := bigRustFile()
 	dir := bigWorkspace(b, text)
@@ -85,22 +85,30 @@ func BenchmarkDidChangeToDiagnostics(b *testing.B) {
 	edits := singleCharEdits(text, 200)
 	uri := fileURI(s.path("src/lib.rs"))
 	version := int32(1)
+	edit := func(e map[string]any) time.Duration {
+		version++
+		start := time.Now()
+		s.notify("textDocument/didChange", map[string]any{
+			"textDocument":   map[string]any{"uri": uri, "version": version},
+			"contentChanges": []map[string]any{e},
+		})
+		v := version
+		_, s.mark = s.waitFrom(s.mark, "textDocument/publishDiagnostics", func(raw json.RawMessage) bool {
+			var p publishParams
+			return json.Unmarshal(raw, &p) == nil && p.Version != nil && *p.Version == v && len(p.Diagnostics) > 0
+		})
+		return time.Since(start)
+	}
+	// Untimed, an edit and its undoing: the first edit of the opened
+	// buffer waits for the buffer's first parse, which is the opening's
+	// cost, not a keystroke's.
+	edit(edits[0])
+	edit(edits[1])
 	var latencies []time.Duration
 	b.ResetTimer()
 	for range b.N {
 		for _, e := range edits {
-			version++
-			start := time.Now()
-			s.notify("textDocument/didChange", map[string]any{
-				"textDocument":   map[string]any{"uri": uri, "version": version},
-				"contentChanges": []map[string]any{e},
-			})
-			v := version
-			_, s.mark = s.waitFrom(s.mark, "textDocument/publishDiagnostics", func(raw json.RawMessage) bool {
-				var p publishParams
-				return json.Unmarshal(raw, &p) == nil && p.Version != nil && *p.Version == v && len(p.Diagnostics) > 0
-			})
-			latencies = append(latencies, time.Since(start))
+			latencies = append(latencies, edit(e))
 		}
 	}
 	b.StopTimer()

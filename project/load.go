@@ -456,6 +456,8 @@ func (w *Workspace) analyseCrate(c *graph.Crate, table *apis.Table, deps map[str
 	in := analyzer.Crate{Name: c.Name, Dir: c.Dir, Targets: targets, Table: table.WithExports(deps), Read: w.opts.Read, Parse: w.opts.Parse}
 	if c.Member && w.trees != nil {
 		in.Parse = w.trees.hook(w.opts.Parse)
+		in.Table = w.trees.table(c.Dir, table, deps)
+		in.Memo = w.trees.memo(c.Dir)
 	}
 	analyse := func() *analyzer.Summary {
 		s := analyzer.AnalyzeCrate(in)
