@@ -1,6 +1,7 @@
 package analyzer
 
 import (
+	"cmp"
 	"slices"
 	"sync"
 	"weak"
@@ -51,17 +52,34 @@ type memoCrate struct {
 }
 
 // memoFile is one walked file: the syntax it was walked from (as Crate.Parse
-// gave it) and its function bodies by start offset.
+// gave it) and its outermost function bodies (an edited body declares no
+// function, so an inner one is taken over with the body around it), in
+// order.
 type memoFile struct {
 	path   string
 	given  *Syntax
-	bodies map[uint32]memoBody
+	bodies []memoBody
 }
 
 type memoBody struct {
-	end        uint32
+	start, end uint32
 	uses       []Use
 	unanalysed []Unanalysed
+}
+
+// add records b, keeping the bodies in order.
+func (f *memoFile) add(b memoBody) {
+	i, _ := slices.BinarySearchFunc(f.bodies, b.start, func(x memoBody, start uint32) int { return cmp.Compare(x.start, start) })
+	f.bodies = slices.Insert(f.bodies, i, b)
+}
+
+// body returns the recorded body that starts at start.
+func (f *memoFile) body(start uint32) (memoBody, bool) {
+	i, ok := slices.BinarySearchFunc(f.bodies, start, func(x memoBody, start uint32) int { return cmp.Compare(x.start, start) })
+	if !ok {
+		return memoBody{}, false
+	}
+	return f.bodies[i], true
 }
 
 func newMemoCrate(c Crate, table *apis.Table) *memoCrate {
@@ -90,21 +108,23 @@ func (a *crateAnalysis) reuseFor(root string, files []*sourceFile) []*bodyReuse 
 	if a.nextMemo == nil {
 		return nil
 	}
+	var prev []memoFile
+	if a.lastMemo != nil {
+		prev = a.lastMemo.trees[root]
+	}
 	next := make([]memoFile, len(files))
 	out := make([]*bodyReuse, len(files))
 	for i, f := range files {
 		if f.given == nil { // parsed here: nothing to know it again by
 			return nil
 		}
-		next[i] = memoFile{path: f.path, given: f.given, bodies: map[uint32]memoBody{}}
+		next[i] = memoFile{path: f.path, given: f.given}
+		if len(prev) == len(files) {
+			next[i].bodies = make([]memoBody, 0, len(prev[i].bodies))
+		}
 		out[i] = &bodyReuse{next: &next[i]}
 	}
 	a.nextMemo.trees[root] = next
-	old := a.lastMemo
-	if old == nil {
-		return out
-	}
-	prev := old.trees[root]
 	if len(prev) != len(files) {
 		return out
 	}
@@ -130,7 +150,7 @@ func (a *crateAnalysis) reuseFor(root string, files []*sourceFile) []*bodyReuse 
 // caller walks the body).
 func (w *walker) replay(b int32) bool {
 	r := w.reuse
-	if r == nil || r.old == nil || w.s != w.f.syn || w.depth > 0 {
+	if r == nil || r.old == nil || w.s != w.f.syn || w.depth > 0 || w.inBody {
 		return false
 	}
 	n := &w.s.nodes[b]
@@ -144,7 +164,7 @@ func (w *walker) replay(b int32) bool {
 			return false // the edited body, or one around it
 		}
 	}
-	body, ok := r.old.bodies[start]
+	body, ok := r.old.body(start)
 	if !ok || body.end != end {
 		return false
 	}
@@ -153,7 +173,7 @@ func (w *walker) replay(b int32) bool {
 	}
 	w.a.sum.Uses = append(w.a.sum.Uses, body.uses...)
 	w.a.sum.Unanalysed = append(w.a.sum.Unanalysed, body.unanalysed...)
-	r.next.bodies[n.start] = body
+	r.next.add(body)
 	w.a.nextMemo.replayed++
 	return true
 }
@@ -163,21 +183,21 @@ func (w *walker) replay(b int32) bool {
 // walk did more than find (it read a file, expanded a macro: effects).
 func (w *walker) record(b int32, uses, unanalysed, effects int) {
 	r := w.reuse
-	if r == nil || w.s != w.f.syn || w.depth > 0 || w.a.effects != effects {
+	if r == nil || w.s != w.f.syn || w.depth > 0 || w.inBody || w.a.effects != effects {
 		return
 	}
 	n := &w.s.nodes[b]
-	r.next.bodies[n.start] = memoBody{
+	r.next.add(memoBody{
+		start:      n.start,
 		end:        n.end,
 		uses:       slices.Clone(w.a.sum.Uses[uses:]),
 		unanalysed: slices.Clone(w.a.sum.Unanalysed[unanalysed:]),
-	}
+	})
 }
 
 // shifted is b with every offset moved by delta bytes.
 func (b memoBody) shifted(delta int) memoBody {
-	out := memoBody{end: b.end, uses: slices.Clone(b.uses), unanalysed: slices.Clone(b.unanalysed)}
-	out.end = uint32(int(out.end) + delta)
+	out := memoBody{start: uint32(int(b.start) + delta), end: uint32(int(b.end) + delta), uses: slices.Clone(b.uses), unanalysed: slices.Clone(b.unanalysed)}
 	for i := range out.uses {
 		out.uses[i].Range.Start += delta
 		out.uses[i].Range.End += delta

@@ -60,7 +60,7 @@ func TestMemoMatchesWalk(t *testing.T) {
 			}
 			ins := inserts[rng.IntN(len(inserts))]
 			next := slices.Concat(text[:at], []byte(ins), text[at:])
-			s := old.Spliced(next, at, at, at+len(ins))
+			s := old.Spliced(next, at, at, at+len(ins), nil)
 			if s == nil {
 				s = ParseSyntax(next)
 			}

@@ -21,7 +21,12 @@ import (
 // otherwise, or when old has a parse error outside that item: then the
 // caller parses the file. The result keeps no tree-sitter subtrees: it
 // cannot be Reparsed.
-func (old *Syntax) Spliced(text []byte, start, oldEnd, newEnd int) *Syntax {
+//
+// spare, when not nil, is a Syntax nothing reads any more, whose memory the
+// result may take over: the node array is most of what a keystroke costs
+// here, and a new one per keystroke keeps the collector busy. spare must
+// not be used afterwards (its nodes are gone: a use panics).
+func (old *Syntax) Spliced(text []byte, start, oldEnd, newEnd int, spare *Syntax) *Syntax {
 	s := old.syn
 	delta := newEnd - oldEnd
 	if s.failed != "" || len(s.nodes) == 0 || start < 0 || start > oldEnd || oldEnd > len(s.src) || len(text) != len(s.src)+delta {
@@ -64,7 +69,7 @@ func (old *Syntax) Spliced(text []byte, start, oldEnd, newEnd int) *Syntax {
 	return &Syntax{syn: &syntax{
 		src:    text,
 		parsed: splicedText(text, s, from, to, parsed),
-		nodes:  s.splicedNodes(c, after, item, delta),
+		nodes:  s.splicedNodes(c, after, item, delta, spare),
 	}, edit: s.localEdit(old, c, item, start, oldEnd, delta)}
 }
 
@@ -240,20 +245,29 @@ func (s *syntax) fits(c int32, item []node) bool {
 // their indices (c's ancestors end delta bytes later), item's take c's
 // place under c's parent, and the nodes after move by the difference in
 // count and by delta bytes.
-func (s *syntax) splicedNodes(c, after int32, item []node, delta int) []node {
+func (s *syntax) splicedNodes(c, after int32, item []node, delta int, spare *Syntax) []node {
 	moved := int32(len(item)-1) - (after - c) // how far the nodes after move
 	shift := func(off uint32) uint32 { return uint32(int64(off) + int64(delta)) }
-	// One copy by append, which unlike make does not clear the memory
-	// first, and the nodes after moved within it: copying the array is most
-	// of what a keystroke costs here, and it is bound by memory bandwidth.
-	out := append([]node(nil), s.nodes...)
-	if moved > 0 {
-		out = append(out, make([]node, moved)...)
+	size := len(s.nodes) + int(moved)
+	var out []node
+	if spare != nil && spare.syn != nil && cap(spare.syn.nodes) >= size && &spare.syn.nodes[:1][0] != &s.nodes[0] {
+		out = spare.syn.nodes[:size]
+		spare.syn = nil
+		copy(out, s.nodes[:c])
+		copy(out[after+moved:], s.nodes[after:])
+	} else {
+		// One copy by append, which unlike make does not clear the memory
+		// first, and the nodes after moved within it: the copy is bound by
+		// memory bandwidth.
+		out = append([]node(nil), s.nodes...)
+		if moved > 0 {
+			out = append(out, make([]node, moved)...)
+		}
+		if moved != 0 {
+			copy(out[after+moved:], out[after:len(s.nodes)])
+		}
+		out = out[:size]
 	}
-	if moved != 0 {
-		copy(out[after+moved:], out[after:len(s.nodes)])
-	}
-	out = out[:len(s.nodes)+int(moved)]
 	for i := range out[after+moved:] {
 		n := &out[after+moved+int32(i)]
 		n.start, n.end = shift(n.start), shift(n.end)

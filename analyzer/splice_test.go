@@ -21,10 +21,10 @@ func TestSplicedMatchesParse(t *testing.T) {
 	files := spliceCorpus(t)
 	rng := rand.New(rand.NewPCG(9, 12))
 	inserts := []string{"x", "_", " ", "\n", "()", "let v = 1;", "// note", "/* c */", "}", "{", "\"", "'", "fn g() {}", "é", "中文", "🦀", ";", "::", "!", "#[inline]\n", "r#\""}
-	var spliced, clean, edits int
-	check := func(path string, cur *Syntax, next []byte, start, oldEnd, newEnd int) *Syntax {
+	var spliced, clean, edits, reused int
+	check := func(path string, cur, spare *Syntax, next []byte, start, oldEnd, newEnd int) *Syntax {
 		edits++
-		got := cur.Spliced(next, start, oldEnd, newEnd)
+		got := cur.Spliced(next, start, oldEnd, newEnd, spare)
 		want := ParseSyntax(next)
 		if !want.syn.hasError {
 			clean++
@@ -46,9 +46,9 @@ func TestSplicedMatchesParse(t *testing.T) {
 		orig := ParseSyntax(text)
 		for range 25 {
 			next, start, oldEnd, newEnd := randomEdit(rng, text, inserts)
-			check(path, orig, next, start, oldEnd, newEnd)
+			check(path, orig, nil, next, start, oldEnd, newEnd)
 		}
-		cur := orig
+		cur, retired := orig, (*Syntax)(nil) // retired: read by nothing, its memory reusable
 		for range 3 {
 			from := rng.IntN(len(cur.syn.src))
 			at := bytes.Index(cur.syn.src[from:], []byte("{\n"))
@@ -59,12 +59,22 @@ func TestSplicedMatchesParse(t *testing.T) {
 			for _, r := range "let typed = open(p)?;\n" {
 				ins := string(r)
 				next := slices.Concat(cur.syn.src[:at], []byte(ins), cur.syn.src[at:])
-				cur = check(path, cur, next, at, at, at+len(ins))
+				got := check(path, cur, retired, next, at, at, at+len(ins))
+				if retired != nil && retired.syn == nil {
+					retired, reused = nil, reused+1 // taken over
+				}
+				if cur != orig && got != cur {
+					retired = cur
+				}
+				cur = got
 				at += len(ins)
 			}
 		}
 	}
-	t.Logf("%d of %d edits spliced; %d of them leave the file without a parse error", spliced, edits, clean)
+	t.Logf("%d of %d edits spliced, %d into a retired syntax's memory; %d of them leave the file without a parse error", spliced, edits, reused, clean)
+	if reused == 0 {
+		t.Error("no splice took over a retired syntax's memory")
+	}
 	if spliced < clean*3/4 {
 		t.Errorf("only %d of the %d edits that leave a clean file spliced: the fast path is hardly taken", spliced, clean)
 	}
@@ -84,7 +94,7 @@ func TestSplicedRefuses(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			start, oldEnd, newEnd := textEdit([]byte(c.before), []byte(c.after))
-			if got := ParseSyntax([]byte(c.before)).Spliced([]byte(c.after), start, oldEnd, newEnd); got != nil {
+			if got := ParseSyntax([]byte(c.before)).Spliced([]byte(c.after), start, oldEnd, newEnd, nil); got != nil {
 				t.Errorf("spliced; want a full parse")
 			}
 		})
@@ -102,7 +112,7 @@ func TestSplicedRefuses(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			start, oldEnd, newEnd := textEdit([]byte(c.before), []byte(c.after))
-			got := ParseSyntax([]byte(c.before)).Spliced([]byte(c.after), start, oldEnd, newEnd)
+			got := ParseSyntax([]byte(c.before)).Spliced([]byte(c.after), start, oldEnd, newEnd, nil)
 			if got == nil {
 				t.Fatal("not spliced")
 			}
@@ -225,10 +235,10 @@ func BenchmarkSpliced(b *testing.B) {
 		var s *Syntax
 		if k%2 == 0 {
 			next = slices.Concat(src[:at], []byte("x"), src[at:])
-			s = cur.Spliced(next, at, at, at+1)
+			s = cur.Spliced(next, at, at, at+1, nil)
 		} else {
 			next = slices.Concat(src[:at-1], src[at:])
-			s = cur.Spliced(next, at-1, at, at-1)
+			s = cur.Spliced(next, at-1, at, at-1, nil)
 		}
 		if s == nil {
 			b.Fatal("not spliced")

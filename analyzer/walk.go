@@ -31,8 +31,9 @@ type walker struct {
 	// being walked matches.
 	scrutinee string
 	// reuse is where the findings of the file's function bodies may come
-	// from instead of a walk (memo.go), or nil.
-	reuse *bodyReuse
+	// from instead of a walk (memo.go), or nil; inBody: walking one.
+	reuse  *bodyReuse
+	inBody bool
 }
 
 func (a *crateAnalysis) analyseFile(f *sourceFile, reuse *bodyReuse) {
@@ -427,6 +428,8 @@ func (w *walker) function(i int32) {
 		return
 	}
 	uses, unanalysed, effects := len(w.a.sum.Uses), len(w.a.sum.Unanalysed), w.a.effects
+	outer := w.inBody
+	w.inBody = true
 	saved := w.generics
 	w.generics = w.genericsOf(s, &w.r, i, w.generics)
 	sc := &scope{}
@@ -440,7 +443,7 @@ func (w *walker) function(i int32) {
 	w.r.blocks = append(w.r.blocks, sc)
 	w.block(body)
 	w.r.blocks = w.r.blocks[:len(w.r.blocks)-1]
-	w.generics = saved
+	w.generics, w.inBody = saved, outer
 	w.record(body, uses, unanalysed, effects)
 }
 

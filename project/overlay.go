@@ -55,12 +55,25 @@ func (o *Overlay) Edited(version int32, text []byte, index *span.Index, edits []
 // brought up to this version by one incremental reparse over every edit
 // since, or nil for a file that is not Rust or a version older than the
 // latest parse (the analyser then parses afresh). It may take a parse's
-// time: a language server never calls it on its reader.
+// time: a language server never calls it on its reader. The caller may
+// keep the result: its memory is never reused (see Borrow).
 func (o *Overlay) Syntax() *analyzer.Syntax {
 	if o.parses == nil {
 		return nil
 	}
-	return o.parses.at(o)
+	return o.parses.at(o, true)
+}
+
+// Borrow is Syntax for a caller that gives the syntax back (done) when it
+// has finished reading it, as an analysis does: a version no one holds any
+// more lends its memory to the next keystroke's (analyzer.Syntax.Spliced).
+func (o *Overlay) Borrow() (s *analyzer.Syntax, done func()) {
+	if o.parses == nil {
+		return nil, func() {}
+	}
+	s = o.parses.at(o, false)
+	var once sync.Once
+	return s, func() { once.Do(func() { o.parses.giveBack(s) }) }
 }
 
 // parses is one Rust buffer's incremental parse: the tree of the latest
@@ -81,6 +94,51 @@ type parses struct {
 		treeSyntax *analyzer.Syntax // the tree's, which Reparsed copies from
 		syntax     *analyzer.Syntax
 		edits      int // the version of syntax, as a count of edits; -1 before the first parse
+		// held counts the borrowers of the latest syntax, the tree's and
+		// older ones still borrowed; keptForever (Syntax) never lends its
+		// memory. spare is an older syntax no one holds, for the next splice.
+		held  map[*analyzer.Syntax]int
+		spare *analyzer.Syntax
+	}
+}
+
+// keptForever is held's count of a syntax handed out to keep.
+const keptForever = -1
+
+// hand records that s is handed out (to keep, or borrowed).
+func (p *parses) hand(s *analyzer.Syntax, keep bool) *analyzer.Syntax {
+	switch n := p.parse.held[s]; {
+	case s == nil || n == keptForever:
+	case keep:
+		p.parse.held[s] = keptForever
+	default:
+		p.parse.held[s] = n + 1
+	}
+	return s
+}
+
+// giveBack ends a borrow of s.
+func (p *parses) giveBack(s *analyzer.Syntax) {
+	p.parse.Lock()
+	defer p.parse.Unlock()
+	if n, ok := p.parse.held[s]; ok && n > 0 {
+		p.parse.held[s] = n - 1
+		p.retire(s)
+	}
+}
+
+// retire forgets s if it is neither the latest syntax nor the tree's nor
+// held, and keeps it as the spare unless it was handed out to keep.
+func (p *parses) retire(s *analyzer.Syntax) {
+	if s == nil || s == p.parse.syntax || s == p.parse.treeSyntax {
+		return
+	}
+	switch n := p.parse.held[s]; {
+	case n == keptForever:
+		delete(p.parse.held, s)
+	case n == 0:
+		delete(p.parse.held, s)
+		p.parse.spare = s
 	}
 }
 
@@ -92,6 +150,7 @@ func newParses() *parses {
 	p := &parses{}
 	p.parse.tree = &treeBox{}
 	p.parse.edits = -1
+	p.parse.held = map[*analyzer.Syntax]int{}
 	runtime.AddCleanup(p, func(b *treeBox) {
 		if b.tree != nil {
 			b.tree.Close()
@@ -148,20 +207,29 @@ func (p *parses) changed(from, to, size int) (start, oldEnd, newEnd int) {
 	return start, size - grown - tail, size - tail
 }
 
-func (p *parses) at(o *Overlay) *analyzer.Syntax {
+// at is the syntax of o's version (see Overlay.Syntax), handed out to keep
+// or borrowed.
+func (p *parses) at(o *Overlay, keep bool) *analyzer.Syntax {
 	p.parse.Lock()
 	defer p.parse.Unlock()
 	switch {
 	case o.edits == p.parse.edits:
-		return p.parse.syntax
+		return p.hand(p.parse.syntax, keep)
 	case o.edits < p.parse.edits:
 		return nil
 	}
-	if last := p.parse.syntax; last != nil {
+	oldTree, oldLatest := p.parse.treeSyntax, p.parse.syntax
+	defer func() {
+		p.retire(oldLatest)
+		p.retire(oldTree)
+	}()
+	if oldLatest != nil {
 		start, oldEnd, newEnd := p.changed(p.parse.edits, o.edits, len(o.Text))
-		if s := last.Spliced(o.Text, start, oldEnd, newEnd); s != nil {
+		spare := p.parse.spare
+		p.parse.spare = nil // Spliced takes it, or it is garbage
+		if s := oldLatest.Spliced(o.Text, start, oldEnd, newEnd, spare); s != nil {
 			p.parse.syntax, p.parse.edits = s, o.edits
-			return s
+			return p.hand(s, keep)
 		}
 	}
 	old, oldSyntax := p.parse.tree.tree, p.parse.treeSyntax
@@ -191,5 +259,5 @@ func (p *parses) at(o *Overlay) *analyzer.Syntax {
 		p.parse.syntax = analyzer.NewSyntax(tree, o.Text)
 	}
 	p.parse.treeSyntax = p.parse.syntax
-	return p.parse.syntax
+	return p.hand(p.parse.syntax, keep)
 }

@@ -131,3 +131,50 @@ func TestOverlayCoalescesEdits(t *testing.T) {
 		t.Error("a manifest got a Rust syntax")
 	}
 }
+
+// A version's syntax lends its memory to a later keystroke's only once
+// every borrower has given it back, and never when it was handed out to
+// keep: each syntax still held reads as a fresh parse of its own text.
+func TestOverlayLendsOnlyWhatIsGivenBack(t *testing.T) {
+	o := NewOverlay("/x/lib.rs", 1, []byte(overlayText))
+	type held struct {
+		o    *Overlay
+		s    *analyzer.Syntax
+		done func()
+	}
+	var holding []held
+	check := func(when string) {
+		for _, h := range holding {
+			if got, want := analysedWith(h.o, h.s), analysedWith(h.o, nil); !reflect.DeepEqual(got, want) {
+				t.Fatalf("%s: a syntax still held (version %d) no longer reads as its text", when, h.o.Version)
+			}
+		}
+	}
+	kept := o.Syntax()
+	holding = append(holding, held{o, kept, func() {}})
+	lent := 0
+	for i := range 12 {
+		at := strings.Index(string(o.Text), "let s") + len("let s")
+		o = byteEdit(o, at, at, "x") // a longer variable name: each edit spliced
+		spare := o.parses.parse.spare
+		s, done := o.Borrow()
+		if s == nil {
+			t.Fatal("no syntax")
+		}
+		if spare != nil && o.parses.parse.spare != spare {
+			lent++ // the spare was taken by this splice
+		}
+		holding = append(holding, held{o, s, done})
+		check(fmt.Sprintf("after edit %d", i))
+		if i%3 == 2 { // give back all but the newest and the kept one
+			for _, h := range holding[1 : len(holding)-1] {
+				h.done()
+			}
+			holding = append(holding[:1], holding[len(holding)-1])
+		}
+	}
+	check("at the end")
+	if lent == 0 {
+		t.Error("no version's memory was lent to a later one")
+	}
+}

@@ -90,6 +90,7 @@ type View struct {
 	current   *Workspace          // nil until loaded
 	failed    error               // the latest load's failure
 	served    map[string]*Overlay // the buffer each file was last read from
+	borrowed  []func()            // the ends of the borrows of buffers' syntax (parse) by the running analysis
 	read      map[string]uint64   // the hash of each file's text as the analysis read it
 	pending   map[string]bool     // files changed since current
 	reload    bool                // the graph must be resolved again
@@ -540,9 +541,12 @@ func (v *View) readFor() func(string) ([]byte, error) {
 			o = nil
 		}
 		v.mu.Unlock()
-		text, err := ReadDisk(path)
+		var text []byte
+		var err error
 		if o != nil {
-			text, err = o.Text, nil
+			text = o.Text
+		} else {
+			text, err = ReadDisk(path)
 		}
 		v.mu.Lock()
 		if err == nil {
@@ -565,7 +569,23 @@ func (v *View) parse(path string, text []byte) *analyzer.Syntax {
 	if o == nil || !bytes.Equal(o.Text, text) {
 		return nil // the analyser parses afresh
 	}
-	return o.Syntax()
+	s, done := o.Borrow()
+	v.mu.Lock()
+	v.borrowed = append(v.borrowed, done)
+	v.mu.Unlock()
+	return s
+}
+
+// giveBack ends the borrows of buffers' syntax by v's analyses: they have
+// all finished.
+func (v *View) giveBack() {
+	v.mu.Lock()
+	borrowed := v.borrowed
+	v.borrowed = nil
+	v.mu.Unlock()
+	for _, done := range borrowed {
+		done()
+	}
 }
 
 // textHash identifies a file's text, to tell whether an analysis read it.
@@ -660,6 +680,7 @@ func (v *View) analyse(ctx context.Context) (superseded bool) {
 	}
 	var next *Workspace
 	var err error
+	defer v.giveBack() // the load or update below has finished every analysis it started
 	if reload {
 		next, err = v.load(ctx)
 	} else {
