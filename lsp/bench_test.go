@@ -73,6 +73,37 @@ func singleCharEdits(text string, n int) []map[string]any {
 // the publishDiagnostics of that version, once the opened buffer is parsed.
 func BenchmarkDidChangeToDiagnostics(b *testing.B) {
 	text := bigRustFile()
+	timeEdits(b, text, singleCharEdits(text, 200))
+}
+
+// BenchmarkTypeInBody is BenchmarkDidChangeToDiagnostics for code typed
+// into function bodies a character at a time — `let n = self.size + 1;` and
+// a newline, at the start of ten `describe` bodies spread over the file —
+// so that half the versions do not parse (`let n = self.`): each keystroke
+// as a person types it, through the states with parse errors.
+func BenchmarkTypeInBody(b *testing.B) {
+	text := bigRustFile()
+	var bodies []int // lines
+	for i, line := range strings.Split(text, "\n") {
+		if strings.HasPrefix(line, "    pub fn describe(&self) -> String {") {
+			bodies = append(bodies, i)
+		}
+	}
+	var edits []map[string]any
+	for k := range 10 {
+		line := bodies[k*len(bodies)/10] + 1 // the body's first line, as a new line before it
+		for col, r := range "        let n = self.size + 1;\n" {
+			edits = append(edits, map[string]any{"range": rng(line, col, line, col), "text": string(r)})
+		}
+	}
+	timeEdits(b, text, edits)
+}
+
+// timeEdits opens text as the lib of a one-crate workspace and reports the
+// latency percentiles from each of edits, sent as an incremental didChange,
+// to the publishDiagnostics of its version. The edits are applied once per
+// iteration of b, so they must undo themselves when b.N > 1.
+func timeEdits(b *testing.B, text string, edits []map[string]any) {
 	dir := bigWorkspace(b, text)
 	s := &session{client: startServer(b, nil), dir: dir}
 	s.initialize(map[string]any{
@@ -82,7 +113,6 @@ func BenchmarkDidChangeToDiagnostics(b *testing.B) {
 	})
 	s.analysed()
 	s.open("src/lib.rs", 1)
-	edits := singleCharEdits(text, 200)
 	uri := fileURI(s.path("src/lib.rs"))
 	version := int32(1)
 	edit := func(e map[string]any) time.Duration {
@@ -102,8 +132,9 @@ func BenchmarkDidChangeToDiagnostics(b *testing.B) {
 	// Untimed, an edit and its undoing: the first edit of the opened
 	// buffer waits for the buffer's first parse, which is the opening's
 	// cost, not a keystroke's.
-	edit(edits[0])
-	edit(edits[1])
+	for _, e := range singleCharEdits(text, 2) {
+		edit(e)
+	}
 	var latencies []time.Duration
 	b.ResetTimer()
 	for range b.N {
