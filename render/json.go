@@ -116,6 +116,7 @@ func JSON(w io.Writer, res *policy.Result, src *Sources) error {
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // `Vec<u8>` and `<T as Trait>::f` read as written
 	return enc.Encode(out)
 }
 

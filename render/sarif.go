@@ -78,6 +78,7 @@ func SARIF(w io.Writer, res *policy.Result, src *Sources, root string) error {
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // `Vec<u8>` and `<T as Trait>::f` read as written
 	return enc.Encode(log)
 }
 
