@@ -453,11 +453,13 @@ func (w *Workspace) analyseCrate(c *graph.Crate, table *apis.Table, deps map[str
 		// The whole crate is unseen: never pure, and said so.
 		return &analyzer.Summary{Unanalysed: []analyzer.Unanalysed{{Reason: c.Missing}}}
 	}
-	in := analyzer.Crate{Name: c.Name, Dir: c.Dir, Targets: targets, Table: table.WithExports(deps), Read: w.opts.Read, Parse: w.opts.Parse}
+	in := analyzer.Crate{Name: c.Name, Dir: c.Dir, Targets: targets, Read: w.opts.Read, Parse: w.opts.Parse}
 	if c.Member && w.trees != nil {
 		in.Parse = w.trees.hook(w.opts.Parse)
 		in.Table = w.trees.table(c.Dir, table, deps)
 		in.Memo = w.trees.memo(c.Dir)
+	} else {
+		in.Table = table.WithExports(deps)
 	}
 	analyse := func() *analyzer.Summary {
 		s := analyzer.AnalyzeCrate(in)
