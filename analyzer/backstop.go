@@ -26,7 +26,7 @@ func (a *crateAnalysis) backstop() {
 	a.strayFiles()
 	for _, f := range a.analysed {
 		a.unfollowedMods(f, f.syn)
-		for _, exps := range f.expansions {
+		for _, exps := range f.expansionsInOrder() {
 			for _, e := range exps {
 				a.unfollowedMods(f, e.syn)
 			}

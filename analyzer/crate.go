@@ -2,6 +2,7 @@ package analyzer
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"io/fs"
 	"maps"
@@ -162,6 +163,20 @@ type sourceFile struct {
 	expansions map[nodeRef][]expansion
 }
 
+// expansionsInOrder is f.expansions in the order of their invocations in
+// the file (a macro body's own invocations after it): a map's order would
+// make the analysis differ from run to run.
+func (f *sourceFile) expansionsInOrder() [][]expansion {
+	refs := slices.SortedFunc(maps.Keys(f.expansions), func(x, y nodeRef) int {
+		return cmp.Or(cmp.Compare(x.s.nodes[x.i].start, y.s.nodes[y.i].start), cmp.Compare(x.s.depth, y.s.depth), cmp.Compare(x.i, y.i))
+	})
+	out := make([][]expansion, len(refs))
+	for k, r := range refs {
+		out[k] = f.expansions[r]
+	}
+	return out
+}
+
 // nodeRef names a node of one of a file's syntaxes (its own or a macro body's).
 type nodeRef struct {
 	s *syntax
@@ -289,7 +304,7 @@ func (a *crateAnalysis) analyseTree(rootPath string, ctx Context, kind treeRoot)
 		}
 	}
 	for _, f := range files {
-		for _, exps := range f.expansions {
+		for _, exps := range f.expansionsInOrder() { // the order gates are added in is the order they are shown in
 			for _, e := range exps {
 				if c, ok := root.macroCfg(e); ok {
 					for _, m := range e.mods {

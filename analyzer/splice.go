@@ -85,7 +85,7 @@ type localEdit struct {
 	delta      int
 }
 
-// localEditOf is the localEdit of the edit [start, oldEnd) inside item c,
+// localEdit is the localEdit of the edit [start, oldEnd) inside item c,
 // which item (the new text of c parsed alone) replaces, or nil when the
 // edit is neither strictly inside the body of function c, with no item in
 // either body, nor one of a comment that leaves only comments.
@@ -119,6 +119,70 @@ func (s *syntax) localEdit(old *Syntax, c int32, item []node, start, oldEnd, del
 		return nil
 	}
 	return &localEdit{from: weak.Make(old), start: s.nodes[body].start, end: s.nodes[body].end, delta: delta}
+}
+
+// BodyEdited records, when it holds, that s — the whole file parsed again
+// after the edit [start, oldEnd) → [start, newEnd) of prev, an earlier
+// version of the same buffer — differs from prev only inside one function
+// body that declares no items before or after the edit, as Spliced does for
+// what it splices: the memo then walks that body alone, also when the body
+// does not parse (a statement half typed). It compares every node outside
+// the body with prev's. s must not be shared yet.
+func (s *Syntax) BodyEdited(prev *Syntax, start, oldEnd, newEnd int) {
+	p, n := prev.syn, s.syn
+	delta := newEnd - oldEnd
+	if p == nil || p.failed != "" || n.failed != "" || len(p.nodes) == 0 || len(n.src) != len(p.src)+delta {
+		return
+	}
+	fn := p.editedItem(uint32(start), uint32(oldEnd))
+	if fn <= 0 || p.nodes[fn].kind != kFunctionItem {
+		return
+	}
+	b := p.child(fn, fBody)
+	if b < 0 || p.nodes[b].kind != kBlock || int(p.nodes[b].start) >= start || oldEnd >= int(p.nodes[b].end) || int(b) >= len(n.nodes) {
+		return
+	}
+	pAfter, nAfter := p.subtreeEnd(b), subtreeEndOf(n.nodes, b)
+	moved := nAfter - pAfter
+	if len(n.nodes)-int(nAfter) != len(p.nodes)-int(pAfter) || declaresItem(p.nodes[b+1:pAfter]) || declaresItem(n.nodes[b+1:nAfter]) {
+		return
+	}
+	shift := func(off uint32) uint32 { return uint32(int64(off) + int64(delta)) }
+	around := map[int32]bool{} // b and its ancestors: they end delta bytes later
+	for a := b; a >= 0; a = p.nodes[a].parent {
+		around[a] = true
+	}
+	for i := range b + 1 {
+		x := p.nodes[i]
+		if around[i] {
+			x.end = shift(x.end)
+			if x.nextSibling >= 0 {
+				x.nextSibling += moved
+			}
+		}
+		if i == b {
+			x.firstChild = n.nodes[b].firstChild // the body's own nodes may differ
+		}
+		if x != n.nodes[i] {
+			return
+		}
+	}
+	for k, x := range p.nodes[pAfter:] {
+		x.start, x.end = shift(x.start), shift(x.end)
+		if x.parent >= pAfter {
+			x.parent += moved
+		}
+		if x.firstChild >= 0 {
+			x.firstChild += moved
+		}
+		if x.nextSibling >= 0 {
+			x.nextSibling += moved
+		}
+		if x != n.nodes[nAfter+int32(k)] {
+			return
+		}
+	}
+	s.edit = &localEdit{from: weak.Make(prev), start: p.nodes[b].start, end: p.nodes[b].end, delta: delta}
 }
 
 // declaresItem reports whether any of nodes is an item: what a body

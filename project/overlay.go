@@ -223,8 +223,9 @@ func (p *parses) at(o *Overlay, keep bool) *analyzer.Syntax {
 		p.retire(oldLatest)
 		p.retire(oldTree)
 	}()
+	var start, oldEnd, newEnd int // the edit since oldLatest
 	if oldLatest != nil {
-		start, oldEnd, newEnd := p.changed(p.parse.edits, o.edits, len(o.Text))
+		start, oldEnd, newEnd = p.changed(p.parse.edits, o.edits, len(o.Text))
 		spare := p.parse.spare
 		p.parse.spare = nil // Spliced takes it, or it is garbage
 		if s := oldLatest.Spliced(o.Text, start, oldEnd, newEnd, spare); s != nil {
@@ -257,6 +258,9 @@ func (p *parses) at(o *Overlay, keep bool) *analyzer.Syntax {
 		p.parse.syntax = oldSyntax.Reparsed(tree, o.Text)
 	} else {
 		p.parse.syntax = analyzer.NewSyntax(tree, o.Text)
+	}
+	if oldLatest != nil { // a body half typed: the analysis may still walk that body alone
+		p.parse.syntax.BodyEdited(oldLatest, start, oldEnd, newEnd)
 	}
 	p.parse.treeSyntax = p.parse.syntax
 	return p.hand(p.parse.syntax, keep)
