@@ -99,4 +99,3 @@ func registryCrates(t *testing.T, prefixes ...string) []string {
 	}
 	return out
 }
-
