@@ -91,7 +91,7 @@ func BenchmarkTypeInBody(b *testing.B) {
 	}
 	var edits []map[string]any
 	for k := range 10 {
-		line := bodies[k*len(bodies)/10] + 1 // the body's first line, as a new line before it
+		line := bodies[k*len(bodies)/10] + 1 + k // the body's first line (each body typed before added one), as a new line before it
 		for col, r := range "        let n = self.size + 1;\n" {
 			edits = append(edits, map[string]any{"range": rng(line, col, line, col), "text": string(r)})
 		}
