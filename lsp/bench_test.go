@@ -186,9 +186,9 @@ func BenchmarkReparse(b *testing.B) {
 
 // BenchmarkAnalyseAfterEdit measures what the didChange path costs without
 // the JSON-RPC and policy around it: applying each of the 200 edits to the
-// buffer and analysing the crate again, with the buffer's incrementally
-// reparsed tree handed to the analyser (analyzer.Crate.Parse) or with the
-// analyser parsing afresh.
+// buffer and analysing the crate again, with the buffer's syntax handed to
+// the analyser (analyzer.Crate.Parse) and the crate's Memo, as the session
+// does, or with the analyser parsing and walking afresh.
 func BenchmarkAnalyseAfterEdit(b *testing.B) {
 	text := []byte(bigRustFile())
 	changes := editChanges(text)
@@ -199,17 +199,25 @@ func BenchmarkAnalyseAfterEdit(b *testing.B) {
 			var latencies []time.Duration
 			for range b.N {
 				doc := &document{Overlay: project.NewOverlay(path, 1, text)}
+				memo := &analyzer.Memo{}
 				for i, ch := range changes {
 					start := time.Now()
 					doc = applyChanges(doc, int32(i+2), []contentChange{ch})
 					crate := analyzer.Crate{Name: "big", Dir: dir, Targets: []analyzer.Target{{Kind: analyzer.Lib, Path: path}},
 						Read: func(string) ([]byte, error) { return doc.Text, nil }}
-					if mode == "incremental" {
-						crate.Parse = func(string, []byte) *analyzer.Syntax { return doc.Syntax() }
+					done := func() {}
+					if mode == "incremental" { // as the session does: the buffer's syntax, borrowed, and the crate's memo
+						crate.Memo = memo
+						crate.Parse = func(string, []byte) *analyzer.Syntax {
+							s, giveBack := doc.Borrow()
+							done = giveBack
+							return s
+						}
 					}
 					if sum := analyzer.AnalyzeCrate(crate); len(sum.Uses) == 0 {
 						b.Fatal("no uses found")
 					}
+					done()
 					latencies = append(latencies, time.Since(start))
 				}
 			}
