@@ -146,8 +146,8 @@ func (a *crateAnalysis) reuseFor(root string, files []*sourceFile) []*bodyReuse 
 }
 
 // replay appends the memo's findings for the body at node b of the file
-// being walked, and reports whether there were any to take over (else the
-// caller walks the body).
+// being walked, and reports whether it took the body over (else the caller
+// walks it).
 func (w *walker) replay(b int32) bool {
 	r := w.reuse
 	if r == nil || r.old == nil || w.s != w.f.syn || w.depth > 0 || w.inBody {
@@ -178,9 +178,10 @@ func (w *walker) replay(b int32) bool {
 	return true
 }
 
-// record keeps what walking the body at node b found since the walk had
-// found uses and unanalysed entries, for the next analysis — unless the
-// walk did more than find (it read a file, expanded a macro: effects).
+// record keeps for the next analysis what walking the body at node b
+// found (the summary's uses and unanalysed entries from the given counts
+// on), unless the walk did more than find: it read a file or expanded a
+// macro as items (effects, then, moved on from the given count).
 func (w *walker) record(b int32, uses, unanalysed, effects int) {
 	r := w.reuse
 	if r == nil || w.s != w.f.syn || w.depth > 0 || w.inBody || w.a.effects != effects {
