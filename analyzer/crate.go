@@ -47,6 +47,7 @@ func AnalyzeCrate(c Crate) Summary {
 		parser:    takeParser(),
 		seen:      map[string]bool{},
 		accounted: map[string]bool{},
+		realDirs:  map[string]string{},
 		followed:  map[nodeRef]bool{},
 		texts:     map[string]readResult{},
 		analysedK: map[TargetKind]bool{},
@@ -83,6 +84,7 @@ type crateAnalysis struct {
 	// data by include_str! (by entry), the `mod` declarations followed or
 	// reported, every file analysed and the kinds of target analysed.
 	accounted map[string]bool
+	realDirs  map[string]string // for entry
 	followed  map[nodeRef]bool
 	analysed  []*sourceFile
 	analysedK map[TargetKind]bool
@@ -217,7 +219,7 @@ func (a *crateAnalysis) analyseTree(rootPath string, ctx Context, kind treeRoot)
 				a.unanalysed(file, at, "module file not found: "+a.rel(path), m.state)
 			default:
 				a.unanalysed(file, at, why, m.state)
-				a.accounted[entry(path)] = true
+				a.accounted[a.entry(path)] = true
 			}
 			return
 		}

@@ -369,9 +369,10 @@ func (w *walker) visit(i int32) {
 			}
 		}
 	}
+	// Pushed and popped by hand: a defer in a function with this many
+	// returns is not open-coded and costs every visit.
 	if sc != nil {
 		w.r.blocks = append(w.r.blocks, sc)
-		defer func() { w.r.blocks = w.r.blocks[:len(w.r.blocks)-1] }()
 	}
 	for c := n.firstChild; c >= 0; c = s.nodes[c].nextSibling {
 		switch s.nodes[c].field {
@@ -379,6 +380,9 @@ func (w *walker) visit(i int32) {
 			continue
 		}
 		w.visit(c)
+	}
+	if sc != nil {
+		w.r.blocks = w.r.blocks[:len(w.r.blocks)-1]
 	}
 }
 
