@@ -435,8 +435,7 @@ func (a *crateAnalysis) parse(path string, text []byte) *syntax {
 		if tree == nil {
 			s = *unparsed(text, parsed, failed)
 		} else {
-			s = *flatten(tree, text, parsed)
-			tree.Close()
+			s = *flattenClosing(tree, text, parsed)
 		}
 	}
 	s.file = path

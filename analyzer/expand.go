@@ -211,11 +211,11 @@ func (a *crateAnalysis) parseItems(s *syntax, start, end uint32) *syntax {
 	if tree == nil {
 		return nil
 	}
-	defer tree.Close()
 	if tree.RootNode().HasError() {
+		tree.Close()
 		return nil
 	}
-	sub := flatten(tree, s.src, s.parsed)
+	sub := flattenClosing(tree, s.src, s.parsed)
 	sub.file = s.file
 	sub.depth = s.depth + 1
 	return sub
