@@ -764,6 +764,9 @@ func (w *walker) traitInScope(trait string) bool {
 // args is the argument list when it is called.
 func (w *walker) pathExpr(p, args int32) {
 	s := w.s
+	if n := &s.nodes[p]; n.kind == kIdentifier && !w.mayClassify(string(s.src[n.start:n.end]), true) {
+		return // most are local names: their text is not copied
+	}
 	segs := pathSegments(s, p)
 	if len(segs) == 0 {
 		if s.nodes[p].kind == kGenericFunction || s.nodes[p].kind == kScopedIdentifier {
@@ -782,8 +785,7 @@ func (w *walker) pathExpr(p, args int32) {
 // classifyPath resolves segs and records a use when the table classifies it.
 // single-segment paths count only when a `use` binds them.
 func (w *walker) classifyPath(segs []string, start, end uint32, args int32, inMacro bool) {
-	last := segs[len(segs)-1]
-	if !w.table.MayClassify(last) && !w.root.aliases[last] && !(len(segs) == 1 && w.renamed(last)) {
+	if !w.mayClassify(segs[len(segs)-1], len(segs) == 1) {
 		return
 	}
 	for _, x := range w.r.resolveAll(segs, true) {
@@ -809,6 +811,12 @@ func (w *walker) classifyPath(segs []string, start, end uint32, args int32, inMa
 		}
 		w.useUnder(x.cfg, c, e.Shown(x.path), start, end)
 	}
+}
+
+// mayClassify is the cheap test before resolving a path whose last segment
+// is last (the only one when single): could it be classified at all?
+func (w *walker) mayClassify(last string, single bool) bool {
+	return w.table.MayClassify(last) || w.root.aliases[last] || single && w.renamed(last)
 }
 
 // ownAPI returns the table's entry for crate-local path p ("crate::x")
