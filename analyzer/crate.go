@@ -70,6 +70,10 @@ func AnalyzeCrate(c Crate) Summary {
 	}
 	a.backstop()
 	a.finish()
+	for _, s := range a.fresh {
+		putNodes(s.nodes)
+		s.nodes = nil // read after this, a slip panics rather than reads another file's nodes
+	}
 	return a.sum
 }
 
@@ -85,6 +89,7 @@ type crateAnalysis struct {
 	// reported, every file analysed and the kinds of target analysed.
 	accounted map[string]bool
 	realDirs  map[string]string // for entry
+	fresh     []*syntax         // the syntaxes it made (not given): their nodes go back to nodeBuffers
 	followed  map[nodeRef]bool
 	analysed  []*sourceFile
 	analysedK map[TargetKind]bool
@@ -437,6 +442,7 @@ func (a *crateAnalysis) parse(path string, text []byte) *syntax {
 		} else {
 			s = *flattenClosing(tree, text, parsed)
 		}
+		a.fresh = append(a.fresh, &s)
 	}
 	s.file = path
 	return &s

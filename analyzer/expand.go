@@ -216,6 +216,7 @@ func (a *crateAnalysis) parseItems(s *syntax, start, end uint32) *syntax {
 		return nil
 	}
 	sub := flattenClosing(tree, s.src, s.parsed)
+	a.fresh = append(a.fresh, sub)
 	sub.file = s.file
 	sub.depth = s.depth + 1
 	return sub

@@ -511,13 +511,15 @@ func flattenC(l *language, tree *sitter.Tree, old *Syntax, keepPtrs bool) (nodes
 		nodes, missing = flattenCursor(tree)
 		return nodes, missing, nil // no pointers: Reparsed copies afresh
 	}
-	return flattenWalk(l, treePointer(tree), old, keepPtrs, false)
+	tp := treePointer(tree)
+	return flattenWalk(l, tp, make([]node, C.flat_capacity(tp)), old, keepPtrs, false)
 }
 
 // flattenClosing is flatten for a tree nothing reads afterwards, which it
 // closes: the walk that copies the tree also frees it, saving
 // tree-sitter's deletion a second walk over the same subtrees. tree's
-// Close does nothing afterwards.
+// Close does nothing afterwards. The nodes come from nodeBuffers, where the
+// caller may put them back once nothing reads the syntax.
 func flattenClosing(tree *sitter.Tree, src, parsed []byte) *syntax {
 	s := &syntax{src: src, parsed: parsed, hasError: tree.RootNode().HasError()}
 	if !flatWalk() {
@@ -527,14 +529,13 @@ func flattenClosing(tree *sitter.Tree, src, parsed []byte) *syntax {
 	}
 	tp := treePointer(tree)
 	*(**C.TSTree)(unsafe.Pointer(tree)) = nil // gone, whatever the walk's outcome
-	s.nodes, s.missing, _ = flattenWalk(rustLanguage(), tp, nil, false, true)
+	s.nodes, s.missing, _ = flattenWalk(rustLanguage(), tp, takeNodes(int(C.flat_capacity(tp))), nil, false, true)
 	return s
 }
 
-// flattenWalk is flattenC over tree-sitter's subtrees; with consume (no old,
-// no keepPtrs) it deletes tp as it goes.
-func flattenWalk(l *language, tp *C.TSTree, old *Syntax, keepPtrs, consume bool) (nodes []node, missing map[int32]string, ptrs []uintptr) {
-	nodes = make([]node, C.flat_capacity(tp))
+// flattenWalk is flattenC over tree-sitter's subtrees into nodes (room for
+// all of them); with consume (no old, no keepPtrs) it deletes tp as it goes.
+func flattenWalk(l *language, tp *C.TSTree, nodes []node, old *Syntax, keepPtrs, consume bool) (_ []node, missing map[int32]string, ptrs []uintptr) {
 	var ptrsOut *C.uintptr_t
 	if keepPtrs {
 		ptrs = make([]uintptr, len(nodes))
