@@ -31,14 +31,18 @@ func nodeClass(n int) (size, index int) {
 }
 
 // takeNodes returns an array of n nodes whose contents are undefined: the
-// copy writes every one.
+// copy writes every one. It is one of n's class or of the next eight (up
+// to twice the room): a file's exact class is rarely free in a load, where
+// every file is another size.
 func takeNodes(n int) []node {
 	size, i := nodeClass(n)
+	for j := i; j < min(i+9, len(nodeBuffers)); j++ {
+		if b, ok := nodeBuffers[j].Get().(*[]node); ok {
+			return (*b)[:n]
+		}
+	}
 	if i >= len(nodeBuffers) {
 		return make([]node, n)
-	}
-	if b, ok := nodeBuffers[i].Get().(*[]node); ok {
-		return (*b)[:n]
 	}
 	return make([]node, n, size)
 }
