@@ -173,12 +173,19 @@ func (a *crateAnalysis) strayContext(rel string) (Context, bool) {
 }
 
 // entry is path with its directory's symlinks resolved: how the backstop's
-// walk of the package meets it.
-func entry(path string) string {
-	if dir, err := filepath.EvalSymlinks(filepath.Dir(path)); err == nil {
-		return filepath.Join(dir, filepath.Base(path))
+// walk of the package meets it. Each directory is resolved once per
+// analysis (every component costs a system call).
+func (a *crateAnalysis) entry(path string) string {
+	dir := filepath.Dir(path)
+	real, ok := a.realDirs[dir]
+	if !ok {
+		real, _ = filepath.EvalSymlinks(dir) // "" where it fails
+		a.realDirs[dir] = real
 	}
-	return filepath.Clean(path)
+	if real == "" {
+		return filepath.Clean(path)
+	}
+	return filepath.Join(real, filepath.Base(path))
 }
 
 func isFile(path string) bool {

@@ -52,6 +52,7 @@ func AnalyzeCrate(c Crate) Summary {
 		parser:    takeParser(),
 		seen:      map[string]bool{},
 		accounted: map[string]bool{},
+		realDirs:  map[string]string{},
 		followed:  map[nodeRef]bool{},
 		texts:     map[string]readResult{},
 		analysedK: map[TargetKind]bool{},
@@ -81,6 +82,10 @@ func AnalyzeCrate(c Crate) Summary {
 	}
 	a.backstop()
 	a.finish()
+	for _, s := range a.fresh {
+		putNodes(s.nodes)
+		s.nodes = nil // read after this, a slip panics rather than reads another file's nodes
+	}
 	return a.sum
 }
 
@@ -95,6 +100,8 @@ type crateAnalysis struct {
 	// data by include_str! (by entry), the `mod` declarations followed or
 	// reported, every file analysed and the kinds of target analysed.
 	accounted map[string]bool
+	realDirs  map[string]string // for entry
+	fresh     []*syntax         // the syntaxes it made (not given): their nodes go back to nodeBuffers
 	followed  map[nodeRef]bool
 	analysed  []*sourceFile
 	analysedK map[TargetKind]bool
@@ -249,7 +256,7 @@ func (a *crateAnalysis) analyseTree(rootPath string, ctx Context, kind treeRoot)
 				a.unanalysed(file, at, "module file not found: "+a.rel(path), m.state)
 			default:
 				a.unanalysed(file, at, why, m.state)
-				a.accounted[entry(path)] = true
+				a.accounted[a.entry(path)] = true
 			}
 			return
 		}
@@ -477,9 +484,9 @@ func (a *crateAnalysis) parse(path string, text []byte) (*syntax, *Syntax) {
 		if tree == nil {
 			s = *unparsed(text, parsed, failed)
 		} else {
-			s = *flatten(tree, text, parsed)
-			tree.Close()
+			s = *flattenClosing(tree, text, parsed)
 		}
+		a.fresh = append(a.fresh, &s)
 	}
 	s.file = path
 	return &s, given

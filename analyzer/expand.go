@@ -212,11 +212,12 @@ func (a *crateAnalysis) parseItems(s *syntax, start, end uint32) *syntax {
 	if tree == nil {
 		return nil
 	}
-	defer tree.Close()
 	if tree.RootNode().HasError() {
+		tree.Close()
 		return nil
 	}
-	sub := flatten(tree, s.src, s.parsed)
+	sub := flattenClosing(tree, s.src, s.parsed)
+	a.fresh = append(a.fresh, sub)
 	sub.file = s.file
 	sub.depth = s.depth + 1
 	return sub

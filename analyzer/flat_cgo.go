@@ -47,6 +47,7 @@ typedef struct {
 	const TSFieldMapEntry *fields, *fields_end;
 	TSFieldId inherited; // a hidden node's field, for its children without one
 	bool visible;
+	bool owned; // consuming, and the last reference to tree was the walk's: freed on leaving it
 } flat_frame;
 
 typedef struct { int32_t node, last; } flat_parent;
@@ -60,8 +61,8 @@ static inline bool flat_leaf(const flat_tables *t, TSSymbol sym) {
 	return sym < t->nkinds && t->leaf[sym];
 }
 
-static inline flat_frame flat_frame_of(const TSLanguage *lang, Subtree s, uint32_t pos, TSFieldId inherited, bool visible) {
-	flat_frame f = {s, 0, 0, pos, ts_language_alias_sequence(lang, s.ptr->production_id), NULL, NULL, inherited, visible};
+static inline flat_frame flat_frame_of(const TSLanguage *lang, Subtree s, uint32_t pos, TSFieldId inherited, bool visible, bool owned) {
+	flat_frame f = {s, 0, 0, pos, ts_language_alias_sequence(lang, s.ptr->production_id), NULL, NULL, inherited, visible, owned};
 	ts_language_field_map(lang, s.ptr->production_id, &f.fields, &f.fields_end);
 	return f;
 }
@@ -121,6 +122,12 @@ static int32_t flat_reuse_find(const flat_reuse *r, uintptr_t p) {
 	return -1;
 }
 
+// flat_own drops one reference to heap subtree s, as ts_subtree_release
+// does, and reports whether it was the last.
+static inline bool flat_own(Subtree s) {
+	return __atomic_sub_fetch((uint32_t *)&s.ptr->ref_count, 1, __ATOMIC_SEQ_CST) == 0;
+}
+
 // flat_subtree_end is the index after the last descendant of old node j.
 static int32_t flat_subtree_end(const flat_old *old, int32_t j) {
 	for (int32_t k = j; k >= 0; k = old->nodes[k].parent) {
@@ -129,22 +136,36 @@ static int32_t flat_subtree_end(const flat_old *old, int32_t j) {
 	return old->n;
 }
 
+// flat_delete_released deletes a tree whose root subtree the walk has
+// released: tree-sitter's deletion of the rest, with nothing left to release.
+static void flat_delete_released(TSTree *tree) {
+	tree->root = (Subtree){.data = {.is_inline = true}};
+	ts_tree_delete(tree);
+}
+
 // flatten writes the visible nodes of tree in preorder into out (room for
 // cap), as tree-sitter's cursor would visit them, not descending below
 // symbols marked leaf; with ptrs, each node's subtree pointer (0 for a leaf
 // stored inline); with old, subtrees found there are copied. It writes the
 // first missing_cap MISSING nodes to missing and counts them all in
 // *nmissing. It returns the node count, or -1 when out of room or memory.
-static int32_t flatten(const TSTree *tree, const flat_tables *t, flat_node *out, int32_t cap,
+//
+// With consume (and neither ptrs nor old), the walk also deletes the tree,
+// releasing each subtree as ts_subtree_release would once it has been
+// copied: tree-sitter's own deletion is a second walk over the same
+// scattered subtrees, and as costly as the copy. The tree is gone then,
+// whatever the result (on -1 the rest of it leaks: the caller panics).
+static int32_t flatten(TSTree *tree, const flat_tables *t, flat_node *out, int32_t cap,
                        uintptr_t *ptrs, const flat_node *old_nodes, const uintptr_t *old_ptrs, int32_t old_n,
-                       flat_missing *missing, int32_t missing_cap, int32_t *nmissing_out) {
+                       flat_missing *missing, int32_t missing_cap, int32_t *nmissing_out, bool consume) {
 	const TSLanguage *lang = tree->language;
 	const flat_old from = {old_nodes, old_ptrs, old_n}, *old = old_n > 0 ? &from : NULL;
 	int32_t n = 0, nmissing = 0, sp = 0, vp = 0, fcap = 64, vcap = 64;
 	flat_frame *fs = malloc(sizeof(flat_frame) * fcap);
 	flat_parent *vs = malloc(sizeof(flat_parent) * vcap);
 	flat_reuse reuse = {0};
-	if (!fs || !vs || cap < 1) goto fail;
+	SubtreePool pool = ts_subtree_pool_new(0);
+	if (!fs || !vs || cap < 1 || consume && (ptrs || old)) goto fail;
 	if (old && !flat_reuse_init(&reuse, old)) goto fail;
 
 	Subtree root = tree->root;
@@ -157,16 +178,22 @@ static int32_t flatten(const TSTree *tree, const flat_tables *t, flat_node *out,
 	n++;
 	if (ts_subtree_child_count(root) > 0 && !flat_leaf(t, root_sym)) {
 		vs[vp++] = (flat_parent){0, -1};
-		fs[sp++] = flat_frame_of(lang, root, root_start, 0, true);
+		fs[sp++] = flat_frame_of(lang, root, root_start, 0, true, consume && flat_own(root));
+	} else if (consume) {
+		ts_subtree_release(&pool, root);
 	}
 
 	while (sp > 0) {
 		flat_frame *f = &fs[sp - 1];
 		if (f->child == f->tree.ptr->child_count) {
 			if (f->visible) vp--;
+			// Its children are released: what is left is one allocation,
+			// the children array with the node's data after it.
+			if (f->owned) ts_free(ts_subtree_children(f->tree));
 			sp--;
 			continue;
 		}
+		bool owned = f->owned; // f moves when the stack grows
 		const Subtree *siblings = ts_subtree_children(f->tree);
 		Subtree child = siblings[f->child];
 		// The subtrees' nodes are scattered over the heap: ask for the
@@ -213,7 +240,10 @@ static int32_t flatten(const TSTree *tree, const flat_tables *t, flat_node *out,
 			p->last = n;
 			if (o->missing) flat_note_missing(missing, missing_cap, &nmissing, (flat_missing){n, sym});
 			int32_t idx = n++;
-			if (!has_children || flat_leaf(t, sym)) continue;
+			if (!has_children || flat_leaf(t, sym)) {
+				if (owned) ts_subtree_release(&pool, child);
+				continue;
+			}
 			int32_t j = reuse.slots ? flat_reuse_find(&reuse, (uintptr_t)child.ptr) : -1;
 			if (j >= 0) { // the same subtree: copy its descendants, moved
 				const flat_node *src = old->nodes;
@@ -243,6 +273,7 @@ static int32_t flatten(const TSTree *tree, const flat_tables *t, flat_node *out,
 			vs[vp++] = (flat_parent){idx, -1};
 			field = 0;
 		} else if (!has_children || ts_subtree_visible_child_count(child) == 0) {
+			if (owned) ts_subtree_release(&pool, child);
 			continue;
 		}
 		if (sp == fcap) {
@@ -251,17 +282,21 @@ static int32_t flatten(const TSTree *tree, const flat_tables *t, flat_node *out,
 			if (!f2) goto fail;
 			fs = f2;
 		}
-		fs[sp++] = flat_frame_of(lang, child, start, visible ? 0 : field, visible);
+		fs[sp++] = flat_frame_of(lang, child, start, visible ? 0 : field, visible, owned && flat_own(child));
 	}
 	free(fs);
 	free(vs);
 	free(reuse.slots);
+	ts_subtree_pool_delete(&pool);
+	if (consume) flat_delete_released(tree);
 	*nmissing_out = nmissing;
 	return n;
 fail:
 	free(fs);
 	free(vs);
 	free(reuse.slots);
+	ts_subtree_pool_delete(&pool);
+	if (consume) flat_delete_released(tree);
 	return -1;
 }
 
@@ -477,7 +512,30 @@ func flattenC(l *language, tree *sitter.Tree, old *Syntax, keepPtrs bool) (nodes
 		return nodes, missing, nil // no pointers: Reparsed copies afresh
 	}
 	tp := treePointer(tree)
-	nodes = make([]node, C.flat_capacity(tp))
+	return flattenWalk(l, tp, make([]node, C.flat_capacity(tp)), old, keepPtrs, false)
+}
+
+// flattenClosing is flatten for a tree nothing reads afterwards, which it
+// closes: the walk that copies the tree also frees it, saving
+// tree-sitter's deletion a second walk over the same subtrees. tree's
+// Close does nothing afterwards. The nodes come from nodeBuffers, where the
+// caller may put them back once nothing reads the syntax.
+func flattenClosing(tree *sitter.Tree, src, parsed []byte) *syntax {
+	s := &syntax{src: src, parsed: parsed, hasError: tree.RootNode().HasError()}
+	if !flatWalk() {
+		s.nodes, s.missing = flattenCursor(tree)
+		tree.Close()
+		return s
+	}
+	tp := treePointer(tree)
+	*(**C.TSTree)(unsafe.Pointer(tree)) = nil // gone, whatever the walk's outcome
+	s.nodes, s.missing, _ = flattenWalk(rustLanguage(), tp, takeNodes(int(C.flat_capacity(tp))), nil, false, true)
+	return s
+}
+
+// flattenWalk is flattenC over tree-sitter's subtrees into nodes (room for
+// all of them); with consume (no old, no keepPtrs) it deletes tp as it goes.
+func flattenWalk(l *language, tp *C.TSTree, nodes []node, old *Syntax, keepPtrs, consume bool) (_ []node, missing map[int32]string, ptrs []uintptr) {
 	var ptrsOut *C.uintptr_t
 	if keepPtrs {
 		ptrs = make([]uintptr, len(nodes))
@@ -494,7 +552,7 @@ func flattenC(l *language, tree *sitter.Tree, old *Syntax, keepPtrs bool) (nodes
 	var found [maxMissingNames]C.flat_missing
 	var nmissing C.int32_t
 	n := C.flatten(tp, flatTables(), (*C.flat_node)(unsafe.Pointer(&nodes[0])), C.int32_t(len(nodes)),
-		ptrsOut, oldNodes, oldPtrs, oldN, &found[0], maxMissingNames, &nmissing)
+		ptrsOut, oldNodes, oldPtrs, oldN, &found[0], maxMissingNames, &nmissing, C.bool(consume))
 	if n < 0 {
 		panic("analyzer: out of memory flattening a syntax tree")
 	}

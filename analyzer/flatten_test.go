@@ -48,26 +48,32 @@ func TestFlattenMatchesCursor(t *testing.T) {
 	defer p.Close()
 	for name, text := range texts {
 		tree := parseText(p, renameTryMacro(text), nil)
-		got, gotMissing, _ := flattenC(rustLanguage(), tree, nil, false)
 		want, wantMissing := flattenCursor(tree)
-		tree.Close()
-		if len(got) != len(want) {
-			t.Errorf("%s: %d nodes, cursor %d", name, len(got), len(want))
-			continue
+		got, gotMissing, _ := flattenC(rustLanguage(), tree, nil, false)
+		sameAsCursor(t, name, got, gotMissing, want, wantMissing)
+		closed := flattenClosing(tree, text, text) // the walk that frees the tree as it copies it
+		sameAsCursor(t, name+" (closing)", closed.nodes, closed.missing, want, wantMissing)
+	}
+}
+
+func sameAsCursor(t *testing.T, name string, got []node, gotMissing map[int32]string, want []node, wantMissing map[int32]string) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Errorf("%s: %d nodes, cursor %d", name, len(got), len(want))
+		return
+	}
+	for i := range got {
+		if got[i] != want[i] {
+			t.Errorf("%s: node %d = %+v, cursor %+v", name, i, got[i], want[i])
+			break
 		}
-		for i := range got {
-			if got[i] != want[i] {
-				t.Errorf("%s: node %d = %+v, cursor %+v", name, i, got[i], want[i])
-				break
-			}
-		}
-		if len(gotMissing) != len(wantMissing) {
-			t.Errorf("%s: missing %v, cursor %v", name, gotMissing, wantMissing)
-		}
-		for i, k := range wantMissing {
-			if gotMissing[i] != k {
-				t.Errorf("%s: missing node %d named %q, cursor %q", name, i, gotMissing[i], k)
-			}
+	}
+	if len(gotMissing) != len(wantMissing) {
+		t.Errorf("%s: missing %v, cursor %v", name, gotMissing, wantMissing)
+	}
+	for i, k := range wantMissing {
+		if gotMissing[i] != k {
+			t.Errorf("%s: missing node %d named %q, cursor %q", name, i, gotMissing[i], k)
 		}
 	}
 }

@@ -46,7 +46,9 @@ func FuzzAnalyze(f *testing.F) {
 
 // FuzzFlatten: for any text, the C walk over tree-sitter's subtrees copies
 // the tree exactly as the public cursor sees it, and a copy reparsed after an
-// edit (reusing the unchanged subtrees) equals a fresh one.
+// edit (reusing the unchanged subtrees) equals a fresh one. The walk that
+// frees the tree as it copies it copies the same, and frees only what the
+// tree alone holds: the reparsed tree shares subtrees with the first.
 func FuzzFlatten(f *testing.F) {
 	for _, src := range testdataRust(f) {
 		f.Add(src, uint16(len(src)/2), "x")
@@ -66,6 +68,14 @@ func FuzzFlatten(f *testing.F) {
 		defer newTree.Close()
 		if !sameSyntax(old.Reparsed(newTree, next), NewSyntax(newTree, next)) {
 			t.Fatalf("reparsed copy differs from a fresh one")
+		}
+		wantNext, wantNextMissing := flattenCursor(newTree)
+		closed := flattenClosing(newTree, next, next)
+		if !slices.Equal(closed.nodes, wantNext) || !maps.Equal(closed.missing, wantNextMissing) {
+			t.Fatalf("closing C walk differs from the cursor")
+		}
+		if again, againMissing := flattenCursor(tree); !slices.Equal(again, want) || !maps.Equal(againMissing, wantMissing) {
+			t.Fatalf("closing the reparsed tree changed the tree it shares subtrees with")
 		}
 	})
 }

@@ -63,7 +63,7 @@ func (w *walker) builtinMacro(segs []string, start uint32, tt int32) bool {
 			return true
 		}
 		abs, in := w.inPackage(v)
-		w.a.accounted[entry(abs)] = true // data, or reported, or analysed: not a stray module
+		w.a.accounted[w.a.entry(abs)] = true // data, or reported, or analysed: not a stray module
 		w.a.effects++
 		if _, err := w.a.dir.Resolve(abs); in && leavesPackage(err) {
 			in = false // a symlink out: the real path decides

@@ -373,9 +373,10 @@ func (w *walker) visit(i int32) {
 			}
 		}
 	}
+	// Pushed and popped by hand: a defer in a function with this many
+	// returns is not open-coded and costs every visit.
 	if sc != nil {
 		w.r.blocks = append(w.r.blocks, sc)
-		defer func() { w.r.blocks = w.r.blocks[:len(w.r.blocks)-1] }()
 	}
 	for c := n.firstChild; c >= 0; c = s.nodes[c].nextSibling {
 		switch s.nodes[c].field {
@@ -383,6 +384,9 @@ func (w *walker) visit(i int32) {
 			continue
 		}
 		w.visit(c)
+	}
+	if sc != nil {
+		w.r.blocks = w.r.blocks[:len(w.r.blocks)-1]
 	}
 }
 
@@ -768,6 +772,9 @@ func (w *walker) traitInScope(trait string) bool {
 // args is the argument list when it is called.
 func (w *walker) pathExpr(p, args int32) {
 	s := w.s
+	if n := &s.nodes[p]; n.kind == kIdentifier && !w.mayClassify(string(s.src[n.start:n.end]), true) {
+		return // most are local names: their text is not copied
+	}
 	segs := pathSegments(s, p)
 	if len(segs) == 0 {
 		if s.nodes[p].kind == kGenericFunction || s.nodes[p].kind == kScopedIdentifier {
@@ -786,8 +793,7 @@ func (w *walker) pathExpr(p, args int32) {
 // classifyPath resolves segs and records a use when the table classifies it.
 // single-segment paths count only when a `use` binds them.
 func (w *walker) classifyPath(segs []string, start, end uint32, args int32, inMacro bool) {
-	last := segs[len(segs)-1]
-	if !w.table.MayClassify(last) && !w.root.aliases[last] && !(len(segs) == 1 && w.renamed(last)) {
+	if !w.mayClassify(segs[len(segs)-1], len(segs) == 1) {
 		return
 	}
 	for _, x := range w.r.resolveAll(segs, true) {
@@ -813,6 +819,12 @@ func (w *walker) classifyPath(segs []string, start, end uint32, args int32, inMa
 		}
 		w.useUnder(x.cfg, c, e.Shown(x.path), start, end)
 	}
+}
+
+// mayClassify is the cheap test before resolving a path whose last segment
+// is last (the only one when single): could it be classified at all?
+func (w *walker) mayClassify(last string, single bool) bool {
+	return w.table.MayClassify(last) || w.root.aliases[last] || single && w.renamed(last)
 }
 
 // ownAPI returns the table's entry for crate-local path p ("crate::x")
