@@ -168,17 +168,7 @@ func (s *Syntax) BodyEdited(prev *Syntax, start, oldEnd, newEnd int) {
 		}
 	}
 	for k, x := range p.nodes[pAfter:] {
-		x.start, x.end = shift(x.start), shift(x.end)
-		if x.parent >= pAfter {
-			x.parent += moved
-		}
-		if x.firstChild >= 0 {
-			x.firstChild += moved
-		}
-		if x.nextSibling >= 0 {
-			x.nextSibling += moved
-		}
-		if x != n.nodes[nAfter+int32(k)] {
+		if x.after(pAfter, moved, delta) != n.nodes[nAfter+int32(k)] {
 			return
 		}
 	}
@@ -334,16 +324,7 @@ func (s *syntax) splicedNodes(c, after int32, item []node, delta int, spare *Syn
 	}
 	for i := range out[after+moved:] {
 		n := &out[after+moved+int32(i)]
-		n.start, n.end = shift(n.start), shift(n.end)
-		if n.parent >= after {
-			n.parent += moved
-		}
-		if n.firstChild >= 0 {
-			n.firstChild += moved
-		}
-		if n.nextSibling >= 0 {
-			n.nextSibling += moved
-		}
+		*n = n.after(after, moved, delta)
 	}
 	for a := s.nodes[c].parent; a >= 0; a = out[a].parent {
 		out[a].end = shift(out[a].end)
@@ -378,6 +359,22 @@ func (s *syntax) splicedNodes(c, after int32, item []node, delta int, spare *Syn
 		out[base+int32(k)] = n
 	}
 	return out
+}
+
+// after is n, a node at or after index from, once the nodes from there on
+// move by moved places and delta bytes (its parent may come before from).
+func (n node) after(from, moved int32, delta int) node {
+	n.start, n.end = uint32(int64(n.start)+int64(delta)), uint32(int64(n.end)+int64(delta))
+	if n.parent >= from {
+		n.parent += moved
+	}
+	if n.firstChild >= 0 {
+		n.firstChild += moved
+	}
+	if n.nextSibling >= 0 {
+		n.nextSibling += moved
+	}
+	return n
 }
 
 // splicedText is text as the parser is given it (see respell): s's parsed
