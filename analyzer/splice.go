@@ -98,13 +98,9 @@ func (s *syntax) localEdit(old *Syntax, c int32, item []node, start, oldEnd, del
 		}
 		return &localEdit{from: weak.Make(old), start: s.nodes[c].start, end: s.nodes[c].end, delta: delta}
 	}
-	if s.nodes[c].kind != kFunctionItem {
-		return nil
-	}
-	body := s.child(c, fBody)
+	body := s.bodyHolding(c, start, oldEnd)
 	top := item[0].firstChild
-	if body < 0 || s.nodes[body].kind != kBlock || int(s.nodes[body].start) >= start || oldEnd >= int(s.nodes[body].end) ||
-		top < 0 || item[top].kind != kFunctionItem || item[top].nextSibling >= 0 {
+	if body < 0 || top < 0 || item[top].kind != kFunctionItem || item[top].nextSibling >= 0 {
 		return nil
 	}
 	newBody := int32(-1)
@@ -134,12 +130,8 @@ func (s *Syntax) BodyEdited(prev *Syntax, start, oldEnd, newEnd int) {
 	if p == nil || p.failed != "" || n.failed != "" || len(p.nodes) == 0 || len(n.src) != len(p.src)+delta {
 		return
 	}
-	fn := p.editedItem(uint32(start), uint32(oldEnd))
-	if fn <= 0 || p.nodes[fn].kind != kFunctionItem {
-		return
-	}
-	b := p.child(fn, fBody)
-	if b < 0 || p.nodes[b].kind != kBlock || int(p.nodes[b].start) >= start || oldEnd >= int(p.nodes[b].end) || int(b) >= len(n.nodes) {
+	b := p.bodyHolding(p.editedItem(uint32(start), uint32(oldEnd)), start, oldEnd)
+	if b < 0 || int(b) >= len(n.nodes) {
 		return
 	}
 	pAfter, nAfter := p.subtreeEnd(b), subtreeEndOf(n.nodes, b)
@@ -147,7 +139,6 @@ func (s *Syntax) BodyEdited(prev *Syntax, start, oldEnd, newEnd int) {
 	if len(n.nodes)-int(nAfter) != len(p.nodes)-int(pAfter) || declaresItem(p.nodes[b+1:pAfter]) || declaresItem(n.nodes[b+1:nAfter]) {
 		return
 	}
-	shift := func(off uint32) uint32 { return uint32(int64(off) + int64(delta)) }
 	around := map[int32]bool{} // b and its ancestors: they end delta bytes later
 	for a := b; a >= 0; a = p.nodes[a].parent {
 		around[a] = true
@@ -155,10 +146,7 @@ func (s *Syntax) BodyEdited(prev *Syntax, start, oldEnd, newEnd int) {
 	for i := range b + 1 {
 		x := p.nodes[i]
 		if around[i] {
-			x.end = shift(x.end)
-			if x.nextSibling >= 0 {
-				x.nextSibling += moved
-			}
+			x = x.around(moved, delta)
 		}
 		if i == b {
 			x.firstChild = n.nodes[b].firstChild // the body's own nodes may differ
@@ -173,6 +161,19 @@ func (s *Syntax) BodyEdited(prev *Syntax, start, oldEnd, newEnd int) {
 		}
 	}
 	s.edit = &localEdit{from: weak.Make(prev), start: p.nodes[b].start, end: p.nodes[b].end, delta: delta}
+}
+
+// bodyHolding is the body of function item fn when the edit [start,
+// oldEnd) lies strictly inside its braces, or -1.
+func (s *syntax) bodyHolding(fn int32, start, oldEnd int) int32 {
+	if fn <= 0 || s.nodes[fn].kind != kFunctionItem {
+		return -1
+	}
+	b := s.child(fn, fBody)
+	if b < 0 || s.nodes[b].kind != kBlock || int(s.nodes[b].start) >= start || oldEnd >= int(s.nodes[b].end) {
+		return -1
+	}
+	return b
 }
 
 // declaresItem reports whether any of nodes is an item: what a body
@@ -301,7 +302,6 @@ func (s *syntax) fits(c int32, item []node) bool {
 // count and by delta bytes.
 func (s *syntax) splicedNodes(c, after int32, item []node, delta int, spare *Syntax) []node {
 	moved := int32(len(item)-1) - (after - c) // how far the nodes after move
-	shift := func(off uint32) uint32 { return uint32(int64(off) + int64(delta)) }
 	size := len(s.nodes) + int(moved)
 	var out []node
 	if spare != nil && spare.syn != nil && cap(spare.syn.nodes) >= size && &spare.syn.nodes[:1][0] != &s.nodes[0] {
@@ -327,10 +327,7 @@ func (s *syntax) splicedNodes(c, after int32, item []node, delta int, spare *Syn
 		*n = n.after(after, moved, delta)
 	}
 	for a := s.nodes[c].parent; a >= 0; a = out[a].parent {
-		out[a].end = shift(out[a].end)
-		if out[a].nextSibling >= 0 {
-			out[a].nextSibling += moved
-		}
+		out[a] = out[a].around(moved, delta)
 	}
 	parent, next := s.nodes[c].parent, s.nodes[c].nextSibling
 	if next >= 0 {
@@ -371,6 +368,17 @@ func (n node) after(from, moved int32, delta int) node {
 	if n.firstChild >= 0 {
 		n.firstChild += moved
 	}
+	if n.nextSibling >= 0 {
+		n.nextSibling += moved
+	}
+	return n
+}
+
+// around is n, a node that holds an edit, once what follows the edit moves
+// by moved places and delta bytes: it ends delta bytes later, and its next
+// sibling moved.
+func (n node) around(moved int32, delta int) node {
+	n.end = uint32(int64(n.end) + int64(delta))
 	if n.nextSibling >= 0 {
 		n.nextSibling += moved
 	}

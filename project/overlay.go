@@ -218,10 +218,10 @@ func (p *parses) at(o *Overlay, keep bool) *analyzer.Syntax {
 	case o.edits < p.parse.edits:
 		return nil
 	}
-	oldTree, oldLatest := p.parse.treeSyntax, p.parse.syntax
+	oldTreeSyntax, oldLatest := p.parse.treeSyntax, p.parse.syntax
 	defer func() {
 		p.retire(oldLatest)
-		p.retire(oldTree)
+		p.retire(oldTreeSyntax)
 	}()
 	var start, oldEnd, newEnd int // the edit since oldLatest
 	if oldLatest != nil {
@@ -233,7 +233,7 @@ func (p *parses) at(o *Overlay, keep bool) *analyzer.Syntax {
 			return p.hand(s, keep)
 		}
 	}
-	old, oldSyntax := p.parse.tree.tree, p.parse.treeSyntax
+	old := p.parse.tree.tree
 	var prev *sitter.Tree
 	if old != nil {
 		// Edit a copy: old must stay as it was for Reparsed.
@@ -254,8 +254,8 @@ func (p *parses) at(o *Overlay, keep bool) *analyzer.Syntax {
 	if tree == nil {
 		return nil // over the parse budget: the analyser reports it; the next version parses afresh
 	}
-	if prev != nil && oldSyntax != nil {
-		p.parse.syntax = oldSyntax.Reparsed(tree, o.Text)
+	if prev != nil && oldTreeSyntax != nil {
+		p.parse.syntax = oldTreeSyntax.Reparsed(tree, o.Text)
 	} else {
 		p.parse.syntax = analyzer.NewSyntax(tree, o.Text)
 	}
