@@ -174,15 +174,10 @@ func (a *crateAnalysis) strayContext(rel string) (Context, bool) {
 
 // entry is path with its directory's symlinks resolved: how the backstop's
 // walk of the package meets it. Each directory is resolved once per
-// analysis (every component costs a system call).
+// analysis (a.dir remembers it: every component costs a system call).
 func (a *crateAnalysis) entry(path string) string {
-	dir := filepath.Dir(path)
-	real, ok := a.realDirs[dir]
-	if !ok {
-		real, _ = filepath.EvalSymlinks(dir) // "" where it fails
-		a.realDirs[dir] = real
-	}
-	if real == "" {
+	real, err := a.dir.RealDir(filepath.Dir(path))
+	if err != nil {
 		return filepath.Clean(path)
 	}
 	return filepath.Join(real, filepath.Base(path))

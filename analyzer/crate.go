@@ -52,7 +52,6 @@ func AnalyzeCrate(c Crate) Summary {
 		parser:    takeParser(),
 		seen:      map[string]bool{},
 		accounted: map[string]bool{},
-		realDirs:  map[string]string{},
 		followed:  map[nodeRef]bool{},
 		texts:     map[string]readResult{},
 		analysedK: map[TargetKind]bool{},
@@ -100,8 +99,7 @@ type crateAnalysis struct {
 	// data by include_str! (by entry), the `mod` declarations followed or
 	// reported, every file analysed and the kinds of target analysed.
 	accounted map[string]bool
-	realDirs  map[string]string // for entry
-	fresh     []*syntax         // the syntaxes it made (not given): their nodes go back to nodeBuffers
+	fresh     []*syntax // the syntaxes it made (not given): their nodes go back to nodeBuffers
 	followed  map[nodeRef]bool
 	analysed  []*sourceFile
 	analysedK map[TargetKind]bool

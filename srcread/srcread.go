@@ -122,21 +122,32 @@ func (d Dir) realPath(path string) (string, fs.FileInfo, error) {
 		real, err := filepath.EvalSymlinks(path)
 		return real, nil, err
 	}
-	r, ok := d.dirs[dir]
-	if !ok {
-		r.real, r.err = filepath.EvalSymlinks(dir)
-		d.dirs[dir] = r
+	realDir, err := d.RealDir(dir)
+	if err != nil {
+		return "", nil, err // where EvalSymlinks(path) fails too, for the same reason
 	}
-	if r.err != nil {
-		return "", nil, r.err // where EvalSymlinks(path) fails too, for the same reason
-	}
-	real := filepath.Join(r.real, base)
+	real := filepath.Join(realDir, base)
 	st, err := os.Lstat(real)
 	if err != nil || st.Mode()&fs.ModeSymlink != 0 {
 		real, err := filepath.EvalSymlinks(path)
 		return real, nil, err
 	}
 	return real, st, nil
+}
+
+// RealDir is filepath.EvalSymlinks(dir), resolved once per directory with
+// Memo.
+func (d Dir) RealDir(dir string) (string, error) {
+	if d.dirs == nil {
+		return filepath.EvalSymlinks(dir)
+	}
+	dir = filepath.Clean(dir)
+	r, ok := d.dirs[dir]
+	if !ok {
+		r.real, r.err = filepath.EvalSymlinks(dir)
+		d.dirs[dir] = r
+	}
+	return r.real, r.err
 }
 
 // Read reads path if Resolve allows it. The file is opened without
