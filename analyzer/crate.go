@@ -81,7 +81,7 @@ func AnalyzeCrate(c Crate) Summary {
 	}
 	a.backstop()
 	a.finish()
-	for _, s := range a.fresh {
+	for _, s := range a.made {
 		putNodes(s.nodes)
 		s.nodes = nil // read after this, a slip panics rather than reads another file's nodes
 	}
@@ -99,7 +99,7 @@ type crateAnalysis struct {
 	// data by include_str! (by entry), the `mod` declarations followed or
 	// reported, every file analysed and the kinds of target analysed.
 	accounted map[string]bool
-	fresh     []*syntax // the syntaxes it made (not given): their nodes go back to nodeBuffers
+	made      []*syntax // the syntaxes it made (not given): their nodes go back to nodeBuffers
 	followed  map[nodeRef]bool
 	analysed  []*sourceFile
 	analysedK map[TargetKind]bool
@@ -484,7 +484,7 @@ func (a *crateAnalysis) parse(path string, text []byte) (*syntax, *Syntax) {
 		} else {
 			s = *flattenClosing(tree, text, parsed)
 		}
-		a.fresh = append(a.fresh, &s)
+		a.made = append(a.made, &s)
 	}
 	s.file = path
 	return &s, given

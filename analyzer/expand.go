@@ -217,7 +217,7 @@ func (a *crateAnalysis) parseItems(s *syntax, start, end uint32) *syntax {
 		return nil
 	}
 	sub := flattenClosing(tree, s.src, s.parsed)
-	a.fresh = append(a.fresh, sub)
+	a.made = append(a.made, sub)
 	sub.file = s.file
 	sub.depth = s.depth + 1
 	return sub
