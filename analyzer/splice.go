@@ -58,12 +58,10 @@ func (old *Syntax) Spliced(text []byte, start, oldEnd, newEnd int, spare *Syntax
 	if tree == nil {
 		return nil
 	}
-	defer tree.Close()
-	if tree.RootNode().HasError() {
-		return nil
-	}
-	item, missing, _ := flattenC(rustLanguage(), tree, nil, false)
-	if missing != nil || !s.fits(c, item) {
+	alone := flattenClosing(tree, chunk, parsed)
+	defer putNodes(alone.nodes)
+	item := alone.nodes
+	if alone.hasError || alone.missing != nil || !s.fits(c, item) {
 		return nil
 	}
 	return &Syntax{syn: &syntax{
