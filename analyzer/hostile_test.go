@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/cargo-caps/cargo-caps/internal/testfs"
 )
 
 // Hostile packages: files that are not the package's own, or not files,
@@ -18,10 +20,10 @@ import (
 func TestHostileFiles(t *testing.T) {
 	tmp := t.TempDir()
 	pkg := filepath.Join(tmp, "pkg")
-	put(t, filepath.Join(tmp, "secret.txt"), "SECRET-MARKER")
-	put(t, filepath.Join(tmp, "outdir/mod.rs"), "pub fn f() { std::fs::remove_dir_all(\"/\"); }")
-	put(t, filepath.Join(tmp, "outdir/x.rs"), "pub fn f() { std::fs::remove_dir_all(\"/\"); }")
-	put(t, filepath.Join(pkg, "src/lib.rs"), `mod secret;
+	testfs.Write(t, filepath.Join(tmp, "secret.txt"), "SECRET-MARKER")
+	testfs.Write(t, filepath.Join(tmp, "outdir/mod.rs"), "pub fn f() { std::fs::remove_dir_all(\"/\"); }")
+	testfs.Write(t, filepath.Join(tmp, "outdir/x.rs"), "pub fn f() { std::fs::remove_dir_all(\"/\"); }")
+	testfs.Write(t, filepath.Join(pkg, "src/lib.rs"), `mod secret;
 mod environ;
 mod zero;
 mod fifo;
@@ -36,15 +38,15 @@ pub fn f() {
     let _ = include_bytes!("own.txt");
 }
 `)
-	put(t, filepath.Join(pkg, "src/real.rs"), "pub fn f() { std::env::args(); }")
-	put(t, filepath.Join(pkg, "src/own.txt"), "fine")
-	symlink(t, "../../secret.txt", filepath.Join(pkg, "src/secret.rs"))
-	symlink(t, "/proc/self/environ", filepath.Join(pkg, "src/environ.rs"))
-	symlink(t, "/dev/zero", filepath.Join(pkg, "src/zero.rs"))
-	symlink(t, "../../outdir", filepath.Join(pkg, "src/linked"))
-	symlink(t, "real.rs", filepath.Join(pkg, "src/alias.rs"))
-	symlink(t, "../../secret.txt", filepath.Join(pkg, "src/inc.rs"))
-	symlink(t, "../../secret.txt", filepath.Join(pkg, "src/data.txt"))
+	testfs.Write(t, filepath.Join(pkg, "src/real.rs"), "pub fn f() { std::env::args(); }")
+	testfs.Write(t, filepath.Join(pkg, "src/own.txt"), "fine")
+	testfs.Link(t, "../../secret.txt", filepath.Join(pkg, "src/secret.rs"))
+	testfs.Link(t, "/proc/self/environ", filepath.Join(pkg, "src/environ.rs"))
+	testfs.Link(t, "/dev/zero", filepath.Join(pkg, "src/zero.rs"))
+	testfs.Link(t, "../../outdir", filepath.Join(pkg, "src/linked"))
+	testfs.Link(t, "real.rs", filepath.Join(pkg, "src/alias.rs"))
+	testfs.Link(t, "../../secret.txt", filepath.Join(pkg, "src/inc.rs"))
+	testfs.Link(t, "../../secret.txt", filepath.Join(pkg, "src/data.txt"))
 	if err := syscall.Mkfifo(filepath.Join(pkg, "src/fifo.rs"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -97,9 +99,9 @@ pub fn f() {
 func TestHostileTargetRoots(t *testing.T) {
 	tmp := t.TempDir()
 	pkg := filepath.Join(tmp, "pkg")
-	put(t, filepath.Join(tmp, "secret.rs"), "pub fn f() { std::fs::write(\"x\", \"\"); }")
-	put(t, filepath.Join(pkg, "Cargo.toml"), "[package]\nname = \"p\"\n")
-	symlink(t, "../../secret.rs", filepath.Join(pkg, "src/lib.rs"))
+	testfs.Write(t, filepath.Join(tmp, "secret.rs"), "pub fn f() { std::fs::write(\"x\", \"\"); }")
+	testfs.Write(t, filepath.Join(pkg, "Cargo.toml"), "[package]\nname = \"p\"\n")
+	testfs.Link(t, "../../secret.rs", filepath.Join(pkg, "src/lib.rs"))
 	sum := AnalyzeCrate(Crate{Name: "p", Dir: pkg, Targets: []Target{
 		{Kind: Lib, Path: filepath.Join(pkg, "src/lib.rs")},
 		{Kind: Bin, Path: "/dev/urandom"},
@@ -128,7 +130,7 @@ func TestDoublingChain(t *testing.T) {
 		if i == 0 {
 			name = "src/lib.rs"
 		}
-		put(t, filepath.Join(pkg, name), text)
+		testfs.Write(t, filepath.Join(pkg, name), text)
 	}
 	start := time.Now()
 	sum := AnalyzeCrate(Crate{Name: "chain", Dir: pkg, Targets: []Target{{Kind: Lib, Path: filepath.Join(pkg, "src/lib.rs")}}})
@@ -147,7 +149,7 @@ func TestParseBudget(t *testing.T) {
 	parseBudget = 300 * time.Millisecond
 	pkg := t.TempDir()
 	half := bytes.Repeat([]byte{'"'}, 61<<10)
-	put(t, filepath.Join(pkg, "src/lib.rs"), string(half)+"\x00"+string(half))
+	testfs.Write(t, filepath.Join(pkg, "src/lib.rs"), string(half)+"\x00"+string(half))
 	start := time.Now()
 	sum := AnalyzeCrate(Crate{Name: "slow", Dir: pkg, Targets: []Target{{Kind: Lib, Path: filepath.Join(pkg, "src/lib.rs")}}})
 	if d := time.Since(start); d > 5*time.Second {
@@ -179,24 +181,4 @@ func describe(sum Summary) []string {
 	}
 	slices.Sort(out)
 	return out
-}
-
-func put(t *testing.T, path, text string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func symlink(t *testing.T, target, path string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink(target, path); err != nil {
-		t.Fatal(err)
-	}
 }

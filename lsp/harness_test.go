@@ -21,6 +21,7 @@ import (
 	"go.lsp.dev/protocol"
 	"golang.org/x/tools/txtar"
 
+	"github.com/cargo-caps/cargo-caps/internal/testfs"
 	"github.com/cargo-caps/cargo-caps/span"
 )
 
@@ -289,21 +290,10 @@ func writeCase(t *testing.T, file string) (string, *txtar.Archive) {
 		if crlf[f.Name] {
 			data = bytes.ReplaceAll(data, []byte("\n"), []byte("\r\n"))
 		}
-		path := at(f.Name)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		testfs.Write(t, at(f.Name), string(data))
 	}
 	for from, to := range links {
-		if err := os.MkdirAll(filepath.Dir(at(from)), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Symlink(at(to), at(from)); err != nil {
-			t.Fatal(err)
-		}
+		testfs.Link(t, at(to), at(from))
 	}
 	// A case's .cargo-home holds its registry sources, as in project's check cases.
 	home := filepath.Join(dir, ".cargo-home")

@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/tools/txtar"
 
+	"github.com/cargo-caps/cargo-caps/internal/testfs"
 	"github.com/cargo-caps/cargo-caps/policy"
 	"github.com/cargo-caps/cargo-caps/render"
 )
@@ -48,7 +49,7 @@ func TestCheck(t *testing.T) {
 					goldens = append(goldens, &ar.Files[i])
 					continue
 				}
-				writeFile(t, filepath.Join(dir, f.Name), f.Data)
+				testfs.Write(t, filepath.Join(dir, f.Name), string(f.Data))
 				for n, line := range strings.Split(string(f.Data), "\n") {
 					for _, exp := range markers(line) {
 						key := fmt.Sprintf("%s:%d", f.Name, n+1)
@@ -160,15 +161,5 @@ func compare(t *testing.T, want, got map[string][]string, w *Workspace) {
 		for _, f := range w.Result.Findings {
 			t.Logf("finding: %s %s %s", f.Code, f.File, f.Message)
 		}
-	}
-}
-
-func writeFile(t *testing.T, path string, data []byte) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		t.Fatal(err)
 	}
 }

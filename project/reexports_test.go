@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/cargo-caps/cargo-caps/apis"
+	"github.com/cargo-caps/cargo-caps/internal/testfs"
 )
 
 // TestReexportChain: in a real cargo workspace (testdata/workspaces/
@@ -50,7 +51,7 @@ func TestUpdateReexports(t *testing.T) {
 		"b/src/lib.rs": "pub fn save(_: &str, _: &[u8]) {}\n",
 	}
 	for name, text := range files {
-		writeFile(t, filepath.Join(dir, name), []byte(text))
+		testfs.Write(t, filepath.Join(dir, name), text)
 	}
 	ctx := context.Background()
 	w, err := Load(ctx, filepath.Join(dir, "Cargo.toml"), Options{NoCargo: true, NoCache: true})
@@ -68,7 +69,7 @@ func TestUpdateReexports(t *testing.T) {
 		t.Fatalf("findings before the edit: %v", got)
 	}
 	lib := filepath.Join(dir, "b/src/lib.rs")
-	writeFile(t, lib, []byte("pub use std::fs::write as save;\n"))
+	testfs.Write(t, lib, "pub use std::fs::write as save;\n")
 	next, err := w.Update(ctx, []string{lib})
 	if err != nil {
 		t.Fatal(err)
@@ -77,7 +78,7 @@ func TestUpdateReexports(t *testing.T) {
 		t.Errorf("after b re-exports std::fs::write: %v, want %v", got, want)
 	}
 	a := next.Graph.Named("a")[0].ID
-	writeFile(t, lib, []byte("pub use std::fs::write as save; // same exports\n"))
+	testfs.Write(t, lib, "pub use std::fs::write as save; // same exports\n")
 	last, err := next.Update(ctx, []string{lib})
 	if err != nil {
 		t.Fatal(err)
@@ -120,7 +121,7 @@ func TestReexportThroughLibName(t *testing.T) {
 		"store-pkg/src/lib.rs": "pub use std::fs::write as put;\n",
 	}
 	for name, text := range files {
-		writeFile(t, filepath.Join(dir, name), []byte(text))
+		testfs.Write(t, filepath.Join(dir, name), text)
 	}
 	for _, noCargo := range []bool{false, true} {
 		w, err := Load(context.Background(), filepath.Join(dir, "Cargo.toml"), Options{NoCargo: noCargo, NoCache: true})

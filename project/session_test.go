@@ -11,6 +11,7 @@ import (
 
 	"github.com/cargo-caps/cargo-caps/finding"
 	"github.com/cargo-caps/cargo-caps/graph"
+	"github.com/cargo-caps/cargo-caps/internal/testfs"
 	"github.com/cargo-caps/cargo-caps/manifest"
 )
 
@@ -163,12 +164,12 @@ func TestSameRootIsOneView(t *testing.T) {
 // on a change a watcher saw (backoff), only when the manifest is saved.
 func TestFailedLoadBacksOff(t *testing.T) {
 	dir := t.TempDir()
-	writeFile(t, filepath.Join(dir, "Cargo.toml"), []byte("[package]\nname = \"b\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"))
-	writeFile(t, filepath.Join(dir, "Cargo.lock"), []byte("<<<<<<< HEAD\nversion = 3\n=======\nversion = 4\n>>>>>>> theirs\n"))
-	writeFile(t, filepath.Join(dir, "src/lib.rs"), []byte("pub fn f() {}\n"))
+	testfs.Write(t, filepath.Join(dir, "Cargo.toml"), "[package]\nname = \"b\"\nversion = \"0.1.0\"\nedition = \"2021\"\n")
+	testfs.Write(t, filepath.Join(dir, "Cargo.lock"), "<<<<<<< HEAD\nversion = 3\n=======\nversion = 4\n>>>>>>> theirs\n")
+	testfs.Write(t, filepath.Join(dir, "src/lib.rs"), "pub fn f() {}\n")
 	runs := filepath.Join(dir, "runs")
 	cargo := filepath.Join(dir, "cargo")
-	writeFile(t, cargo, []byte("#!/bin/sh\necho run >> '"+runs+"'\necho 'error: refused' >&2\nexit 101\n"))
+	testfs.Write(t, cargo, "#!/bin/sh\necho run >> '"+runs+"'\necho 'error: refused' >&2\nexit 101\n")
 	if err := os.Chmod(cargo, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -262,14 +263,14 @@ func TestFailedLoadBacksOff(t *testing.T) {
 // last version and finds what it holds.
 func TestBurstIsCoalesced(t *testing.T) {
 	dir := t.TempDir()
-	writeFile(t, filepath.Join(dir, "Cargo.toml"), []byte("[package]\nname = \"c\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[package.metadata.capabilities]\ndefault-capability = false\n"))
-	writeFile(t, filepath.Join(dir, "Cargo.lock"), []byte("version = 3\n\n[[package]]\nname = \"c\"\nversion = \"0.1.0\"\n"))
+	testfs.Write(t, filepath.Join(dir, "Cargo.toml"), "[package]\nname = \"c\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[package.metadata.capabilities]\ndefault-capability = false\n")
+	testfs.Write(t, filepath.Join(dir, "Cargo.lock"), "version = 3\n\n[[package]]\nname = \"c\"\nversion = \"0.1.0\"\n")
 	lib := filepath.Join(dir, "src/lib.rs")
 	var body strings.Builder
 	for i := range 2000 {
 		body.WriteString("pub fn f" + strings.Repeat("x", i%7) + "_" + string(rune('a'+i%26)) + "() {}\n")
 	}
-	writeFile(t, lib, []byte(body.String()))
+	testfs.Write(t, lib, body.String())
 	s, snaps := startSession(t, dir)
 	<-snaps
 	o := NewOverlay(lib, 1, []byte(body.String()))
@@ -310,10 +311,10 @@ func TestBurstIsCoalesced(t *testing.T) {
 // opened, also of one opened before the session started.
 func TestSingleFileAdoptsOpenedFiles(t *testing.T) {
 	dir := t.TempDir()
-	writeFile(t, filepath.Join(dir, "Cargo.toml"), []byte("[package]\nname = \"s\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"))
-	writeFile(t, filepath.Join(dir, "Cargo.lock"), []byte("version = 3\n\n[[package]]\nname = \"s\"\nversion = \"0.1.0\"\n"))
+	testfs.Write(t, filepath.Join(dir, "Cargo.toml"), "[package]\nname = \"s\"\nversion = \"0.1.0\"\nedition = \"2021\"\n")
+	testfs.Write(t, filepath.Join(dir, "Cargo.lock"), "version = 3\n\n[[package]]\nname = \"s\"\nversion = \"0.1.0\"\n")
 	lib := filepath.Join(dir, "src/lib.rs")
-	writeFile(t, lib, []byte("pub fn f() {}\n"))
+	testfs.Write(t, lib, "pub fn f() {}\n")
 	snaps := make(chan *Snapshot, 10)
 	s := NewSession(context.Background(), SessionConfig{
 		Options:  func(string) Options { return Options{NoCargo: true, NoCache: true} },

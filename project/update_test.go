@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/cargo-caps/cargo-caps/finding"
+	"github.com/cargo-caps/cargo-caps/internal/testfs"
 )
 
 // TestUpdate: after an edit, Update gives what a fresh Load gives, and with
@@ -23,7 +24,7 @@ func TestUpdate(t *testing.T) {
 		"src/disk.rs": "pub fn g() { let _ = std::fs::read(\"x\"); }\n",
 	}
 	for name, text := range files {
-		writeFile(t, filepath.Join(dir, name), []byte(text))
+		testfs.Write(t, filepath.Join(dir, name), text)
 	}
 	ctx := context.Background()
 	opts := Options{NoCargo: true, NoCache: true, KeepTrees: true}
@@ -38,7 +39,7 @@ func TestUpdate(t *testing.T) {
 	before := w.trees.byPath[lib].syntax
 
 	disk := filepath.Join(dir, "src/disk.rs")
-	writeFile(t, disk, []byte("pub fn g() { let _ = std::fs::write(\"x\", b\"\"); }\n"))
+	testfs.Write(t, disk, "pub fn g() { let _ = std::fs::write(\"x\", b\"\"); }\n")
 	next, err := w.Update(ctx, []string{disk})
 	if err != nil {
 		t.Fatal(err)
@@ -155,7 +156,7 @@ func bufferedWorkspace(t *testing.T, manifest, localLib string) (w *Workspace, p
 		"local/src/lib.rs": localLib,
 	}
 	for name, text := range files {
-		writeFile(t, filepath.Join(dir, name), []byte(text))
+		testfs.Write(t, filepath.Join(dir, name), text)
 	}
 	path = filepath.Join(dir, "Cargo.toml")
 	buffer := manifest
