@@ -21,6 +21,7 @@ import (
 	"go.lsp.dev/protocol"
 
 	"github.com/cargo-caps/cargo-caps/internal/cpuclock"
+	"github.com/cargo-caps/cargo-caps/internal/testfs"
 	"github.com/cargo-caps/cargo-caps/project"
 	"github.com/cargo-caps/cargo-caps/span"
 )
@@ -93,11 +94,7 @@ func bigWorkspace(tb testing.TB, text string) string {
 		"src/lib.rs": text,
 	}
 	for name, data := range files {
-		path := filepath.Join(dir, filepath.FromSlash(name))
-		os.MkdirAll(filepath.Dir(path), 0o755)
-		if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
-			tb.Fatal(err)
-		}
+		testfs.Write(tb, filepath.Join(dir, filepath.FromSlash(name)), data)
 	}
 	return dir
 }
