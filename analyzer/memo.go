@@ -128,21 +128,19 @@ func (a *crateAnalysis) reuseFor(root string, files []*sourceFile) []*bodyReuse 
 	if len(prev) != len(files) {
 		return out
 	}
-	reuse := make([]*bodyReuse, len(files))
 	for i, f := range files {
 		p := &prev[i]
-		switch {
-		case p.path != f.path:
-			return out
-		case p.given == f.given:
-			reuse[i] = &bodyReuse{old: p, next: &next[i]}
-		case f.given.edit != nil && f.given.edit.from == weak.Make(p.given):
-			reuse[i] = &bodyReuse{old: p, edit: f.given.edit, next: &next[i]}
-		default:
+		if p.path != f.path || p.given != f.given && (f.given.edit == nil || f.given.edit.from != weak.Make(p.given)) {
 			return out
 		}
 	}
-	return reuse
+	for i, f := range files {
+		out[i].old = &prev[i]
+		if prev[i].given != f.given {
+			out[i].edit = f.given.edit
+		}
+	}
+	return out
 }
 
 // replay appends the memo's findings for the body at node b of the file
