@@ -28,7 +28,9 @@ func (a *crateAnalysis) backstop() {
 		a.unfollowedMods(f, f.syn)
 		for _, exps := range f.expansionsInOrder() {
 			for _, e := range exps {
-				a.unfollowedMods(f, e.syn)
+				if e.syn != nil { // a data-only body has no `mod`
+					a.unfollowedMods(f, e.syn)
+				}
 			}
 		}
 	}

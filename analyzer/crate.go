@@ -188,9 +188,11 @@ type nodeRef struct {
 	i int32
 }
 
-// expansion is the body of an item-level macro invocation parsed as items.
+// expansion is the body of an item-level macro invocation parsed as items,
+// or a data-only body that is not (see dataBody).
 type expansion struct {
-	syn   *syntax
+	syn   *syntax // nil for a data-only body
+	data  *dataBody
 	macro string // the macro's name, whose definition may add a cfg
 	cfg   []Cfg  // cfg_if! branch conditions (earlier branches negated), a leading #![cfg(p)]
 	meta  *Cfg   // a leading #![meta] other than cfg, which the macro may turn into #[cfg(meta)]

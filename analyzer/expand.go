@@ -52,6 +52,10 @@ func (a *crateAnalysis) expand(s *syntax, i int32) []expansion {
 			e.meta = &preds[0]
 		}
 	}
+	if items, ok := dataItems(s, tt, from); ok {
+		e.data = &dataBody{a: a, s: s, from: from, to: s.nodes[tt].end - 1, items: items}
+		return []expansion{e}
+	}
 	if e.syn = a.parseItems(s, from, s.nodes[tt].end-1); e.syn != nil {
 		return []expansion{e}
 	}

@@ -81,7 +81,7 @@ func (x *exporter) container(f *sourceFile, s *syntax, c int32, m *module) {
 			}
 		case kMacroInvocation:
 			for _, e := range f.expansions[nodeRef{s, i}] {
-				if !cfgTest(e.cfg) {
+				if !cfgTest(e.cfg) && e.syn != nil { // a data-only body re-exports nothing
 					x.container(f, e.syn, 0, m)
 				}
 			}

@@ -444,11 +444,13 @@ type methodDecl struct {
 	self []string // the impl's type as written
 }
 
-// structDecl is where a struct's fields are declared.
+// structDecl is where a struct's fields are declared, or the data-only
+// macro body that declares them (see dataBody.structNamed).
 type structDecl struct {
 	syn    *syntax
 	item   int32 // the struct_item
 	fields int32 // its field_declaration_list
+	data   *dataBody
 }
 
 func (s *scope) setItem(name string) {
@@ -577,6 +579,10 @@ func (a *crateAnalysis) collectItems(f *sourceFile, s *syntax, c int32, m *modul
 			exps := a.expand(s, i)
 			for k := range exps {
 				before := len(m.created)
+				if d := exps[k].data; d != nil {
+					d.collect(&m.names)
+					continue
+				}
 				branch := bindCfg{gates: cfgGates(exps[k].cfg), test: cfgTest(exps[k].cfg), conditional: len(exps[k].cfg) > 0}
 				decls = append(decls, a.collectItems(f, exps[k].syn, 0, m, dir, outer.join(branch))...)
 				for _, c := range m.created[before:] {
@@ -694,7 +700,7 @@ func collectItem(s *syntax, i int32, sc *scope, cfg bindCfg) {
 				if sc.structs == nil {
 					sc.structs = map[string]structDecl{}
 				}
-				sc.structs[s.text(name)] = structDecl{s, i, body}
+				sc.structs[s.text(name)] = structDecl{syn: s, item: i, fields: body}
 			}
 		}
 	case kMacroDefinition:

@@ -131,7 +131,9 @@ func (p *sitePlacer) descend(s *syntax, n int32, sc siteScope, cur nodeRef, uses
 		if exps := p.f.expansions[nodeRef{s, c}]; len(exps) > 0 {
 			// An item-level macro's body parsed as items: its items are finer sites.
 			for _, e := range exps {
-				p.descendExpansion(e.syn, innerScope, inner, uses[k:j], offsets[k:j])
+				if e.syn != nil { // a data-only body holds no use
+					p.descendExpansion(e.syn, innerScope, inner, uses[k:j], offsets[k:j])
+				}
 			}
 		}
 		k = j

@@ -469,6 +469,9 @@ func (w *walker) fieldType(t, name string) string {
 	r := resolver{known: w.known}
 	for _, m := range (&resolver{mod: w.r.mod}).modulesAt(t[:i]) {
 		st, ok := m.names.structs[t[i+2:]]
+		if ok && st.data != nil {
+			st, ok = st.data.structNamed(t[i+2:])
+		}
 		if !ok {
 			continue
 		}

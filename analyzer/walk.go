@@ -407,6 +407,9 @@ func (w *walker) bindInto(sc *scope, pat int32, ty string) *scope {
 func (w *walker) expansions(exps []expansion) {
 	saved, savedSt, savedInput := w.s, w.st, w.macroInput
 	for _, e := range exps {
+		if e.syn == nil {
+			continue // a data-only body: nothing in it would report
+		}
 		w.s = e.syn
 		w.macroInput = savedInput || e.macro != "cfg_if"
 		w.st = expansionState(e, w.st)
