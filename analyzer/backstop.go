@@ -97,7 +97,7 @@ func (a *crateAnalysis) strayFiles() {
 	if a.crate.Dir == "" {
 		return
 	}
-	root, err := filepath.EvalSymlinks(a.crate.Dir)
+	root, err := a.dir.RealDir(a.crate.Dir)
 	if err != nil {
 		return
 	}

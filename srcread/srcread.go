@@ -10,7 +10,6 @@ package srcread
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -38,6 +37,7 @@ func (r *Refused) Error() string { return r.Path + ": " + r.Reason }
 // Dir is a directory whose files may be read.
 type Dir struct {
 	path, real string
+	realErr    error  // why path has no real path, if it has none
 	noun       string // what the directory is, for reasons: "package", "workspace"
 	// dirs, with Memo, is each directory's real path (or why it has none)
 	// as first resolved.
@@ -56,6 +56,9 @@ type resolved struct {
 // seen); files themselves are resolved afresh every time.
 func (d Dir) Memo() Dir {
 	d.dirs = map[string]resolved{}
+	if d.path != "" {
+		d.dirs[d.path] = resolved{d.real, d.realErr} // NewDir resolved it
+	}
 	return d
 }
 
@@ -67,10 +70,10 @@ func NewDir(path, noun string) Dir {
 		d.path = ""
 		return d
 	}
-	if real, err := filepath.EvalSymlinks(path); err == nil {
+	if real, err := filepath.EvalSymlinks(d.path); err == nil {
 		d.real = real
 	} else {
-		d.real = d.path // a directory that does not exist holds no file
+		d.real, d.realErr = d.path, err // a directory that does not exist holds no file
 	}
 	return d
 }
@@ -128,7 +131,10 @@ func (d Dir) realPath(path string) (string, fs.FileInfo, error) {
 	}
 	real := filepath.Join(realDir, base)
 	st, err := os.Lstat(real)
-	if err != nil || st.Mode()&fs.ModeSymlink != 0 {
+	if err != nil {
+		return "", nil, err // EvalSymlinks(path) ends in the same Lstat, and fails as it does
+	}
+	if st.Mode()&fs.ModeSymlink != 0 {
 		real, err := filepath.EvalSymlinks(path)
 		return real, nil, err
 	}
@@ -136,7 +142,8 @@ func (d Dir) realPath(path string) (string, fs.FileInfo, error) {
 }
 
 // RealDir is filepath.EvalSymlinks(dir), resolved once per directory with
-// Memo.
+// Memo: a directory whose parent is resolved already costs one Lstat
+// rather than one per component of its path.
 func (d Dir) RealDir(dir string) (string, error) {
 	if d.dirs == nil {
 		return filepath.EvalSymlinks(dir)
@@ -144,10 +151,30 @@ func (d Dir) RealDir(dir string) (string, error) {
 	dir = filepath.Clean(dir)
 	r, ok := d.dirs[dir]
 	if !ok {
-		r.real, r.err = filepath.EvalSymlinks(dir)
+		r.real, r.err = d.resolveDir(dir)
 		d.dirs[dir] = r
 	}
 	return r.real, r.err
+}
+
+// resolveDir is filepath.EvalSymlinks(dir) (dir clean) through the real
+// path of its parent: the same answer, since a path that is no symlink
+// below a real directory is real. Anything else — a symlink, an error, a
+// root or `..` — is left to EvalSymlinks, for its exact answer and error.
+func (d Dir) resolveDir(dir string) (string, error) {
+	parent, base := filepath.Dir(dir), filepath.Base(dir)
+	if parent == dir || base == ".." || !filepath.IsAbs(dir) {
+		return filepath.EvalSymlinks(dir)
+	}
+	realParent, err := d.RealDir(parent)
+	if err != nil {
+		return filepath.EvalSymlinks(dir)
+	}
+	real := filepath.Join(realParent, base)
+	if st, err := os.Lstat(real); err != nil || st.Mode()&fs.ModeSymlink != 0 {
+		return filepath.EvalSymlinks(dir)
+	}
+	return real, nil
 }
 
 // Read reads path if Resolve allows it. The file is opened without
@@ -191,38 +218,62 @@ func (d Dir) Through(read func(string) ([]byte, error)) func(string) ([]byte, er
 	}
 }
 
+// readResolved reads real through its file descriptor alone: an os.File
+// would also offer each file to the network poller, one more system call
+// per file that a regular file always refuses.
 func readResolved(path, real string) ([]byte, error) {
-	f, err := os.OpenFile(real, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOFOLLOW, 0)
+	fd, err := retryEINTR(func() (int, error) {
+		return syscall.Open(real, syscall.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0)
+	})
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, err
+			return nil, &fs.PathError{Op: "open", Path: real, Err: err}
 		}
 		return nil, &Refused{Path: path, Reason: "cannot be read: " + errText(err)}
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
+	defer syscall.Close(fd)
+	var st syscall.Stat_t
+	if err := syscall.Fstat(fd, &st); err != nil {
 		return nil, &Refused{Path: path, Reason: "cannot be read: " + errText(err)}
 	}
-	if err := regular(path, st); err != nil {
+	if err := regularMode(path, st.Mode&syscall.S_IFMT == syscall.S_IFREG, st.Size); err != nil {
 		return nil, err
 	}
-	text := make([]byte, st.Size())
-	if _, err := io.ReadFull(f, text); err != nil {
-		return nil, &Refused{Path: path, Reason: "changed while read"}
+	text := make([]byte, st.Size)
+	for n := 0; n < len(text); {
+		k, err := retryEINTR(func() (int, error) { return syscall.Read(fd, text[n:]) })
+		if err != nil || k == 0 {
+			return nil, &Refused{Path: path, Reason: "changed while read"}
+		}
+		n += k
 	}
 	var more [1]byte
-	if n, _ := f.Read(more[:]); n > 0 {
+	if k, _ := retryEINTR(func() (int, error) { return syscall.Read(fd, more[:]) }); k > 0 {
 		return nil, &Refused{Path: path, Reason: "changed while read"}
 	}
 	return text, nil
 }
 
+// retryEINTR calls f until it is not interrupted by a signal (the Go
+// runtime's preemption signals interrupt slow system calls).
+func retryEINTR(f func() (int, error)) (int, error) {
+	for {
+		n, err := f()
+		if err != syscall.EINTR {
+			return n, err
+		}
+	}
+}
+
 func regular(path string, st fs.FileInfo) error {
-	if !st.Mode().IsRegular() {
+	return regularMode(path, st.Mode().IsRegular(), st.Size())
+}
+
+func regularMode(path string, isRegular bool, size int64) error {
+	if !isRegular {
 		return &Refused{Path: path, Reason: "not a regular file"}
 	}
-	if st.Size() > MaxBytes {
+	if size > MaxBytes {
 		return &Refused{Path: path, Reason: fmt.Sprintf("larger than %d MB", MaxBytes>>20)}
 	}
 	return nil
