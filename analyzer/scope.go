@@ -411,8 +411,7 @@ type scope struct {
 	anon    [][]string           // `use … as _` (traits brought in without a name)
 	globs   []binding            // `use …::*`
 	externs map[string][]binding // `extern crate x as y`: y → [x]
-	lets    map[string]bool      // let bindings and parameters (blocks only)
-	types   map[string]string    // evident types of let bindings and parameters
+	lets    map[string]string    // let bindings and parameters (blocks only): name → evident type, or ""
 	macros  map[string]string    // macro_rules name → path prefix of its `prefix::$f(` call, if any
 	// typeAliases: `type Cmd = std::process::Command;` → the path it names
 	typeAliases map[string][]string
@@ -911,7 +910,7 @@ func (r *resolver) resolveAll(segs []string, strict bool) []resolution {
 	if len(segs) == 1 || !isKeywordSeg(first) {
 		for i := len(r.blocks) - 1; i >= 0; i-- {
 			b := r.blocks[i]
-			if len(segs) == 1 && b.lets[first] {
+			if _, let := b.lets[first]; len(segs) == 1 && let {
 				return []resolution{{local: true}}
 			}
 			if out, ok := r.inScope(nil, r.mod, b, "", segs, 0, bindCfg{}); ok {

@@ -327,8 +327,8 @@ func (w *walker) typeOf(e int32) string {
 		case kIdentifier:
 			name := s.text(e)
 			for i := len(w.r.blocks) - 1; i >= 0; i-- {
-				if b := w.r.blocks[i]; b.lets[name] {
-					return b.types[name]
+				if t, ok := w.r.blocks[i].lets[name]; ok {
+					return t
 				}
 			}
 			return ""
@@ -521,13 +521,14 @@ func (w *walker) pushed(fe, args int32) {
 	name := s.text(recv)
 	for i := len(w.r.blocks) - 1; i >= 0; i-- {
 		b := w.r.blocks[i]
-		if !b.lets[name] {
+		ty, ok := b.lets[name]
+		if !ok {
 			continue
 		}
-		if b.types[name] == unknownItems {
+		if ty == unknownItems {
 			if arg := argumentsOf(s, args)[0]; len(arg) == 1 {
 				if t := itemsOf(w.typeOf(arg[0])); t != "" {
-					b.types[name] = t
+					b.lets[name] = t
 				}
 			}
 		}

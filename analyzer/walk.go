@@ -534,16 +534,11 @@ func (w *walker) bindNames(sc *scope, pat int32, ty string) {
 	}
 	s := w.s
 	if sc.lets == nil {
-		sc.lets = map[string]bool{}
+		sc.lets = map[string]string{}
 	}
 	switch s.nodes[pat].kind {
 	case kIdentifier:
-		name := s.text(pat)
-		sc.lets[name] = true
-		if sc.types == nil {
-			sc.types = map[string]string{}
-		}
-		sc.types[name] = ty // "" forgets an earlier binding's type
+		sc.lets[s.text(pat)] = ty // "" forgets an earlier binding's type
 	case kMutPattern, kRefPattern:
 		for c := s.nodes[pat].firstChild; c >= 0; c = s.nodes[c].nextSibling {
 			w.bindNames(sc, c, ty)
@@ -566,10 +561,10 @@ func (w *walker) bindNames(sc *scope, pat int32, ty string) {
 				switch s.nodes[c].kind {
 				case kIdentifier:
 					if s.nodes[c].field != fType {
-						sc.lets[s.text(c)] = true
+						sc.lets[s.text(c)] = ""
 					}
 				case kShorthandFieldIdentifier:
-					sc.lets[s.text(c)] = true
+					sc.lets[s.text(c)] = ""
 				default:
 					rec(c)
 				}
@@ -847,7 +842,7 @@ func (w *walker) ownAPI(p string) (*apis.Entry, string, bool) {
 func (w *walker) renamed(name string) bool {
 	for i := len(w.r.blocks) - 1; i >= 0; i-- {
 		b := w.r.blocks[i]
-		if b.lets[name] || b.items[name] {
+		if _, let := b.lets[name]; let || b.items[name] {
 			return false
 		}
 		if _, ok := b.uses[name]; ok {
