@@ -23,6 +23,8 @@ func TestRead(t *testing.T) {
 	testfs.Link(t, "/proc/self/environ", filepath.Join(pkg, "src/environ.rs"))
 	testfs.Link(t, "/dev/zero", filepath.Join(pkg, "src/zero.rs"))
 	testfs.Link(t, tmp, filepath.Join(pkg, "src/up"))
+	testfs.Write(t, filepath.Join(pkg, "nested/deep/x.rs"), "fn x() {}")
+	testfs.Link(t, "../nested", filepath.Join(pkg, "src/linked")) // a directory below it resolves through the link
 	if err := syscall.Mkfifo(filepath.Join(pkg, "src/fifo.rs"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +73,7 @@ func TestRead(t *testing.T) {
 			t.Errorf("a file as a directory: %v", err)
 		}
 		// Each path's real path is EvalSymlinks', with Memo or not.
-		for _, file := range []string{"src/lib.rs", "src/alias.rs", "src/up/pkg/src/inner.rs", "src/../src/inner.rs"} {
+		for _, file := range []string{"src/lib.rs", "src/alias.rs", "src/up/pkg/src/inner.rs", "src/../src/inner.rs", "src/linked/deep/x.rs", "src/up/pkg/src/linked/deep/x.rs"} {
 			real, err := d.Resolve(filepath.Join(pkg, file))
 			want, _ := filepath.EvalSymlinks(filepath.Join(pkg, file))
 			if err != nil || real != want {
