@@ -365,6 +365,15 @@ func (w *Workspace) analyse(ctx context.Context, crates []*graph.Crate, release 
 	var wg sync.WaitGroup
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
+			// One OS thread per worker: glibc's malloc keeps an arena and
+			// a cache per thread, and a tree-sitter tree is allocated node
+			// by node as it is parsed and freed as it is copied. A worker
+			// moved between threads frees on one thread what it allocated
+			// on another, which makes the arenas grow, shrink and fault
+			// their pages in again: ≈ 0.8 s more CPU per cold load of
+			// Debian's registry (bench/README.md, "Whole tree").
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
 			for j := range jobs {
 				results <- result{j.c, w.analyseCrate(j.c, table, j.deps, store, release)}
 			}
