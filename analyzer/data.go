@@ -21,7 +21,6 @@ package analyzer
 
 // dataBody is a data-only macro body, parsed on demand.
 type dataBody struct {
-	a        *crateAnalysis
 	s        *syntax // the syntax holding the invocation
 	from, to uint32  // the body's text, after any leading inner attributes
 	items    []dataItem
@@ -49,12 +48,12 @@ func (d *dataBody) collect(sc *scope) {
 	}
 }
 
-// structNamed parses the body, once, and returns its last struct named
-// name with fields: the one collectItem would have kept.
-func (d *dataBody) structNamed(name string) (structDecl, bool) {
+// structNamed parses the body in analysis a, once, and returns its last
+// struct named name with fields: the one collectItem would have kept.
+func (d *dataBody) structNamed(a *crateAnalysis, name string) (structDecl, bool) {
 	if !d.parsed {
 		d.parsed = true
-		d.syn = d.a.parseItems(d.s, d.from, d.to)
+		d.syn = a.parseItems(d.s, d.from, d.to)
 	}
 	var found structDecl
 	ok := false

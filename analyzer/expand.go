@@ -52,11 +52,12 @@ func (a *crateAnalysis) expand(s *syntax, i int32) []expansion {
 			e.meta = &preds[0]
 		}
 	}
+	to := s.nodes[tt].end - 1 // before the closing brace
 	if items, ok := dataItems(s, tt, from); ok {
-		e.data = &dataBody{a: a, s: s, from: from, to: s.nodes[tt].end - 1, items: items}
+		e.data = &dataBody{s: s, from: from, to: to, items: items}
 		return []expansion{e}
 	}
-	if e.syn = a.parseItems(s, from, s.nodes[tt].end-1); e.syn != nil {
+	if e.syn = a.parseItems(s, from, to); e.syn != nil {
 		return []expansion{e}
 	}
 	return nil

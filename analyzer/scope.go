@@ -577,11 +577,11 @@ func (a *crateAnalysis) collectItems(f *sourceFile, s *syntax, c int32, m *modul
 		case kMacroInvocation:
 			exps := a.expand(s, i)
 			for k := range exps {
-				before := len(m.created)
 				if d := exps[k].data; d != nil {
 					d.collect(&m.names)
 					continue
 				}
+				before := len(m.created)
 				branch := bindCfg{gates: cfgGates(exps[k].cfg), test: cfgTest(exps[k].cfg), conditional: len(exps[k].cfg) > 0}
 				decls = append(decls, a.collectItems(f, exps[k].syn, 0, m, dir, outer.join(branch))...)
 				for _, c := range m.created[before:] {

@@ -470,7 +470,7 @@ func (w *walker) fieldType(t, name string) string {
 	for _, m := range (&resolver{mod: w.r.mod}).modulesAt(t[:i]) {
 		st, ok := m.names.structs[t[i+2:]]
 		if ok && st.data != nil {
-			st, ok = st.data.structNamed(t[i+2:])
+			st, ok = st.data.structNamed(w.a, t[i+2:])
 		}
 		if !ok {
 			continue
